@@ -1,0 +1,252 @@
+"""Training data: photo folders (the seed's layout or any folder) and the procedural set, as tensors.
+
+Every image is opened the same careful way (EXIF rotation, alpha on white, first frame, 16-bit
+scaled, size checked before decoding), square centre-cropped and resized to the training size.
+Each image is decoded once into an in-memory uint8 cache, so later epochs do no JPEG decoding;
+when the cache would not fit in memory the dataset streams from disk instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from .procedural import render_landscape
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+SEED_LAYOUT = {"train": "Training Data", "val": "Validation Data", "test": "Testing Data"}
+PLAIN_SPLIT_PERCENT = {"train": 80, "val": 10}  # the rest is test
+MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
+CACHE_MEMORY_FRACTION = 0.5  # of the memory available now; above it the dataset streams from disk
+LAYOUT_HELP = (
+    "expected either the seed's layout (DIR/Training Data/<class>/*.jpg, DIR/Validation Data/..., "
+    "DIR/Testing Data/...) or a folder holding images (.jpg, .png, ...) at any depth"
+)
+
+
+class DataError(ValueError):
+    """A data folder or image that cannot be used, with a message saying why."""
+
+
+# opening one image
+
+
+def open_rgb(source) -> Image.Image:
+    """Open a path or file object as an upright RGB image, refusing what is not a sane image."""
+    try:
+        image = Image.open(source)
+    except UnidentifiedImageError:
+        raise DataError("not an image file (or a format this app cannot read)") from None
+    except Image.DecompressionBombError:
+        raise DataError("image too large to open safely") from None
+    except OSError as error:
+        raise DataError(f"cannot read image: {error}") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise DataError(f"image too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
+    try:
+        image.seek(0)  # first frame of an animation
+        image = ImageOps.exif_transpose(image)
+        return _to_rgb(image)
+    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt data shows up here
+        raise DataError(f"corrupt or truncated image: {error}") from None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit and 32-bit grey: scale to 8 bits instead of clipping at 255
+        values = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if image.mode != "I" or values.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(values / peak * 255.0, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def square_resize(image: Image.Image, size: int) -> torch.Tensor:
+    """Centre square crop, then resize to (3, size, size) uint8."""
+    if image.format == "JPEG":
+        image.draft("RGB", (size, size))  # let libjpeg decode big photos at a fraction of their size
+    tensor = v2.functional.pil_to_tensor(image)  # (3, H, W) uint8
+    side = min(tensor.shape[-2:])
+    tensor = v2.functional.center_crop(tensor, [side, side])
+    return v2.functional.resize(tensor, [size, size], antialias=True)
+
+
+def load_photo(path: Path, size: int) -> torch.Tensor:
+    return square_resize(open_rgb(path), size)
+
+
+# finding images and splitting them
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+
+
+def _split_of(relative: str) -> str:
+    """Deterministic split of a plain folder by a hash of each file's relative path."""
+    bucket = int(hashlib.sha1(relative.encode()).hexdigest(), 16) % 100
+    if bucket < PLAIN_SPLIT_PERCENT["train"]:
+        return "train"
+    return "val" if bucket < PLAIN_SPLIT_PERCENT["train"] + PLAIN_SPLIT_PERCENT["val"] else "test"
+
+
+def photo_splits(data_dir) -> dict[str, list[Path]]:
+    """{"train", "val", "test"} -> image paths. Never mixes validation or test photos into training."""
+    root = Path(data_dir)
+    if not root.exists():
+        raise DataError(f"data folder not found: {root}; {LAYOUT_HELP}")
+    if not root.is_dir():
+        raise DataError(f"--data must be a folder, but {root} is a file; {LAYOUT_HELP}")
+    if (root / SEED_LAYOUT["train"]).is_dir():
+        splits = {name: list_images(root / folder) if (root / folder).is_dir() else [] for name, folder in SEED_LAYOUT.items()}
+        if not splits["train"]:
+            raise DataError(f"no images in {root / SEED_LAYOUT['train']}; {LAYOUT_HELP}")
+    else:
+        splits = {"train": [], "val": [], "test": []}
+        for path in list_images(root):
+            splits[_split_of(path.relative_to(root).as_posix())].append(path)
+        if not any(splits.values()):
+            raise DataError(f"no images found in {root}; {LAYOUT_HELP}")
+        if not splits["train"]:
+            raise DataError(f"too few images in {root} to split off a training set; add more photos")
+    return splits
+
+
+def evaluation_images(data_dir) -> list[Path]:
+    """The photos to score a model on: the test split of the seed's layout, else every image."""
+    root = Path(data_dir)
+    splits = photo_splits(root)
+    if (root / SEED_LAYOUT["train"]).is_dir():
+        if not splits["test"]:
+            raise DataError(f"no images in {root / SEED_LAYOUT['test']}")
+        return splits["test"]
+    return [p for images in splits.values() for p in images]
+
+
+# image lists: what to load and how
+
+
+@dataclass(frozen=True)
+class ImageList:
+    """Items (photo paths or procedural indices) and the function that turns one into a tensor."""
+
+    items: Sequence
+    load: Callable[[object, int], torch.Tensor]  # (item, size) -> (3, size, size) uint8
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def procedural_item_loader(seed: int) -> Callable[[int, int], torch.Tensor]:
+    def load(index: int, size: int) -> torch.Tensor:
+        return torch.from_numpy(render_landscape(seed, index, size)).permute(2, 0, 1).contiguous()
+
+    return load
+
+
+def image_lists(data_dir=None, *, procedural_count: int = 2000, seed: int = 0) -> dict[str, ImageList]:
+    """The three splits of a photo folder, or of the procedural set when data_dir is None."""
+    if data_dir is None:
+        val = max(1, procedural_count // 10)
+        bounds = {"train": (0, procedural_count), "val": (procedural_count, procedural_count + val),
+                  "test": (procedural_count + val, procedural_count + 2 * val)}
+        loader = procedural_item_loader(seed)
+        return {name: ImageList(range(*span), loader) for name, span in bounds.items()}
+    return {name: ImageList(paths, load_photo) for name, paths in photo_splits(data_dir).items()}
+
+
+# datasets
+
+
+def available_memory() -> int:
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch.Tensor, list[str]]:
+    """Decode every image once: ((N, 3, size, size) uint8, the items that could not be read)."""
+
+    def try_load(item):
+        try:
+            return images.load(item, size)
+        except DataError as error:
+            return str(error)
+
+    with ThreadPoolExecutor(workers) as pool:  # PIL releases the GIL while decoding
+        results = list(pool.map(try_load, images.items))
+    failed = [f"{item}: {r}" for item, r in zip(images.items, results) if isinstance(r, str)]
+    good = [r for r in results if not isinstance(r, str)]
+    stacked = torch.stack(good) if good else torch.empty(0, 3, size, size, dtype=torch.uint8)
+    return stacked, failed
+
+
+class CachedImages(Dataset):
+    """Decoded uint8 images held in memory; random horizontal flip when training."""
+
+    def __init__(self, pixels: torch.Tensor, *, train: bool):
+        self.pixels = pixels
+        self.flip = v2.RandomHorizontalFlip() if train else v2.Identity()
+
+    def __len__(self) -> int:
+        return len(self.pixels)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return self.flip(self.pixels[index])
+
+
+class StreamingImages(Dataset):
+    """Decodes from disk on every access, for sets too large to cache; an unreadable image is logged
+    and replaced by the next readable one."""
+
+    def __init__(self, images: ImageList, size: int, *, train: bool):
+        self.images, self.size = images, size
+        self.flip = v2.RandomHorizontalFlip() if train else v2.Identity()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        for offset in range(len(self.images)):
+            item = self.images.items[(index + offset) % len(self.images)]
+            try:
+                return self.flip(self.images.load(item, self.size))
+            except DataError as error:
+                log.warning("skipping unreadable image %s: %s", item, error)
+        raise DataError("no readable images left")
+
+
+def cache_bytes(count: int, size: int) -> int:
+    return count * 3 * size * size
+
+
+def make_dataset(images: ImageList, size: int, *, train: bool, cache: bool | None = None) -> tuple[Dataset, int]:
+    """(dataset, number of unreadable images skipped). cache=None caches when it fits in memory."""
+    need = cache_bytes(len(images), size)
+    if cache is None:
+        cache = need <= CACHE_MEMORY_FRACTION * available_memory()
+    if not cache:
+        log.info("streaming %d images from disk (a cache would need %.1f GB)", len(images), need / 1e9)
+        return StreamingImages(images, size, train=train), 0
+    pixels, failed = decode_all(images, size)
+    for message in failed[:10]:
+        log.warning("skipped unreadable image %s", message)
+    log.info("cached %d images at %dpx in memory: %.1f MB", len(pixels), size, pixels.numel() / 1e6)
+    return CachedImages(pixels, train=train), len(failed)

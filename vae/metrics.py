@@ -1,0 +1,43 @@
+"""Image quality scores per image: PSNR and SSIM of reconstructions, for images in [0, 1]."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+SSIM_WINDOW = 11  # Wang et al. (2004): 11x11 Gaussian window, sigma 1.5
+SSIM_SIGMA = 1.5
+SSIM_C1, SSIM_C2 = 0.01**2, 0.03**2  # stabilisers for a data range of 1
+MIN_MSE = 1e-10  # caps PSNR at 100 dB for identical images
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B,) peak signal-to-noise ratio in dB."""
+    mse = (x.float() - y.float()).pow(2).flatten(1).mean(1)
+    return -10.0 * torch.log10(mse.clamp_min(MIN_MSE))
+
+
+def _gaussian_window(channels: int, device) -> torch.Tensor:
+    coords = torch.arange(SSIM_WINDOW, dtype=torch.float32, device=device) - SSIM_WINDOW // 2
+    g = torch.exp(-(coords**2) / (2 * SSIM_SIGMA**2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).expand(channels, 1, SSIM_WINDOW, SSIM_WINDOW).contiguous()
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B,) structural similarity, averaged over channels and valid window positions."""
+    x, y = x.float(), y.float()
+    channels = x.shape[1]
+    window = _gaussian_window(channels, x.device)
+
+    def blur(t):
+        return F.conv2d(t, window, groups=channels)
+
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    score = ((2 * mu_x * mu_y + SSIM_C1) * (2 * cov + SSIM_C2)) / (
+        (mu_x**2 + mu_y**2 + SSIM_C1) * (var_x + var_y + SSIM_C2)
+    )
+    return score.flatten(1).mean(1)

@@ -1,0 +1,215 @@
+"""The two VAE networks behind one interface, and their config.
+
+- `SeedVAE`: the seed project's exact network (four strided convs, huge Linear heads), kept so
+  results can be compared with it.
+- `ResNetVAE`: the project's default. A strided stem like the seed's brings the image down to
+  32x32 cheaply; residual blocks (GroupNorm, SiLU) work only at 32x32 and below, where they are
+  affordable on a CPU; the grid shrinks to 4x4 before the Linear heads so they stay small; the
+  decoder upsamples by nearest neighbour + 3x3 conv, which has no checkerboard artefacts.
+
+Both return decoder *logits*; `decode` applies the sigmoid. The loss works on logits because
+`binary_cross_entropy_with_logits` is numerically stable and safe under autocast.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+ARCHS = ("seed", "resnet")
+OBJECTIVES = ("vae", "wae")
+RECONSTRUCTIONS = ("bce", "mse")
+LOGVAR_RANGE = (-30.0, 20.0)  # as diffusers' AutoencoderKL: exp() stays finite in fp32 and bf16
+RESIDUAL_MAX_RESOLUTION = 32  # residual blocks above this size cost 5-10x per step on a CPU
+HEAD_RESOLUTION = 4  # spatial grid the Linear heads see
+MIN_WIDTH = 16  # narrowest full-resolution layer; GroupNorm needs a few channels per group
+
+
+@dataclass
+class VAEConfig:
+    arch: str = "resnet"  # "seed" (the seed's network) or "resnet" (the default)
+    image_size: int = 128  # square input size, a power of two in 32..512
+    latent_dim: int = 128  # the seed's value
+    beta: float = 1.0  # weight of the KL (or MMD) term; recorded so the app can show it
+    objective: str = "vae"  # "vae" (reconstruction + beta*KL) or "wae" (reconstruction + beta*MMD)
+    reconstruction: str = "bce"  # "bce" (the seed's) or "mse" (sum of squared errors)
+    base_channels: int = 32  # resnet only: width at 32x32; doubles per halving below, halves above
+    max_channels: int = 128  # resnet only: width cap, keeps the model under 10 MB in fp16
+
+    def __post_init__(self) -> None:
+        check_image_size(self.image_size)
+        for name, value, allowed in (
+            ("arch", self.arch, ARCHS),
+            ("objective", self.objective, OBJECTIVES),
+            ("reconstruction", self.reconstruction, RECONSTRUCTIONS),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be positive, got {self.latent_dim}")
+        if self.beta < 0 or not math.isfinite(self.beta):
+            raise ValueError(f"beta must be a finite number >= 0, got {self.beta}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VAEConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown config keys {sorted(unknown)}")
+        return cls(**data)
+
+
+def check_image_size(size: int) -> int:
+    if not (isinstance(size, int) and 32 <= size <= 512 and size & (size - 1) == 0):
+        raise ValueError(f"image size must be a power of two from 32 to 512, got {size}")
+    return size
+
+
+# building blocks
+
+
+def group_norm(channels: int) -> nn.GroupNorm:
+    return nn.GroupNorm(min(32, channels // 4), channels)
+
+
+class ResBlock(nn.Module):
+    """GroupNorm, SiLU, conv, twice; a 1x1 shortcut when the width changes (as diffusers)."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            group_norm(in_channels), nn.SiLU(), nn.Conv2d(in_channels, out_channels, 3, padding=1),
+            group_norm(out_channels), nn.SiLU(), nn.Conv2d(out_channels, out_channels, 3, padding=1),
+        )
+        self.shortcut = (
+            nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shortcut(x) + self.body(x)
+
+
+def downsample(in_channels: int, out_channels: int) -> nn.Module:
+    return nn.Conv2d(in_channels, out_channels, 4, stride=2, padding=1)
+
+
+def upsample(in_channels: int, out_channels: int) -> nn.Module:
+    # nearest + 3x3 conv instead of a transposed conv: no checkerboard pattern
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_channels, out_channels, 3, padding=1))
+
+
+# the shared interface
+
+
+class VAE(nn.Module):
+    """encode -> (mu, logvar); reparameterize; decode -> images in [0, 1]; forward for training."""
+
+    config: VAEConfig
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x).flatten(1)  # (B, C*h*w)
+        logvar = self.fc_logvar(h).clamp(*LOGVAR_RANGE)
+        return self.fc_mu(h), logvar  # (B, D) each
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + eps * torch.exp(0.5 * logvar)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.fc_decode(z).unflatten(1, self.head_shape)  # (B, C, h, w)
+        return self.decoder(h)  # (B, 3, S, S)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z).float())
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(logits, mu, logvar, z); WAE uses the deterministic code z = mu."""
+        mu, logvar = self.encode(x)
+        z = mu if self.config.objective == "wae" else self.reparameterize(mu, logvar)
+        return self.decode_logits(z), mu, logvar, z
+
+    def save_pretrained(self, directory) -> None:
+        from .checkpoint import save_model
+
+        save_model(self, directory)
+
+
+class SeedVAE(VAE):
+    """The seed's network, layer for layer (55,975,555 parameters at 256 px)."""
+
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config
+        grid = config.image_size // 16
+        self.head_shape = (512, grid, grid)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(3, 64, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(128, 256, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(256, 512, 4, 2, 1), nn.ReLU(),
+        )
+        flat = math.prod(self.head_shape)
+        self.fc_mu = nn.Linear(flat, config.latent_dim)
+        self.fc_logvar = nn.Linear(flat, config.latent_dim)
+        self.fc_decode = nn.Linear(config.latent_dim, flat)
+        # the seed ends in Sigmoid; `decode` applies it so training can use logits
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(512, 256, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 3, 4, 2, 1),
+        )
+
+
+class ResNetVAE(VAE):
+    """The default: strided stem to 32x32, residual stages down to 4x4, small Linear heads."""
+
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config
+        steps = int(math.log2(config.image_size // HEAD_RESOLUTION))
+        resolutions = [config.image_size // 2**i for i in range(steps + 1)]
+        widths = [
+            max(MIN_WIDTH, min(config.max_channels, config.base_channels * RESIDUAL_MAX_RESOLUTION // r))
+            for r in resolutions
+        ]
+
+        encoder: list[nn.Module] = [nn.Conv2d(3, widths[0], 3, padding=1)]
+        for i in range(steps):
+            if resolutions[i] <= RESIDUAL_MAX_RESOLUTION:
+                encoder.append(ResBlock(widths[i], widths[i]))
+            encoder += [downsample(widths[i], widths[i + 1]), nn.SiLU()]
+        encoder += [ResBlock(widths[-1], widths[-1]), group_norm(widths[-1]), nn.SiLU()]
+        self.encoder = nn.Sequential(*encoder)
+
+        self.head_shape = (widths[-1], HEAD_RESOLUTION, HEAD_RESOLUTION)
+        flat = math.prod(self.head_shape)
+        self.fc_mu = nn.Linear(flat, config.latent_dim)
+        self.fc_logvar = nn.Linear(flat, config.latent_dim)
+        self.fc_decode = nn.Linear(config.latent_dim, flat)
+
+        decoder: list[nn.Module] = [ResBlock(widths[-1], widths[-1])]
+        for i in reversed(range(steps)):
+            decoder.append(upsample(widths[i + 1], widths[i]))
+            if resolutions[i] <= RESIDUAL_MAX_RESOLUTION:
+                decoder.append(ResBlock(widths[i], widths[i]))
+            else:
+                decoder.append(nn.SiLU())
+        # no GroupNorm at full resolution: on a CPU it costs more than all the convolutions there
+        decoder.append(nn.Conv2d(widths[0], 3, 3, padding=1))
+        self.decoder = nn.Sequential(*decoder)
+
+
+def build_model(config: VAEConfig) -> VAE:
+    return {"seed": SeedVAE, "resnet": ResNetVAE}[config.arch](config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
