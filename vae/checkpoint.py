@@ -25,6 +25,12 @@ class ModelFileError(ValueError):
     """A model folder that is missing, malformed, or does not match its config."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write) -> None:
     """Call write(tmp_path) then rename over `path`, so a crash never leaves a half-written file."""
     path = Path(path)
@@ -32,6 +38,7 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; model files are meant to be shared
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
