@@ -71,6 +71,10 @@ class PhotoInput(gr.Image):
     def __init__(self, **kwargs):
         super().__init__(type="filepath", sources=["upload"], **kwargs)
 
+    # Gradio builds the props it sends to the browser from the signature of __init__; without gr.Image's
+    # the browser gets none (no `buttons`: the page crashes at "Loading...", no label in the API docs).
+    __init__.__signature__ = inspect.signature(gr.Image.__init__)
+
     @classmethod
     def get_block_name(cls) -> str:
         return "image"  # the browser draws it as a plain gr.Image

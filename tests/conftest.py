@@ -34,3 +34,30 @@ def seed_layout(tmp_path) -> Path:
         for k, cls in enumerate(("Forest", "Sea")):
             write_photos(root / split / cls, count // 2, seed=hash((split, cls)) % 1000 + k)
     return root
+
+
+# the real app, launched once per test session (see app_server.py)
+
+MODELS = ROOT / "assets" / "models"
+
+
+def model_names() -> list[str]:
+    """The bundled model folders, as the app finds them."""
+    return sorted(p.name for p in MODELS.iterdir() if (p / "config.json").is_file())
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """(url, process, temp_dir) of `python app.py --models assets/models` on a free port."""
+    from .app_server import running_app
+
+    with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def client(app_server, tmp_path_factory):
+    """A gradio_client Client of the launched app, downloading results into a temporary folder."""
+    from gradio_client import Client
+
+    return Client(app_server[0], verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))

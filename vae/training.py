@@ -221,6 +221,8 @@ def train(options: TrainOptions) -> Path:
     check_image_size(model_config.image_size)
     if is_writer:
         (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+        for stale in run_dir.rglob(".*.tmp"):  # left by a process killed mid-write
+            stale.unlink()
         write_json(run_dir / TRAIN_OPTIONS_NAME, {**asdict(options), "model": model_config.to_dict()})
         log.info("run folder: %s", run_dir.resolve())
 

@@ -1,0 +1,81 @@
+"""Start the real app (`python app.py --models DIR`) as a subprocess for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited with code {process.returncode} before answering:\n{log_path.read_text()}")
+        if answers(url):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"app did not answer {url} within {timeout:.0f} s:\n{log_path.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process, from /proc (no psutil needed)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+@contextlib.contextmanager
+def running_app(models_dir: Path, *, base_dir: Path | None = None):
+    """Yield (url, process, temp_dir) for the app serving `models_dir`; stop it afterwards."""
+    with contextlib.ExitStack() as stack:
+        if base_dir is None:
+            base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="app-server-")))
+        temp_dir = base_dir / "gradio-temp"
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        log_path = base_dir / "server.log"
+        port = free_port()
+        env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+               "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1"}
+        log = stack.enter_context(open(log_path, "w"))
+        process = subprocess.Popen([sys.executable, "app.py", "--models", str(models_dir)], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        stack.callback(stop, process)
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url, process, log_path)
+        yield url, process, temp_dir

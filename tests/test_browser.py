@@ -1,0 +1,140 @@
+"""The app in real Chromium (Playwright): every tab, a slider, an upload and an example photo.
+
+Screenshots of each tab go to docs/screenshots/ when SAVE_SCREENSHOTS=1, else to a temporary folder.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from .conftest import ROOT, model_names
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_server):
+    """(page, script errors) of the app loaded in headless Chromium, shared by this module's tests."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `apt-get install -y chromium` (CI installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        page.goto(app_server[0])
+        expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
+        yield page, errors
+        browser.close()
+
+
+@pytest.fixture
+def page(browser_page):
+    return browser_page[0]
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = ROOT / "docs" / "screenshots" if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_tab(page, name: str):
+    """Click a tab and return its (only rendered) panel."""
+    page.get_by_role("tab", name=name).click()
+    panel = page.locator("[role=tabpanel]:visible")
+    expect(panel).to_have_count(1)
+    return panel
+
+
+def block(panel, label: str):
+    """The component whose label starts with `label`."""
+    return panel.locator("div.block").filter(has=panel.page.locator("label", has_text=label))
+
+
+def image_src(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} img").get_attribute("src")
+
+
+def test_page_loads_without_script_errors(browser_page):
+    page, errors = browser_page
+    expect(page.get_by_role("heading", name="Landscape VAE Explorer")).to_be_visible()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+def test_moving_sliders_redraws_the_decoded_image(page):
+    open_tab(page, "Explore")
+    before = image_src(page, "explore-image")
+    page.locator("#slider-0 input[type=range]").fill("2")  # as if dragged
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    after_drag = image_src(page, "explore-image")
+    number = page.locator("#slider-1 input[type=number]")  # typed into the number box
+    number.fill("-2.5")
+    number.press("Enter")
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", after_drag, timeout=WAIT_MS)
+
+
+def test_uploading_a_photo_reconstructs_it(page):
+    panel = open_tab(page, "Reconstruct")
+    panel.locator("input[type=file]").first.set_input_files(PHOTO)
+    expect(page.locator("#recon-output img")).to_be_visible(timeout=WAIT_MS)
+    expect(panel.get_by_text("PSNR")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_clicking_an_example_compares_every_model(page):
+    panel = open_tab(page, "Compare β")
+    panel.locator("button.gallery-item").first.click()  # the first example photo
+    gallery = block(panel, "Reconstructed by each model")
+    expect(gallery.locator("img")).to_have_count(len(model_names()), timeout=WAIT_MS)
+    expect(gallery.get_by_text("PSNR").first).to_be_visible()
+
+
+def check_explore(panel):
+    expect(panel.locator("#slider-11")).to_be_visible()
+    expect(panel.locator("#explore-image img")).to_be_visible()
+
+
+def check_sample(panel):
+    expect(panel.get_by_text("Standard bell curve N(0, I)")).to_be_visible()
+    expect(block(panel, "Samples").locator("img")).to_be_visible(timeout=WAIT_MS)  # drawn when the page loads
+
+
+def check_reconstruct(panel):
+    expect(panel.get_by_text("What the model sees (square, 128 px)")).to_be_visible()
+
+
+def check_compare(panel):
+    expect(panel.get_by_text("What β trades.")).to_be_visible()
+    for name in model_names():
+        expect(panel.get_by_role("cell", name=name, exact=True).first).to_be_visible()
+
+
+def check_traverse(panel):
+    expect(panel.get_by_text("Interpolate between two photos")).to_be_visible()
+    panel.get_by_role("button", name="Traverse", exact=True).click()
+    expect(block(panel, "Rows: the most informative dimensions").locator("img")).to_be_visible(timeout=WAIT_MS)
+
+
+def check_about(panel):
+    expect(panel.get_by_role("heading", name="What is a VAE?")).to_be_visible()
+
+
+TABS = {"Explore": ("explore", check_explore), "Sample": ("sample", check_sample),
+        "Reconstruct": ("reconstruct", check_reconstruct), "Compare β": ("compare", check_compare),
+        "Traverse & interpolate": ("traverse", check_traverse), "About": ("about", check_about)}
+
+
+def test_every_tab_shows_its_content(page, shots):  # last, so the screenshots show the results above
+    for tab, (slug, check) in TABS.items():
+        check(open_tab(page, tab))
+        page.screenshot(path=shots / f"{slug}.png", full_page=True)
+        assert (shots / f"{slug}.png").stat().st_size > 10_000

@@ -1,0 +1,185 @@
+"""Training end to end, and its promises under faults: SIGKILL, NaN, unwritable folders, two processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import vae.training as training
+from vae import load_model
+from vae.model import VAEConfig
+from vae.training import TrainingError, TrainOptions, train
+
+from .conftest import ROOT
+
+TINY = dict(image_size=32, latent_dim=8)
+
+
+def options(out, **overrides) -> TrainOptions:
+    base = dict(out=str(out), model=VAEConfig(**TINY), epochs=2, batch_size=16, procedural_count=64, seed=1,
+                precision="fp32")  # identical on every CPU; bf16 is covered by the CLI test where the CPU has it
+    return TrainOptions(**{**base, **overrides})
+
+
+def metrics(run_dir) -> list[dict]:
+    return [json.loads(line) for line in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "train.py", "--image-size", "32", "--epochs", "2", "--out", str(out),
+                             "--procedural-count", "64", "--batch-size", "16"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    for name in ("config.json", "model.safetensors", "training_state.pt", "metrics.jsonl", "best/model.safetensors",
+                 "samples/sample_epoch_001.png", "samples/sample_epoch_002.png", "samples/recon_epoch_002.png"):
+        assert (out / name).is_file(), name
+    rows = metrics(out)
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert {"train_loss", "val_loss", "val_recon", "val_kl", "val_psnr", "seconds"} <= set(rows[0])
+    model = load_model(out)
+    model.save_pretrained(tmp_path / "copy")
+    again = load_model(tmp_path / "copy")
+    z = torch.randn(2, model.config.latent_dim)
+    assert torch.equal(model.decode(z), again.decode(z))
+
+
+def test_loss_falls(tmp_path):
+    train(options(tmp_path, epochs=6))
+    rows = metrics(tmp_path)
+    assert rows[-1]["train_loss"] < 0.95 * rows[0]["train_loss"]
+    assert rows[-1]["val_psnr"] > rows[0]["val_psnr"]
+
+
+def test_cli_errors_are_messages_not_tracebacks(tmp_path):
+    (tmp_path / "file.jpg").write_text("x")
+    for args, message in ((["--data", str(tmp_path / "file.jpg")], "is a file"),
+                          (["--data", str(tmp_path / "nowhere")], "not found"),
+                          (["--image-size", "48"], "power of two")):
+        result = subprocess.run([sys.executable, "train.py", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_refuses_to_overwrite_a_run_without_resume(tmp_path):
+    train(options(tmp_path, epochs=1))
+    with pytest.raises(TrainingError, match="--resume"):
+        train(options(tmp_path, epochs=1))
+
+
+def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
+    train(options(tmp_path / "a", epochs=2))
+    train(options(tmp_path / "a", epochs=3, resume=True))
+    train(options(tmp_path / "b", epochs=3))
+    assert [r["epoch"] for r in metrics(tmp_path / "a")] == [1, 2, 3]
+    a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.allclose(pa, pb, atol=1e-4), name
+
+
+KILLABLE = textwrap.dedent("""
+    import sys, time, torch, vae.training as t
+    from vae.model import VAEConfig
+    flag, out, slow_save = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    real_save = torch.save
+    def save(obj, path, *a, **k):
+        if isinstance(obj, dict) and obj.get("epoch") == 2:
+            open(flag, "w").close()
+            if slow_save:
+                real_save(obj, path, *a, **k)  # the temporary file is complete but not yet renamed
+                time.sleep(60)
+        return real_save(obj, path, *a, **k)
+    t.torch.save = save
+    t.train(t.TrainOptions(out=out, model=VAEConfig(image_size=32, latent_dim=8), epochs=4, batch_size=8,
+                           procedural_count=400, seed=1, precision="fp32"))
+""")
+
+
+@pytest.mark.parametrize("moment", ["during an epoch", "during a checkpoint write"])
+def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment):
+    out, flag = tmp_path / "run", tmp_path / "flag"
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), str(out), "1" if "write" in moment else "0"], cwd=ROOT)
+    try:
+        deadline = time.time() + 120
+        while not flag.exists():
+            assert proc.poll() is None and time.time() < deadline, "training ended before it could be killed"
+            time.sleep(0.05)
+        if "epoch" in moment:
+            time.sleep(1.0)  # well inside epoch 3
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    done = training.load_state(out)["epoch"]
+    assert done == (1 if "write" in moment else 2)
+    assert list(out.glob(".*.tmp")) if "write" in moment else True  # the half-finished write is there...
+    train(options(out, epochs=4, resume=True, batch_size=8, procedural_count=400))
+    assert not list(out.glob(".*.tmp"))  # ...and cleaned up by the resumed run
+    assert [r["epoch"] for r in metrics(out)] == [1, 2, 3, 4]
+    load_model(out)
+
+
+def test_nan_stops_with_the_step_and_keeps_the_last_good_model(tmp_path, monkeypatch):
+    train(options(tmp_path, epochs=1))
+    good = load_model(tmp_path).state_dict()
+    real_loss = training.vae_loss
+
+    def poisoned(*args, **kwargs):
+        terms = real_loss(*args, **kwargs)
+        terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(training, "vae_loss", poisoned)
+    with pytest.raises(TrainingError, match=r"nan at step \d+"):
+        train(options(tmp_path, epochs=2, resume=True))
+    kept = load_model(tmp_path).state_dict()
+    assert all(torch.equal(good[k], kept[k]) for k in good)
+    assert training.load_state(tmp_path)["epoch"] == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; the disk-full test covers write errors")
+def test_read_only_run_folder_is_a_clear_error(tmp_path):
+    train(options(tmp_path, epochs=1))
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(TrainingError, match="cannot write"):
+            train(options(tmp_path, epochs=2, resume=True))
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypatch):
+    train(options(tmp_path, epochs=1))
+    before = (tmp_path / "training_state.pt").read_bytes()
+    real_save = torch.save
+
+    def disk_full(obj, path, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(training.torch, "save", disk_full)
+    with pytest.raises(TrainingError, match="No space left"):
+        train(options(tmp_path, epochs=2, resume=True))
+    monkeypatch.setattr(training.torch, "save", real_save)
+    assert (tmp_path / "training_state.pt").read_bytes() == before
+    assert training.load_state(tmp_path)["epoch"] == 1
+
+
+def test_two_process_ddp_with_gloo(tmp_path):
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531", "train.py",
+         "--image-size", "32", "--latent-dim", "8", "--epochs", "2", "--batch-size", "8", "--procedural-count", "64",
+         "--device", "cpu", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 process(es)" in result.stderr
+    assert [r["epoch"] for r in metrics(out)] == [1, 2]
+    load_model(out)
