@@ -69,7 +69,7 @@ class PhotoInput(gr.Image):
     what is wrong with a bad file, where Gradio's own opening fails with a generic error."""
 
     def __init__(self, **kwargs):
-        super().__init__(type="filepath", sources=["upload"], **kwargs)
+        super().__init__(type="filepath", sources=["upload"], **kwargs)  # Gradio re-creates it with both
 
     # Gradio builds the props it sends to the browser from the signature of __init__; without gr.Image's
     # the browser gets none (no `buttons`: the page crashes at "Loading...", no label in the API docs).

@@ -69,11 +69,11 @@ class PhotoInput(gr.Image):
     what is wrong with a bad file, where Gradio's own opening fails with a generic error."""
 
     def __init__(self, **kwargs):
-        super().__init__(type="filepath", sources=["upload"], **kwargs)
+        super().__init__(**{"type": "filepath", "sources": ["upload"], **kwargs})  # Gradio re-creates it with both
 
     # Gradio builds the props it sends to the browser from the signature of __init__; without gr.Image's
     # the browser gets none (no `buttons`: the page crashes at "Loading...", no label in the API docs).
-    __init__.__signature__ = inspect.signature(gr.Image.__init__)
+    pass
 
     @classmethod
     def get_block_name(cls) -> str:

@@ -22,17 +22,19 @@ WAIT_MS = 30_000
 
 @pytest.fixture(scope="module")
 def browser_page(app_server):
-    """(page, script errors) of the app loaded in headless Chromium, shared by this module's tests."""
+    """(page, problems) of the app loaded in headless Chromium, shared by this module's tests; problems
+    collects script errors and server errors (HTTP 5xx) seen by the page."""
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `apt-get install -y chromium` (CI installs it)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
+        problems = []
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("response", lambda r: problems.append(f"HTTP {r.status} from {r.url}") if r.status >= 500 else None)
         page.goto(app_server[0])
         expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
-        yield page, errors
+        yield page, problems
         browser.close()
 
 
@@ -65,10 +67,10 @@ def image_src(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} img").get_attribute("src")
 
 
-def test_page_loads_without_script_errors(browser_page):
-    page, errors = browser_page
+def test_page_loads_without_errors(browser_page):
+    page, problems = browser_page
     expect(page.get_by_role("heading", name="Landscape VAE Explorer")).to_be_visible()
-    assert not errors, f"script errors in the page: {errors}"
+    assert not problems
 
 
 def test_moving_sliders_redraws_the_decoded_image(page):
@@ -115,7 +117,7 @@ def check_reconstruct(panel):
 def check_compare(panel):
     expect(panel.get_by_text("What β trades.")).to_be_visible()
     for name in model_names():
-        expect(panel.get_by_role("cell", name=name, exact=True).first).to_be_visible()
+        expect(panel.get_by_role("gridcell", name=name, exact=True).first).to_be_visible()
 
 
 def check_traverse(panel):
@@ -138,3 +140,7 @@ def test_every_tab_shows_its_content(page, shots):  # last, so the screenshots s
         check(open_tab(page, tab))
         page.screenshot(path=shots / f"{slug}.png", full_page=True)
         assert (shots / f"{slug}.png").stat().st_size > 10_000
+
+
+def test_no_errors_behind_the_scenes(browser_page):
+    assert not browser_page[1]

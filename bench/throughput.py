@@ -1,0 +1,71 @@
+"""Training throughput of both networks, side by side in one run: fp32 and bf16 autocast, channels_last.
+
+    python -m bench.throughput --image-size 128 --batch-size 64 [--device cuda] [--batch-sizes 64,128,256]
+
+Each configuration does a few warm-up steps, then times `--steps` optimiser steps on random images;
+the table gives images/s and the ratio to the seed network in fp32 (how the seed trained).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import torch
+
+from vae.losses import vae_loss
+from vae.model import VAEConfig, build_model
+from vae.training import pick_device, use_bf16
+
+WARMUP = 2
+
+
+def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True) -> float:
+    torch.manual_seed(0)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = build_model(VAEConfig(arch=arch, image_size=size)).to(device, memory_format=fmt)
+    optimizer = torch.optim.Adam(model.parameters(), 1e-3, fused=device.type == "cuda")
+    x = torch.rand(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
+    for i in range(WARMUP + steps):
+        if i == WARMUP:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits, mu, logvar, z = model(x)
+            loss = vae_loss(logits, x, mu, logvar, z, beta=1.0)["loss"]
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--image-size", type=int, default=128)
+    parser.add_argument("--batch-sizes", default="64", help="comma-separated")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    device = pick_device(args.device)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    precisions = ["fp32"] + (["bf16"] if use_bf16(device, "auto") else [])
+    print(f"device: {name}; image size {args.image_size}\n")
+    print("| network | batch | precision | channels_last | images/s | vs seed fp32 |\n|---|---|---|---|---|---|")
+    for batch in (int(b) for b in args.batch_sizes.split(",")):
+        baseline = None
+        for arch in ("seed", "resnet"):
+            for precision in precisions:
+                for channels_last in (True, False):
+                    rate = images_per_second(arch, size=args.image_size, batch=batch, bf16=precision == "bf16",
+                                             device=device, steps=args.steps, channels_last=channels_last)
+                    baseline = baseline or rate
+                    print(f"| {arch} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

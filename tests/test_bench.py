@@ -1,0 +1,21 @@
+"""The sample-quality scores of bench/: zero for identical sets, larger for different ones."""
+
+import numpy as np
+import torch
+
+from bench.sample_score import frechet_distance, sliced_wasserstein
+
+
+def test_frechet_distance():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2000, 8))
+    assert abs(frechet_distance(a, a)) < 1e-6
+    near, far = frechet_distance(a, rng.normal(size=(2000, 8))), frechet_distance(a, rng.normal(1.0, 2.0, size=(2000, 8)))
+    assert near < 0.1 < 5 < far
+
+
+def test_sliced_wasserstein_prefers_similar_images():
+    g = torch.Generator().manual_seed(0)
+    smooth = torch.linspace(0, 1, 64).expand(16, 3, 64, 64)
+    noise = torch.rand(16, 3, 64, 64, generator=g)
+    assert sliced_wasserstein(smooth, smooth) < 0.2 * sliced_wasserstein(smooth, noise)

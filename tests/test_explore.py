@@ -1,0 +1,78 @@
+"""The UI-free operations behind the app, on a tiny untrained model (fast, no server)."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from vae import VAEConfig, build_model
+from vae.export import fit_gaussian
+from vae.explore import (ExplorerModel, decode, describe_scores, encode, interpolate, load_explorer_models, photo_tensor,
+                         random_latent, reconstruct, sample_grid, slider_values, traversal_grid, with_slider_values,
+                         write_gif)
+
+from .conftest import write_photos
+
+
+@pytest.fixture(scope="module")
+def em():
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(image_size=32, latent_dim=6)).eval()
+    return ExplorerModel("tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]})
+
+
+def test_sliders_set_the_top_ranked_dimensions(em):
+    z = with_slider_values(em, torch.zeros(6), [1.0, -2.0])
+    assert z.tolist() == [0, -2.0, 0, 0, 1.0, 0]
+    assert slider_values(em, z, 3) == [1.0, -2.0, 0.0]
+
+
+def test_decode_gives_an_image_that_follows_the_code(em):
+    a, b = decode(em, torch.zeros(6)), decode(em, torch.full((6,), 3.0))
+    assert a.shape == (32, 32, 3) and a.dtype == np.uint8
+    assert not np.array_equal(a, b)
+
+
+def test_sampling_is_seeded_and_fitted_density_is_used(em):
+    assert np.array_equal(sample_grid(em, 1, 4, 1.0), sample_grid(em, 1, 4, 1.0))
+    assert not np.array_equal(sample_grid(em, 1, 4, 1.0), sample_grid(em, 2, 4, 1.0))
+    codes = torch.randn(500, 6) * 0.1 + 5.0
+    fitted = ExplorerModel("fitted", em.model, em.facts, fit_gaussian(codes))
+    draws = random_latent(fitted, 0, fitted=True, count=200)
+    assert torch.allclose(draws.mean(0), torch.full((6,), 5.0), atol=0.05)
+    assert 0.05 < draws.std(0).mean() < 0.2
+
+
+def test_traversal_grid_has_a_row_per_dimension(em):
+    grid = traversal_grid(em, torch.zeros(6), rows=3)
+    assert grid.shape == (2 + 3 * 34, 2 + 7 * 34, 3)
+
+
+def test_interpolation_ends_at_the_two_photos_and_makes_a_gif(em, tmp_path):
+    paths = write_photos(tmp_path, 2)
+    a, b = photo_tensor(paths[0], 32), photo_tensor(paths[1], 32)
+    frames = interpolate(em, a, b, 5)
+    assert len(frames) == 5
+    assert np.array_equal(frames[0], decode(em, encode(em, a)))
+    assert np.array_equal(frames[-1], decode(em, encode(em, b)))
+    gif = Image.open(write_gif(frames, tmp_path / "walk.gif"))
+    assert gif.n_frames == 8  # forward, then back without repeating the ends
+
+
+def test_reconstruct_scores_and_words(em, tmp_path):
+    x = photo_tensor(write_photos(tmp_path, 1)[0], 32)
+    original, copy, scores = reconstruct(em, x)
+    assert original.shape == copy.shape == (32, 32, 3)
+    assert set(scores) == {"psnr", "ssim", "kl"} and scores["kl"] >= 0
+    text = describe_scores(scores)
+    assert "PSNR" in text and "SSIM" in text and "KL" in text
+
+
+def test_loading_a_models_folder_orders_by_beta(tmp_path):
+    for beta in (4.0, 0.2, 1.0):
+        build_model(VAEConfig(image_size=32, latent_dim=4, beta=beta)).save_pretrained(tmp_path / f"b{beta}")
+    (tmp_path / "not-a-model").mkdir()
+    models = load_explorer_models(tmp_path)
+    assert [m.model.config.beta for m in models.values()] == [0.2, 1.0, 4.0]
+    with pytest.raises(FileNotFoundError):
+        load_explorer_models(tmp_path / "not-a-model")
