@@ -27,6 +27,8 @@ SLIDER_RANGE = 3.0
 MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
+# decoded images are 128 px: show them large and smooth instead of as a small tile
+CSS = ".big-image img { width: 100%; height: 100%; object-fit: contain; }"
 
 INTRO = """# 🏔️ Landscape VAE Explorer
 A **variational autoencoder** squeezes each landscape photo into a short list of numbers (its *code*)
@@ -69,7 +71,7 @@ class PhotoInput(gr.Image):
     what is wrong with a bad file, where Gradio's own opening fails with a generic error."""
 
     def __init__(self, **kwargs):
-        super().__init__(type="filepath", sources=["upload"], **kwargs)  # Gradio re-creates it with both
+        super().__init__(**{"type": "filepath", "sources": ["upload"], **kwargs})  # Gradio re-creates it with both
 
     # Gradio builds the props it sends to the browser from the signature of __init__; without gr.Image's
     # the browser gets none (no `buttons`: the page crashes at "Loading...", no label in the API docs).
@@ -108,17 +110,18 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         except DataError as error:
             raise gr.Error(f"Could not use this file: {error}.") from None
 
-    def slider_updates(em: explore.ExplorerModel, z: torch.Tensor) -> list:
+    def slider_updates(em: explore.ExplorerModel, z: torch.Tensor) -> list[dict]:
+        """Value and label of each slider: its rank, the dimension it moves, and that dimension's KL."""
         values = explore.slider_values(em, z, SLIDERS)
         kl = em.facts.get("kl_per_dim")
         return [
-            gr.update(value=v, label=f"#{rank + 1} · dimension {d}" + (f" · KL {kl[d]:.2f}" if kl else ""))
+            {"value": v, "label": f"#{rank + 1} · dimension {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "")}
             for rank, (v, d) in enumerate(zip(values, em.dims_by_kl))
         ]
 
     def show_latent(name: str, z: torch.Tensor):
         em = model_of(name)
-        return [explore.decode(em, z), z.tolist(), *slider_updates(em, z)]
+        return [explore.decode(em, z), z.tolist(), *(gr.update(**u) for u in slider_updates(em, z))]
 
     def decode_sliders(name: str, *values_and_base):
         *values, base = values_and_base
@@ -184,7 +187,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             with gr.Tab("Explore"):
                 with gr.Row():
                     with gr.Column(scale=1):
-                        explore_image = gr.Image(value=explore.decode(models[default], torch.zeros(d0)), label="Decoded image",
+                        explore_image = gr.Image(value=explore.decode(models[default], torch.zeros(d0)), label="Decoded image", elem_classes="big-image",
                                                  format="png", height=320, interactive=False, elem_id="explore-image")
                         with gr.Row():
                             seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
@@ -195,8 +198,8 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                     with gr.Column(scale=1):
                         gr.Markdown("Each slider is one number of the code, most informative first.")
                         base = gr.State(torch.zeros(d0).tolist())
-                        sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"#{i + 1}",
-                                             elem_id=f"slider-{i}") for i in range(SLIDERS)]
+                        sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **update)
+                                   for i, update in enumerate(slider_updates(models[default], torch.zeros(d0)))]
             with gr.Tab("Sample"):
                 with gr.Row():
                     sample_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
@@ -205,12 +208,12 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                     source = gr.Radio([("Standard bell curve N(0, I)", "standard"), ("Fitted to the photos", "fitted")],
                                       value="standard", label="Draw codes from")
                 sample_button = gr.Button("Sample", variant="primary")
-                samples = gr.Image(label="Samples", format="png", interactive=False)
+                samples = gr.Image(label="Samples", elem_classes="big-image", format="png", interactive=False)
             with gr.Tab("Reconstruct"):
                 with gr.Row():
                     recon_photo = PhotoInput(label="Your photo", height=300)
-                    recon_input = gr.Image(label="What the model sees (square, 128 px)", format="png", interactive=False, height=300)
-                    recon_output = gr.Image(label="Reconstruction", format="png", interactive=False, height=300, elem_id="recon-output")
+                    recon_input = gr.Image(label="What the model sees (square, 128 px)", elem_classes="big-image", format="png", interactive=False, height=300)
+                    recon_output = gr.Image(label="Reconstruction", elem_classes="big-image", format="png", interactive=False, height=300, elem_id="recon-output")
                 recon_text = gr.Markdown()
                 gr.Examples(EXAMPLES, recon_photo, label="Example photos")
             with gr.Tab("Compare β"):
@@ -233,7 +236,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                     rows_slider = gr.Slider(1, SLIDERS, value=8, step=1, label="Dimensions (rows)")
                     traverse_photo = PhotoInput(label="Photo", height=160)
                 traverse_button = gr.Button("Traverse", variant="primary")
-                traversal = gr.Image(label="Rows: the most informative dimensions; columns: values −3 … +3", format="png",
+                traversal = gr.Image(label="Rows: the most informative dimensions; columns: values −3 … +3", elem_classes="big-image", format="png",
                                      interactive=False)
                 gr.Markdown("### Interpolate between two photos")
                 with gr.Row():
@@ -264,6 +267,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                               api_visibility="private")
         interpolate_button.click(interpolate, [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
         demo.load(sample, [model, sample_seed, count, temperature, source], samples, api_visibility="private")
+        demo.load(compare_samples, compare_seed, same_code_gallery, api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 
@@ -274,7 +278,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // CONCURRENCY))
     demo = build_demo(explore.load_explorer_models(args.models))
-    demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), share=False, footer_links=["api"])
+    demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
 
 
 if __name__ == "__main__":

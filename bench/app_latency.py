@@ -1,109 +1,102 @@
-"""How fast the app feels: start-up to first page, and slider-to-image latency through gradio_client.
+"""How fast the app feels, and how it holds up under load, against the real server.
 
-    python -m bench.app_latency [--calls 200] [--clients 1]
+    python -m bench.app_latency                          # start-up time and slider latency, one client
+    python -m bench.app_latency --clients 16 --calls 25 --uploads 40    # the load test
 
-Starts the real app (python app.py) on a free port, times until its page answers, then moves the
-first slider `--calls` times per client and prints p50/p95/max of the /decode round trip. With
---clients N, N clients do it at once (the load test); the server's memory before and after and the
-growth of Gradio's temp folder are printed too.
+Starts `python app.py` on a free port and times until its page answers; then `--clients` clients
+each move the first slider `--calls` times through gradio_client (the /decode round trip) while
+one more client uploads a photo to /reconstruct `--uploads` times. Prints p50/p95/max, failed
+requests, and the growth of the server's memory and of Gradio's temp folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.app_server import ROOT, running_app, rss_bytes
+
+PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
+SLIDERS = 12
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(models: str | None = None, temp_dir: str | None = None) -> tuple[subprocess.Popen, str, float]:
-    """(process, url, seconds until the page answered)."""
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    if temp_dir:
-        env["GRADIO_TEMP_DIR"] = temp_dir
-    args = [sys.executable, "app.py"] + (["--models", models] if models else [])
+def timed(call) -> float | None:
+    """Milliseconds the call took, or None when it failed."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    while time.perf_counter() - start < 120:
-        if process.poll() is not None:
-            raise RuntimeError("the app exited during start-up")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return process, url, time.perf_counter() - start
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the app did not answer within 120 s")
+    try:
+        call()
+    except Exception:  # a failed request is counted, not raised: the load test reports them
+        return None
+    return (time.perf_counter() - start) * 1000
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def folder_mb(path: str) -> float:
-    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 1e6
-
-
-def slider_session(url: str, calls: int, seed: int) -> list[float]:
+def slider_client(url: str, calls: int, offset: int) -> list[float | None]:
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
-    client.predict("beta-1", *([0.0] * 12), api_name="/decode")  # warm-up
-    timings = []
-    for i in range(calls):
-        values = [((i * 7 + seed) % 61 - 30) / 10] + [0.0] * 11
+    client = Client(url, verbose=False, download_files=False)
+    client.predict("beta-1", *([0.0] * SLIDERS), api_name="/decode")  # warm-up, not timed
+    values = lambda i: [((i * 7 + offset) % 61 - 30) / 10] + [0.0] * (SLIDERS - 1)  # noqa: E731
+    return [timed(lambda: client.predict("beta-1", *values(i), api_name="/decode")) for i in range(calls)]
+
+
+def upload_client(url: str, uploads: int) -> list[float | None]:
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False, download_files=False)
+    return [timed(lambda: client.predict("beta-1", handle_file(str(PHOTO)), api_name="/reconstruct")) for _ in range(uploads)]
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def measure(clients: int, calls: int, uploads: int) -> dict:
+    with tempfile.TemporaryDirectory() as base:
         start = time.perf_counter()
-        client.predict("beta-1", *values, api_name="/decode")
-        timings.append((time.perf_counter() - start) * 1000)
-    return timings
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+        with running_app(ROOT / "assets" / "models", base_dir=Path(base)) as (url, process, temp_dir):
+            startup = time.perf_counter() - start
+            slider_client(url, 3, 0)  # the first requests pay for lazy imports
+            memory, temp = rss_bytes(process.pid), folder_bytes(temp_dir)
+            with ThreadPoolExecutor(clients + 1) as pool:
+                sliding = [pool.submit(slider_client, url, calls, c) for c in range(clients)]
+                uploading = pool.submit(upload_client, url, uploads) if uploads else None
+                slider_times = [t for f in sliding for t in f.result()]
+                upload_times = uploading.result() if uploading else []
+            return {
+                "startup_s": startup, "slider_ms": [t for t in slider_times if t is not None],
+                "upload_ms": [t for t in upload_times if t is not None],
+                "failed": sum(t is None for t in slider_times + upload_times),
+                "requests": len(slider_times) + len(upload_times),
+                "memory_growth_mb": (rss_bytes(process.pid) - memory) / 1e6,
+                "temp_growth_mb": (folder_bytes(temp_dir) - temp) / 1e6,
+            }
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=200, help="slider moves per client")
     parser.add_argument("--clients", type=int, default=1)
-    parser.add_argument("--models", help="models folder (default: the app's)")
+    parser.add_argument("--calls", type=int, default=200, help="slider moves per client")
+    parser.add_argument("--uploads", type=int, default=0, help="uploads to /reconstruct at the same time")
     args = parser.parse_args(argv)
-    temp_dir = tempfile.mkdtemp(prefix="gradio-bench-")
-    process, url, startup = start_app(args.models, temp_dir)
-    try:
-        slider_session(url, 3, 0)
-        memory_before, temp_before = rss_mb(process.pid), folder_mb(temp_dir)
-        with ThreadPoolExecutor(args.clients) as pool:
-            results = list(pool.map(lambda c: slider_session(url, args.calls, c), range(args.clients)))
-        timings = [t for r in results for t in r]
-        print(f"start-up to first page: {startup:.1f} s")
-        print(f"/decode round trip, {args.clients} client(s) x {args.calls} calls: "
-              f"p50 {percentile(timings, 50):.0f} ms, p95 {percentile(timings, 95):.0f} ms, max {max(timings):.0f} ms")
-        print(f"server memory: {memory_before:.0f} MB before, {rss_mb(process.pid):.0f} MB after; "
-              f"Gradio temp folder: {temp_before:.1f} MB before, {folder_mb(temp_dir):.1f} MB after")
-    finally:
-        process.kill()
+    r = measure(args.clients, args.calls, args.uploads)
+    print(f"start-up to first page: {r['startup_s']:.1f} s")
+    s = r["slider_ms"]
+    print(f"/decode, {args.clients} client(s) x {args.calls}: p50 {percentile(s, 50):.0f} ms, p95 {percentile(s, 95):.0f} ms, "
+          f"max {max(s):.0f} ms")
+    if r["upload_ms"]:
+        u = r["upload_ms"]
+        print(f"/reconstruct uploads x {len(u)}: p50 {percentile(u, 50):.0f} ms, p95 {percentile(u, 95):.0f} ms")
+    print(f"failed requests: {r['failed']} of {r['requests']}")
+    print(f"server memory growth: {r['memory_growth_mb']:+.0f} MB; Gradio temp folder growth: {r['temp_growth_mb']:+.1f} MB")
     return 0
 
 

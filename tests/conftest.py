@@ -30,13 +30,13 @@ def write_photos(folder: Path, count: int, *, size: int = 48, seed: int = 0) -> 
 def seed_layout(tmp_path) -> Path:
     """A miniature of the seed's layout: two classes in each split."""
     root = tmp_path / "landscapes"
-    for split, count in (("Training Data", 24), ("Validation Data", 6), ("Testing Data", 6)):
+    for i, (split, count) in enumerate((("Training Data", 24), ("Validation Data", 6), ("Testing Data", 6))):
         for k, cls in enumerate(("Forest", "Sea")):
-            write_photos(root / split / cls, count // 2, seed=hash((split, cls)) % 1000 + k)
+            write_photos(root / split / cls, count // 2, seed=10 * i + k)
     return root
 
 
-# the real app, launched once per test session (see app_server.py)
+# the real app, launched once per test session (see bench/app_server.py)
 
 MODELS = ROOT / "assets" / "models"
 
@@ -49,7 +49,7 @@ def model_names() -> list[str]:
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """(url, process, temp_dir) of `python app.py --models assets/models` on a free port."""
-    from .app_server import running_app
+    from bench.app_server import running_app
 
     with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server")) as server:
         yield server

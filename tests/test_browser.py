@@ -33,7 +33,10 @@ def browser_page(app_server):
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         page.on("response", lambda r: problems.append(f"HTTP {r.status} from {r.url}") if r.status >= 500 else None)
         page.goto(app_server[0])
-        expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
+        try:
+            expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
+        except AssertionError:
+            pytest.fail(f"the page did not finish loading; problems seen: {problems}")
         yield page, problems
         browser.close()
 

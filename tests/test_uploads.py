@@ -11,7 +11,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from .app_server import rss_bytes
+from bench.app_server import rss_bytes
 from .conftest import ROOT, model_names
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"

@@ -44,8 +44,11 @@ class DataError(ValueError):
 # opening one image
 
 
-def open_rgb(source) -> Image.Image:
-    """Open a path or file object as an upright RGB image, refusing what is not a sane image."""
+def open_rgb(source, *, draft_size: int | None = None) -> Image.Image:
+    """Open a path or file object as an upright RGB image, refusing what is not a sane image.
+
+    With `draft_size`, a JPEG is decoded straight at the smallest scale still covering that size.
+    """
     try:
         image = Image.open(source)
     except UnidentifiedImageError:
@@ -58,6 +61,8 @@ def open_rgb(source) -> Image.Image:
     if width * height > MAX_PIXELS:
         raise DataError(f"image too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
     try:
+        if draft_size and image.format == "JPEG":
+            image.draft("RGB", (draft_size, draft_size))  # libjpeg skips most of a big photo's work
         image.seek(0)  # first frame of an animation
         image = ImageOps.exif_transpose(image)
         return _to_rgb(image)
@@ -82,8 +87,6 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 
 def square_resize(image: Image.Image, size: int) -> torch.Tensor:
     """Centre square crop, then resize to (3, size, size) uint8."""
-    if image.format == "JPEG":
-        image.draft("RGB", (size, size))  # let libjpeg decode big photos at a fraction of their size
     tensor = v2.functional.pil_to_tensor(image)  # (3, H, W) uint8
     side = min(tensor.shape[-2:])
     tensor = v2.functional.center_crop(tensor, [side, side])
@@ -91,7 +94,7 @@ def square_resize(image: Image.Image, size: int) -> torch.Tensor:
 
 
 def load_photo(path: Path, size: int) -> torch.Tensor:
-    return square_resize(open_rgb(path), size)
+    return square_resize(open_rgb(path, draft_size=size), size)
 
 
 # finding images and splitting them

@@ -75,7 +75,7 @@ def grid_image(images: torch.Tensor, nrow: int) -> np.ndarray:
 
 def photo_tensor(source, size: int) -> torch.Tensor:
     """A path, file object or PIL image as (1, 3, size, size) in [0, 1]; raises DataError for bad files."""
-    image = source if isinstance(source, Image.Image) else open_rgb(source)
+    image = source if isinstance(source, Image.Image) else open_rgb(source, draft_size=size)
     return square_resize(image, size).float().div(255.0).unsqueeze(0)
 
 
