@@ -22,6 +22,7 @@ from vae.data import DataError  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
 EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
+START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
 SLIDERS = 12
 SLIDER_RANGE = 3.0
 MAX_UPLOAD = "10mb"
@@ -93,7 +94,11 @@ class PhotoInput(gr.Image):
 def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     names = list(models)
     default = "beta-1" if "beta-1" in models else names[0]
-    d0 = models[default].latent_dim
+    first = models[default]
+    # open on a real photo's code rather than the all-zero code, which decodes to a grey average
+    start_photo = str(START_PHOTO) if START_PHOTO.is_file() else None
+    start_z = (explore.encode(first, explore.photo_tensor(start_photo, first.model.config.image_size)) if start_photo
+               else torch.zeros(first.latent_dim))
 
     # handlers
 
@@ -137,6 +142,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 
     def start_from_photo(name: str, path):
         em = model_of(name)
+        path = path or start_photo
         if not path:
             return reset(name)
         return show_latent(name, explore.encode(em, photo_of(path, em.model.config.image_size)))
@@ -187,7 +193,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             with gr.Tab("Explore"):
                 with gr.Row():
                     with gr.Column(scale=1):
-                        explore_image = gr.Image(value=explore.decode(models[default], torch.zeros(d0)), label="Decoded image", elem_classes="big-image",
+                        explore_image = gr.Image(value=explore.decode(first, start_z), label="Decoded image", elem_classes="big-image",
                                                  format="png", height=320, interactive=False, elem_id="explore-image")
                         with gr.Row():
                             seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
@@ -197,9 +203,9 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                         gr.Examples(EXAMPLES, explore_photo, label="Example photos")
                     with gr.Column(scale=1):
                         gr.Markdown("Each slider is one number of the code, most informative first.")
-                        base = gr.State(torch.zeros(d0).tolist())
+                        base = gr.State(start_z.tolist())
                         sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **update)
-                                   for i, update in enumerate(slider_updates(models[default], torch.zeros(d0)))]
+                                   for i, update in enumerate(slider_updates(first, start_z))]
             with gr.Tab("Sample"):
                 with gr.Row():
                     sample_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
@@ -231,19 +237,17 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             with gr.Tab("Traverse & interpolate"):
                 with gr.Row():
                     start = gr.Radio([("All zeros", "zero"), ("Random code", "random"), ("A photo", "photo")],
-                                     value="zero", label="Start from")
+                                     value="photo" if start_photo else "zero", label="Start from")
                     traverse_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
                     rows_slider = gr.Slider(1, SLIDERS, value=8, step=1, label="Dimensions (rows)")
-                    traverse_photo = PhotoInput(label="Photo", height=160)
+                    traverse_photo = PhotoInput(label="Photo", height=160, value=start_photo)
                 traverse_button = gr.Button("Traverse", variant="primary")
                 traversal = gr.Image(label="Rows: the most informative dimensions; columns: values −3 … +3", elem_classes="big-image", format="png",
                                      interactive=False)
                 gr.Markdown("### Interpolate between two photos")
                 with gr.Row():
-                    photo_a = PhotoInput(label="From", height=200,
-                                       value=EXAMPLES[0] if EXAMPLES else None)
-                    photo_b = PhotoInput(label="To", height=200,
-                                       value=EXAMPLES[-1] if EXAMPLES else None)
+                    photo_a = PhotoInput(label="From", height=200, value=EXAMPLES[0] if EXAMPLES else None)
+                    photo_b = PhotoInput(label="To", height=200, value=EXAMPLES[-1] if EXAMPLES else None)
                     frames = gr.Slider(2, explore.MAX_FRAMES, value=10, step=1, label="Frames")
                 interpolate_button = gr.Button("Interpolate", variant="primary")
                 frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
@@ -255,7 +259,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         latent_outputs = [explore_image, base, *sliders]
         gr.on([s.input for s in sliders], decode_sliders, [model, *sliders, base], explore_image, api_name="decode",
               trigger_mode="always_last", show_progress="hidden")
-        model.change(reset, model, latent_outputs, api_visibility="private")
+        model.change(start_from_photo, [model, explore_photo], latent_outputs, api_visibility="private")
         random_button.click(randomise, [model, seed], latent_outputs, api_visibility="private")
         reset_button.click(reset, model, latent_outputs, api_visibility="private")
         explore_photo.change(start_from_photo, [model, explore_photo], latent_outputs, api_visibility="private")
@@ -268,6 +272,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         interpolate_button.click(interpolate, [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
         demo.load(sample, [model, sample_seed, count, temperature, source], samples, api_visibility="private")
         demo.load(compare_samples, compare_seed, same_code_gallery, api_visibility="private")
+        demo.load(traverse, [model, start, traverse_seed, traverse_photo, rows_slider], traversal, api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 

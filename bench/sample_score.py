@@ -76,7 +76,8 @@ def load_feature_net() -> nn.Module:
     if not CLASSIFIER_PATH.is_file():
         raise FileNotFoundError(f"{CLASSIFIER_PATH} missing: run python -m bench.sample_score --data DIR first")
     state = load_file(CLASSIFIER_PATH)
-    net = landscape_classifier(state[next(k for k in reversed(list(state)) if k.endswith("weight"))].shape[0])
+    last_layer = max(int(key.split(".")[0]) for key in state)
+    net = landscape_classifier(state[f"{last_layer}.weight"].shape[0])
     net.load_state_dict(state, strict=True)
     return net[:-1].eval()  # drop the class layer: 128-d features
 
