@@ -121,7 +121,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         kl = em.facts.get("kl_per_dim")
         return [
             {"value": v, "label": f"#{rank + 1} · dimension {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "")}
-            for rank, (v, d) in enumerate(zip(values, em.dims_by_kl))
+            for rank, (v, d) in enumerate(zip(values, em.dims_by_kl[:SLIDERS], strict=True))
         ]
 
     def show_latent(name: str, z: torch.Tensor):

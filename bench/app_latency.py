@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from bench.app_server import ROOT, running_app, rss_bytes
@@ -40,8 +41,12 @@ def slider_client(url: str, calls: int, offset: int) -> list[float | None]:
 
     client = Client(url, verbose=False, download_files=False)
     client.predict("beta-1", *([0.0] * SLIDERS), api_name="/decode")  # warm-up, not timed
-    values = lambda i: [((i * 7 + offset) % 61 - 30) / 10] + [0.0] * (SLIDERS - 1)  # noqa: E731
-    return [timed(lambda: client.predict("beta-1", *values(i), api_name="/decode")) for i in range(calls)]
+
+    def move(i: int):
+        """Slider #1 to a different value each call, sweeping -3..3."""
+        return client.predict("beta-1", ((i * 7 + offset) % 61 - 30) / 10, *([0.0] * (SLIDERS - 1)), api_name="/decode")
+
+    return [timed(partial(move, i)) for i in range(calls)]
 
 
 def upload_client(url: str, uploads: int) -> list[float | None]:

@@ -1,9 +1,10 @@
 """Training throughput of both networks, side by side in one run: fp32 and bf16 autocast, channels_last.
 
-    python -m bench.throughput --image-size 128 --batch-size 64 [--device cuda] [--batch-sizes 64,128,256]
+    python -m bench.throughput --image-size 128 [--device cuda] [--batch-sizes 64,128,256] [--profile]
 
 Each configuration does a few warm-up steps, then times `--steps` optimiser steps on random images;
 the table gives images/s and the ratio to the seed network in fp32 (how the seed trained).
+--profile also prints where one training step of the default network spends its time.
 """
 
 from __future__ import annotations
@@ -43,12 +44,23 @@ def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, s
     return batch * steps / (time.perf_counter() - start)
 
 
+def profile_step(*, size: int, batch: int, bf16: bool, device) -> str:
+    """The operators that take the most time in one step of the default network."""
+    from torch.profiler import profile
+
+    images_per_second("resnet", size=size, batch=batch, bf16=bf16, device=device, steps=1)  # warm-up
+    with profile() as prof:
+        images_per_second("resnet", size=size, batch=batch, bf16=bf16, device=device, steps=1)
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--batch-sizes", default="64", help="comma-separated")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
@@ -64,6 +76,9 @@ def main(argv=None) -> int:
                                              device=device, steps=args.steps, channels_last=channels_last)
                     baseline = baseline or rate
                     print(f"| {arch} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
+    if args.profile:
+        print(profile_step(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
+                           device=device))
     return 0
 
 

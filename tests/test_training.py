@@ -80,7 +80,7 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
     train(options(tmp_path / "b", epochs=3))
     assert [r["epoch"] for r in metrics(tmp_path / "a")] == [1, 2, 3]
     a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
-    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-4), name
 
 
@@ -183,3 +183,12 @@ def test_two_process_ddp_with_gloo(tmp_path):
     assert "2 process(es)" in result.stderr
     assert [r["epoch"] for r in metrics(out)] == [1, 2]
     load_model(out)
+
+
+def test_corrupt_photo_mid_dataset_is_skipped_counted_and_training_goes_on(seed_layout, tmp_path, caplog):
+    victims = sorted((seed_layout / "Training Data" / "Forest").glob("*.jpg"))
+    victims[len(victims) // 2].write_bytes(b"\xff\xd8\xff\xe0 broken jpeg")
+    with caplog.at_level("WARNING"):
+        train(options(tmp_path / "run", data=str(seed_layout), epochs=1, batch_size=8))
+    assert "skipped 1 unreadable training" in caplog.text
+    assert [r["epoch"] for r in metrics(tmp_path / "run")] == [1]

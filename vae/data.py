@@ -195,7 +195,7 @@ def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch
 
     with ThreadPoolExecutor(workers) as pool:  # PIL releases the GIL while decoding
         results = list(pool.map(try_load, images.items))
-    failed = [f"{item}: {r}" for item, r in zip(images.items, results) if isinstance(r, str)]
+    failed = [f"{item}: {r}" for item, r in zip(images.items, results, strict=True) if isinstance(r, str)]
     good = [r for r in results if not isinstance(r, str)]
     stacked = torch.stack(good) if good else torch.empty(0, 3, size, size, dtype=torch.uint8)
     return stacked, failed

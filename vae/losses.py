@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, sigma^2) || N(0, 1)) per latent dimension, (B, D); see Appendix B of the VAE paper."""
@@ -34,20 +36,18 @@ def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = 
 def mmd_imq(z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
     """Unbiased MMD between codes and prior samples, inverse multiquadratic kernels (WAE, Tolstikhin et al. 2018).
 
-    Sums the kernel over the scales the paper uses, C = 2 * D * s for s in SCALES.
+    Sums the kernel k(a, b) = C / (C + |a - b|^2) over the scales the paper uses, C = 2 * D * s.
     """
     z, prior = z.float(), prior.float()
     n, dim = z.shape
     off_diagonal = ~torch.eye(n, dtype=torch.bool, device=z.device)
+    within = torch.cdist(z, z).pow(2)[off_diagonal], torch.cdist(prior, prior).pow(2)[off_diagonal]
+    across = torch.cdist(z, prior).pow(2)
     total = z.new_zeros(())
-    for scale in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0):
+    for scale in IMQ_SCALES:
         c = 2.0 * dim * scale
-
-        def kernel(a, b):
-            return c / (c + torch.cdist(a, b).pow(2))
-
-        same = (kernel(z, z) + kernel(prior, prior))[off_diagonal].sum() / (n * (n - 1))
-        total = total + same - 2.0 * kernel(z, prior).mean()
+        same = sum((c / (c + d)).sum() for d in within) / (n * (n - 1))
+        total = total + same - 2.0 * (c / (c + across)).mean()
     return total
 
 

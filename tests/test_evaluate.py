@@ -1,0 +1,73 @@
+"""python -m vae.evaluate on a tiny model and photo folder, and loading by Hub repo id."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import vae.checkpoint as checkpoint
+from vae import VAEConfig, build_model, load_model
+from vae.evaluate import score
+
+from .conftest import ROOT
+
+
+def test_evaluate_cli_prints_one_json_object(seed_layout, tmp_path):
+    build_model(VAEConfig(image_size=32, latent_dim=4)).save_pretrained(tmp_path / "m")
+    result = subprocess.run([sys.executable, "-m", "vae.evaluate", "--model", str(tmp_path / "m"), "--data", str(seed_layout),
+                             "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["images"] == 6  # the Testing Data split only
+    assert {"psnr", "ssim", "recon", "kl", "loss", "active_units", "kl_per_dim"} <= set(scores)
+    assert len(scores["kl_per_dim"]) == 4 and 0 <= scores["active_units"] <= 4
+
+
+def test_evaluate_cli_bad_model_is_a_message(tmp_path, seed_layout):
+    result = subprocess.run([sys.executable, "-m", "vae.evaluate", "--model", str(tmp_path / "none"), "--data", str(seed_layout)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_perfect_reconstruction_scores_high_and_active_units_count_variance():
+    model = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
+    pixels = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+    model.decode_logits = lambda z: torch.logit(pixels.float().div(255).clamp(1e-4, 1 - 1e-4))  # an oracle decoder
+    scores = score(model, pixels, batch_size=8)
+    assert scores["psnr"] > 60 and scores["ssim"] > 0.99
+
+
+def test_hub_repo_ids_are_fetched_with_only_the_model_files(tmp_path, monkeypatch):
+    model = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
+    model.save_pretrained(tmp_path / "snapshot")
+    asked = {}
+
+    def fake_snapshot_download(repo_id, allow_patterns):
+        asked.update(repo_id=repo_id, allow_patterns=allow_patterns)
+        return str(tmp_path / "snapshot")
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    loaded = load_model("someone/landscape-vae")
+    assert asked["repo_id"] == "someone/landscape-vae"
+    assert checkpoint.WEIGHTS_NAME in asked["allow_patterns"] and not any(p.endswith((".bin", ".pt", ".pkl")) for p in asked["allow_patterns"])
+    z = torch.randn(1, 4)
+    assert torch.equal(loaded.decode(z), model.decode(z))
+
+
+@pytest.mark.parametrize("name", ["beta-0.2", "beta-1", "beta-4"])
+def test_bundled_models_load_and_fit_the_budget(name):
+    folder = ROOT / "assets" / "models" / name
+    model = load_model(folder)
+    assert model.config.image_size == 128 and model.config.arch == "resnet"
+    assert (folder / "model.safetensors").stat().st_size < 10e6
+    facts = json.loads((folder / "facts.json").read_text())
+    assert facts["beta"] == model.config.beta and sorted(facts["dims_by_kl"]) == list(range(model.config.latent_dim))
+
+
+def test_assets_fit_a_space():
+    total = sum(p.stat().st_size for p in (ROOT / "assets").rglob("*") if p.is_file())
+    assert total < 40e6
