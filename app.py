@@ -99,6 +99,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     start_photo = str(START_PHOTO) if START_PHOTO.is_file() else None
     start_z = (explore.encode(first, explore.photo_tensor(start_photo, first.model.config.image_size)) if start_photo
                else torch.zeros(first.latent_dim))
+    start_z = explore.clamp_to_sliders(first, start_z, SLIDERS, SLIDER_RANGE)
 
     # handlers
 
@@ -126,6 +127,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 
     def show_latent(name: str, z: torch.Tensor):
         em = model_of(name)
+        z = explore.clamp_to_sliders(em, z, SLIDERS, SLIDER_RANGE)
         return [explore.decode(em, z), z.tolist(), *(gr.update(**u) for u in slider_updates(em, z))]
 
     def decode_sliders(name: str, *values_and_base):

@@ -22,10 +22,12 @@ from vae.training import pick_device, use_bf16
 WARMUP = 2
 
 
-def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True) -> float:
+def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
+                      base_channels: int = VAEConfig.base_channels) -> float:
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    model = build_model(VAEConfig(arch=arch, image_size=size)).to(device, memory_format=fmt)
+    config = VAEConfig(arch=arch, image_size=size, base_channels=base_channels)
+    model = build_model(config).to(device, memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), 1e-3, fused=device.type == "cuda")
     x = torch.rand(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
     for i in range(WARMUP + steps):
@@ -61,21 +63,25 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--base-channels", default=str(VAEConfig.base_channels),
+                        help="comma-separated widths at 32x32 of default-network candidates to compare")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     precisions = ["fp32"] + (["bf16"] if use_bf16(device, "auto") else [])
     print(f"device: {name}; image size {args.image_size}\n")
+    networks = [("seed", VAEConfig.base_channels)] + [("resnet", int(w)) for w in args.base_channels.split(",")]
     print("| network | batch | precision | channels_last | images/s | vs seed fp32 |\n|---|---|---|---|---|---|")
     for batch in (int(b) for b in args.batch_sizes.split(",")):
         baseline = None
-        for arch in ("seed", "resnet"):
+        for arch, width in networks:
             for precision in precisions:
                 for channels_last in (True, False):
-                    rate = images_per_second(arch, size=args.image_size, batch=batch, bf16=precision == "bf16",
-                                             device=device, steps=args.steps, channels_last=channels_last)
+                    rate = images_per_second(arch, size=args.image_size, batch=batch, bf16=precision == "bf16", device=device,
+                                             steps=args.steps, channels_last=channels_last, base_channels=width)
                     baseline = baseline or rate
-                    print(f"| {arch} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
+                    label = arch if arch == "seed" else f"resnet ({width} ch at 32x32)"
+                    print(f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
     if args.profile:
         print(profile_step(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
                            device=device))

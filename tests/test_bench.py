@@ -19,3 +19,10 @@ def test_sliced_wasserstein_prefers_similar_images():
     smooth = torch.linspace(0, 1, 64).expand(16, 3, 64, 64)
     noise = torch.rand(16, 3, 64, 64, generator=g)
     assert sliced_wasserstein(smooth, smooth) < 0.2 * sliced_wasserstein(smooth, noise)
+
+
+def test_throughput_measures_both_networks():
+    from bench.throughput import images_per_second
+
+    for arch in ("seed", "resnet"):
+        assert images_per_second(arch, size=32, batch=4, bf16=False, device=torch.device("cpu"), steps=1) > 0

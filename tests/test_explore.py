@@ -7,7 +7,7 @@ from PIL import Image
 
 from vae import VAEConfig, build_model
 from vae.export import fit_gaussian
-from vae.explore import (ExplorerModel, decode, describe_scores, encode, interpolate, load_explorer_models, photo_tensor,
+from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_scores, encode, interpolate, load_explorer_models, photo_tensor,
                          random_latent, reconstruct, sample_grid, slider_values, traversal_grid, with_slider_values,
                          write_gif)
 
@@ -76,3 +76,9 @@ def test_loading_a_models_folder_orders_by_beta(tmp_path):
     assert [m.model.config.beta for m in models.values()] == [0.2, 1.0, 4.0]
     with pytest.raises(FileNotFoundError):
         load_explorer_models(tmp_path / "not-a-model")
+
+
+def test_codes_are_clipped_to_the_slider_range_only_on_slider_dimensions(em):
+    z = torch.tensor([5.0, -4.0, 3.5, 0.5, -9.0, 7.0])
+    clipped = clamp_to_sliders(em, z, 2, 3.0)  # sliders move dimensions 4 and 1
+    assert clipped.tolist() == [5.0, -3.0, 3.5, 0.5, -3.0, 7.0]

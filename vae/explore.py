@@ -105,6 +105,15 @@ def slider_values(em: ExplorerModel, z: torch.Tensor, count: int) -> list[float]
     return [round(float(z[d]), 2) for d in em.dims_by_kl[:count]]
 
 
+def clamp_to_sliders(em: ExplorerModel, z: torch.Tensor, count: int, limit: float) -> torch.Tensor:
+    """`z` with its top `count` dimensions clipped to the sliders' range, so the image shown is the
+    one the sliders describe (a photo's code can reach beyond +-3 on a few dimensions)."""
+    dims = em.dims_by_kl[:count]
+    clipped = z.clone()
+    clipped[dims] = z[dims].clamp(-limit, limit)
+    return clipped
+
+
 def random_latent(em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1) -> torch.Tensor:
     """(count, D) draws from N(0, I), or from the Gaussian fitted to the training codes."""
     eps = torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(int(seed))) * temperature
