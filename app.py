@@ -162,7 +162,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         gallery = []
         for em in models.values():
             _, copy, scores = explore.reconstruct(em, photo_of(path, em.model.config.image_size))
-            gallery.append((copy, f"β = {em.model.config.beta:g} · PSNR {scores['psnr']:.1f} dB · KL {scores['kl']:.0f}"))
+            gallery.append((copy, f"β = {em.model.config.beta:g} · PSNR {scores['psnr']:.1f}"))
         return gallery
 
     def compare_samples(seed: float):
@@ -228,7 +228,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
                 gr.Markdown(BETA_NOTE)
                 with gr.Row():
                     compare_photo = PhotoInput(label="A photo", height=260)
-                    compare_gallery = gr.Gallery(label="Reconstructed by each model", columns=len(models), height=300)
+                    compare_gallery = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=len(models), height=300)
                 gr.Examples(EXAMPLES, compare_photo, label="Example photos")
                 with gr.Row():
                     compare_seed = gr.Number(value=0, precision=0, label="Seed of the random code", minimum=0)

@@ -58,7 +58,7 @@ def test_hub_repo_ids_are_fetched_with_only_the_model_files(tmp_path, monkeypatc
     assert torch.equal(loaded.decode(z), model.decode(z))
 
 
-@pytest.mark.parametrize("name", ["beta-0.2", "beta-1", "beta-4"])
+@pytest.mark.parametrize("name", ["beta-0.2", "beta-1", "beta-4", "beta-16"])
 def test_bundled_models_load_and_fit_the_budget(name):
     folder = ROOT / "assets" / "models" / name
     model = load_model(folder)
