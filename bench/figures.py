@@ -5,6 +5,7 @@
 For each bundled run (one per beta), the last epoch's prior samples (two rows) and its validation
 photos above their reconstructions, stacked into one picture with a label per model; and the same
 two pictures for the networks of `python -m bench.compare` (test photos, N(0, I) and fitted samples).
+It also prints the README's table of the bundled models from their facts.json files.
 """
 
 from __future__ import annotations
@@ -46,10 +47,22 @@ def comparison_figures(compare_dir: Path, out: Path) -> None:
     labelled_rows(samples).save(out / "compare_samples.png", optimize=True)
 
 
+def bundled_table(models_dir: Path) -> str:
+    """Markdown table of the bundled models' facts, ordered by beta."""
+    facts = sorted((json.loads(p.read_text()) for p in models_dir.glob("*/facts.json")), key=lambda f: f["beta"])
+    lines = ["| model | β | val PSNR | val SSIM | KL / image | active dims | best epoch (of 20) | training minutes* | file |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| `{f['name']}` | {f['beta']:g} | {f['val_psnr']} dB | {f['val_ssim']} | {f['val_kl']} nats | "
+              f"{f['active_units']} of {f['latent_dim']} | {f['best_epoch']} | {f['training_minutes']} | {f['file_mb']} MB |"
+              for f in facts]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default="runs/bundled")
     parser.add_argument("--compare", default="bench/out", help="the --out folder of bench.compare")
+    parser.add_argument("--models", default="assets/models", help="bundled models, for the facts table")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
     runs = sorted((p for p in Path(args.runs).iterdir() if (p / "config.json").is_file()),
@@ -66,6 +79,7 @@ def main(argv=None) -> int:
     if Path(args.compare).is_dir():
         comparison_figures(Path(args.compare), Path(args.out))
         print(f"wrote {args.out}/compare_recon.png and compare_samples.png from {args.compare}")
+    print(bundled_table(Path(args.models)))
     return 0
 
 

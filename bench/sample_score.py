@@ -44,14 +44,13 @@ def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
     """Train on the training split's class folders; return held-out (test split) accuracy."""
     torch.manual_seed(seed)
     lists = image_lists(data_dir)
+    classes = sorted({p.parent.name for p in lists["train"].items})  # the class folders
     splits = {}
     for name in ("train", "test"):
-        paths = list(lists[name].items)
-        classes = sorted({p.parent.name for p in paths})
-        pixels, _ = decode_all(lists[name], FEATURE_SIZE)
-        labels = torch.tensor([classes.index(p.parent.name) for p in paths])[: len(pixels)]
-        splits[name] = (pixels, labels, classes)
-    pixels, labels, classes = splits["train"]
+        pixels, failed = decode_all(lists[name], FEATURE_SIZE)
+        readable = [p for p in lists[name].items if p not in failed]  # decode_all keeps item order
+        splits[name] = (pixels, torch.tensor([classes.index(p.parent.name) for p in readable]))
+    pixels, labels = splits["train"]
     net = landscape_classifier(len(classes))
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     for _ in range(epochs):
@@ -64,7 +63,7 @@ def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
             loss.backward()
             optimizer.step()
     net.eval()
-    test_pixels, test_labels, _ = splits["test"]
+    test_pixels, test_labels = splits["test"]
     with torch.no_grad():
         accuracy = (net(test_pixels.float() / 255.0).argmax(1) == test_labels).float().mean().item()
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, CLASSIFIER_PATH,

@@ -184,8 +184,8 @@ def available_memory() -> int:
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch.Tensor, list[str]]:
-    """Decode every image once: ((N, 3, size, size) uint8, the items that could not be read)."""
+def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch.Tensor, dict]:
+    """Decode every image once: ((N, 3, size, size) uint8 in item order, {unreadable item: why})."""
 
     def try_load(item):
         try:
@@ -195,7 +195,7 @@ def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch
 
     with ThreadPoolExecutor(workers) as pool:  # PIL releases the GIL while decoding
         results = list(pool.map(try_load, images.items))
-    failed = [f"{item}: {r}" for item, r in zip(images.items, results, strict=True) if isinstance(r, str)]
+    failed = {item: r for item, r in zip(images.items, results, strict=True) if isinstance(r, str)}
     good = [r for r in results if not isinstance(r, str)]
     stacked = torch.stack(good) if good else torch.empty(0, 3, size, size, dtype=torch.uint8)
     return stacked, failed
@@ -249,7 +249,7 @@ def make_dataset(images: ImageList, size: int, *, train: bool, cache: bool | Non
         log.info("streaming %d images from disk (a cache would need %.1f GB)", len(images), need / 1e9)
         return StreamingImages(images, size, train=train), 0
     pixels, failed = decode_all(images, size)
-    for message in failed[:10]:
-        log.warning("skipped unreadable image %s", message)
+    for item, why in list(failed.items())[:10]:
+        log.warning("skipped unreadable image %s: %s", item, why)
     log.info("cached %d images at %dpx in memory: %.1f MB", len(pixels), size, pixels.numel() / 1e6)
     return CachedImages(pixels, train=train), len(failed)
