@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -25,11 +26,13 @@ EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
 START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
 SLIDERS = 12
 SLIDER_RANGE = 3.0
+MAX_SEED = 2**31 - 1
 MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
 # decoded images are 128 px: show them large and smooth instead of as a small tile
 CSS = ".big-image img { width: 100%; height: 100%; object-fit: contain; }"
+AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
 
 INTRO = """# 🏔️ Landscape VAE Explorer
 A **variational autoencoder** squeezes each landscape photo into a short list of numbers (its *code*)
@@ -44,20 +47,22 @@ any code back into a picture. Training asks for two things at once:
 - **KL divergence**: the codes should look like draws from a standard bell curve, so that *any* code
   you pick, not only those of real photos, decodes to a plausible landscape.
 
-The loss is **reconstruction + β · KL**. A small β keeps more detail per photo; a large β (a *β-VAE*)
+The loss is **reconstruction + β · KL**. With β = 1 it is the model's honest estimate of how likely a
+photo is (the *evidence lower bound*). A small β keeps more detail per photo; a large β (a *β-VAE*)
 squeezes the codes harder: blurrier pictures, but a smoother map of landscapes in which single numbers
 tend to control single features, such as the horizon's height or the sky's brightness.
 
 ## The tabs
-- **Explore**: each slider is one number of the code, the most informative first (ranked by how much
-  KL that number carries). Start from a random code or a photo and move a slider.
+- **Explore**: the sliders move the code. *Main directions* are the directions in which real photos'
+  codes differ most, largest first; *single code numbers* move one of the 128 numbers each, the most
+  informative first. Start from a random code or a photo and move a slider.
 - **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
-  *Fitted to the photos* draws codes from a bell curve fitted to the real photos' codes, which usually
-  gives more realistic samples than the standard one (Ghosh et al. 2020).
+  *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
+  to them), which gives more realistic samples than the standard bell curve (Ghosh et al. 2020).
 - **Reconstruct**: a photo, its code, and the picture decoded from it, with scores in plain words.
 - **Compare β**: the same photo and the same random code through every model.
-- **Traverse & interpolate**: each row varies one number from −3 to +3; and a smooth walk between
-  two photos' codes, as frames and as a GIF.
+- **Traverse & interpolate**: each row moves along one slider axis from −3 to +3; and a smooth walk
+  between two photos' codes, as frames and as a GIF.
 
 The models were trained with `train.py` on about 5,300 landscape photos from the Intel Image
 Classification dataset; the example photos come from its test split, never seen in training."""
@@ -83,32 +88,54 @@ class PhotoInput(gr.Image):
         return "image"  # the browser draws it as a plain gr.Image
 
     def preprocess(self, payload):
-        if payload is not None and payload.path:
+        if payload is None:
+            return None
+        if payload.path:
             return payload.path  # Gradio has already checked the path is an upload in its cache
-        try:
-            return super().preprocess(payload)
-        except Exception:
-            raise gr.Error("Could not read the uploaded image.") from None
+        # never hand inline (data: URL) images to Gradio's own opening: it accepts every format Pillow
+        # knows, EPS included, which Pillow renders by running Ghostscript
+        raise gr.Error("Please upload the image as a file.")
 
 
-def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
-    names = list(models)
-    default = "beta-1" if "beta-1" in models else names[0]
-    first = models[default]
-    # open on a real photo's code rather than the all-zero code, which decodes to a grey average
-    start_photo = str(START_PHOTO) if START_PHOTO.is_file() else None
-    start_z = (explore.encode(first, explore.photo_tensor(start_photo, first.model.config.image_size)) if start_photo
-               else torch.zeros(first.latent_dim))
-    start_z = explore.clamp_to_sliders(first, start_z, SLIDERS, SLIDER_RANGE)
+# checking what comes in: every public input is checked where it enters, and named in the message
 
-    # handlers
 
-    def model_of(name: str) -> explore.ExplorerModel:
-        if name not in models:
-            raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(names)}.")
-        return models[name]
+def checked_number(value, name: str, low: float, high: float) -> float:
+    if value is None:
+        return low
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise gr.Error(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
+    return number
 
-    def photo_of(path, size: int) -> torch.Tensor:
+
+def checked_seed(value) -> int:
+    return int(checked_number(value, "Seed", 0, MAX_SEED))
+
+
+class Handlers:
+    """The app's event handlers, one named method each; the work is done by vae.explore."""
+
+    def __init__(self, models: dict[str, explore.ExplorerModel]):
+        self.models = models
+        self.names = list(models)
+        self.default = "beta-1" if "beta-1" in models else self.names[0]
+        self.start_photo = str(START_PHOTO) if START_PHOTO.is_file() else None
+
+    def model_of(self, name: str) -> explore.ExplorerModel:
+        if name not in self.models:
+            raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.names)}.")
+        return self.models[name]
+
+    def axes_of(self, em: explore.ExplorerModel, kind: str, count: int = SLIDERS) -> explore.SliderAxes:
+        if kind not in em.axis_kinds():
+            raise gr.Error(f"Unknown slider axes {kind!r}: choose one of {', '.join(em.axis_kinds())}.")
+        return explore.slider_axes(em, kind, count)
+
+    def photo_of(self, path, size: int) -> torch.Tensor:
         if not path:
             raise gr.Error("Please upload a photo first (or click one of the examples).")
         try:
@@ -116,165 +143,261 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         except DataError as error:
             raise gr.Error(f"Could not use this file: {error}.") from None
 
-    def slider_updates(em: explore.ExplorerModel, z: torch.Tensor) -> list[dict]:
-        """Value and label of each slider: its rank, the dimension it moves, and that dimension's KL."""
-        values = explore.slider_values(em, z, SLIDERS)
-        kl = em.facts.get("kl_per_dim")
-        return [
-            {"value": v, "label": f"#{rank + 1} · dimension {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "")}
-            for rank, (v, d) in enumerate(zip(values, em.dims_by_kl[:SLIDERS], strict=True))
-        ]
+    # Explore
 
-    def show_latent(name: str, z: torch.Tensor):
-        em = model_of(name)
-        z = explore.clamp_to_sliders(em, z, SLIDERS, SLIDER_RANGE)
-        return [explore.decode(em, z), z.tolist(), *(gr.update(**u) for u in slider_updates(em, z))]
+    def start_code(self, em: explore.ExplorerModel) -> torch.Tensor:
+        """Open on a real photo's code rather than the all-zero code, which decodes to a grey average."""
+        if self.start_photo is None:
+            return torch.zeros(em.latent_dim)
+        return explore.encode(em, explore.photo_tensor(self.start_photo, em.image_size))
 
-    def decode_sliders(name: str, *values_and_base):
-        *values, base = values_and_base
-        em = model_of(name)
-        base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else torch.zeros(em.latent_dim)
-        return explore.decode(em, explore.with_slider_values(em, base_z, [v or 0.0 for v in values]))
+    def code_view(self, name: str, kind: str, z: torch.Tensor) -> tuple:
+        """(decoded image, the code to keep, slider settings) for code z on axes `kind`."""
+        em = self.model_of(name)
+        axes = self.axes_of(em, kind)
+        z = explore.clamp_to_sliders(axes, z, SLIDER_RANGE)
+        values = explore.slider_values(axes, z, SLIDER_RANGE)
+        sliders = [{"value": v, "label": label, "visible": True} for v, label in zip(values, axes.labels, strict=True)]
+        sliders += [{"value": 0.0, "label": "(unused)", "visible": False}] * (SLIDERS - len(sliders))
+        return explore.decode(em, z), z.tolist(), sliders
 
-    def randomise(name: str, seed: float):
-        return show_latent(name, explore.random_latent(model_of(name), int(seed or 0))[0])
+    def show_code(self, name: str, kind: str, z: torch.Tensor) -> list:
+        image, code, sliders = self.code_view(name, kind, z)
+        return [image, code, *(gr.update(**slider) for slider in sliders)]
 
-    def reset(name: str):
-        return show_latent(name, torch.zeros(model_of(name).latent_dim))
+    def decode_sliders(self, name: str, *values_kind_base):
+        *values, kind, base = values_kind_base
+        em = self.model_of(name)
+        axes = self.axes_of(em, kind or "main")
+        values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(values)]
+        base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else axes.origin
+        return explore.decode(em, axes.with_values(base_z, values[: len(axes.scale)]))
 
-    def start_from_photo(name: str, path):
-        em = model_of(name)
-        path = path or start_photo
-        if not path:
-            return reset(name)
-        return show_latent(name, explore.encode(em, photo_of(path, em.model.config.image_size)))
+    def switch_axes(self, name: str, *values_kind_base):
+        """Keep the code on screen, show it on the newly chosen axes."""
+        *values, kind, base = values_kind_base
+        em = self.model_of(name)
+        other = next(k for k in em.axis_kinds() if k != kind) if len(em.axis_kinds()) > 1 else kind
+        old_axes = self.axes_of(em, other)
+        base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else old_axes.origin
+        return self.show_code(name, kind, old_axes.with_values(base_z, values[: len(old_axes.scale)]))
 
-    def sample(name: str, seed: float, count: float, temperature: float = 1.0, source: str = "standard"):
-        em = model_of(name)
-        return explore.sample_grid(em, int(seed or 0), int(count or 16), float(temperature or 1.0), fitted=source == "fitted")
+    def randomise(self, name: str, kind: str, seed: float):
+        em = self.model_of(name)
+        return self.show_code(name, kind, explore.random_latent(em, checked_seed(seed), fitted=True)[0])
 
-    def reconstruct(name: str, path):
-        em = model_of(name)
-        original, copy, scores = explore.reconstruct(em, photo_of(path, em.model.config.image_size))
+    def reset(self, name: str, kind: str):
+        em = self.model_of(name)
+        return self.show_code(name, kind, self.axes_of(em, kind).origin)
+
+    def start_from_photo(self, name: str, kind: str, path):
+        em = self.model_of(name)
+        kind = kind if kind in em.axis_kinds() else em.axis_kinds()[0]
+        path = path or self.start_photo
+        z = explore.encode(em, self.photo_of(path, em.image_size)) if path else torch.zeros(em.latent_dim)
+        return [gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind),
+                *self.show_code(name, kind, z)]
+
+    # the other tabs
+
+    def sample(self, name: str, seed: float, count: float, temperature: float = 1.0, source: str = "fitted"):
+        em = self.model_of(name)
+        count = int(checked_number(count, "Count", 1, explore.MAX_SAMPLES))
+        temperature = checked_number(temperature, "Temperature", 0.1, 2.0)
+        if source not in ("standard", "fitted"):
+            raise gr.Error(f"Unknown sampler {source!r}: choose 'standard' or 'fitted'.")
+        return explore.sample_grid(em, checked_seed(seed), count, temperature, fitted=source == "fitted")
+
+    def reconstruct(self, name: str, path):
+        em = self.model_of(name)
+        original, copy, scores = explore.reconstruct(em, self.photo_of(path, em.image_size))
         return original, copy, explore.describe_scores(scores)
 
-    def compare(path):
-        gallery = []
-        for em in models.values():
-            _, copy, scores = explore.reconstruct(em, photo_of(path, em.model.config.image_size))
-            gallery.append((copy, f"β = {em.model.config.beta:g} · PSNR {scores['psnr']:.1f}"))
-        return gallery
+    def compare(self, path):
+        if not path:
+            raise gr.Error("Please upload a photo first (or click one of the examples).")
+        try:
+            return explore.compare_reconstructions(self.models, path)
+        except DataError as error:
+            raise gr.Error(f"Could not use this file: {error}.") from None
 
-    def compare_samples(seed: float):
-        z = explore.random_latent(next(iter(models.values())), int(seed or 0))[0]
-        return [(explore.decode(em, z), f"β = {em.model.config.beta:g}") for em in models.values() if em.latent_dim == len(z)]
+    def compare_same_code(self, seed: float):
+        return explore.compare_same_code(self.models, checked_seed(seed))
 
-    def traverse(name: str, start: str, seed: float, path, rows: float):
-        em = model_of(name)
+    def traverse(self, name: str, kind: str, start: str, seed: float, path, rows: float):
+        em = self.model_of(name)
+        axes = self.axes_of(em, kind, int(checked_number(rows, "Rows", 1, SLIDERS)))
         if start == "photo":
-            base = explore.encode(em, photo_of(path, em.model.config.image_size))
+            base = explore.encode(em, self.photo_of(path, em.image_size))
         elif start == "random":
-            base = explore.random_latent(em, int(seed or 0))[0]
+            base = explore.random_latent(em, checked_seed(seed), fitted=True)[0]
         else:
-            base = torch.zeros(em.latent_dim)
-        return explore.traversal_grid(em, base, int(rows or 8))
+            base = axes.origin
+        return explore.traversal_grid(em, base, axes)
 
-    def interpolate(name: str, path_a, path_b, frames: float):
-        em = model_of(name)
-        size = em.model.config.image_size
-        images = explore.interpolate(em, photo_of(path_a, size), photo_of(path_b, size), int(frames or 10))
+    def interpolate(self, name: str, path_a, path_b, frames: float):
+        em = self.model_of(name)
+        images = explore.interpolate(em, self.photo_of(path_a, em.image_size), self.photo_of(path_b, em.image_size),
+                                     int(checked_number(frames, "Frames", 2, explore.MAX_FRAMES)))
         gif = explore.write_gif(images, Path(tempfile.mkdtemp()) / "interpolation.gif")
         return images, str(gif)
 
-    # layout
 
+def with_named_sliders(handler):
+    """`handler(name, *sliders, axes, base)` with a signature that names each slider, so that gradio_client
+    users see slider_1 ... slider_12 (and `axes` with its default) instead of param_1 ..."""
+
+    def named(*args):
+        return handler(*args)
+
+    parameters = [inspect.Parameter("model_name", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [inspect.Parameter(f"slider_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
+                   for i in range(SLIDERS)]
+    parameters += [inspect.Parameter("axes", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="main"),
+                   inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
+    named.__signature__ = inspect.Signature(parameters)
+    named.__name__ = handler.__name__
+    return named
+
+
+# small builders for the repeated widgets
+
+
+def seed_box(label: str = "Seed") -> gr.Number:
+    return gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label=label,
+                     info="The same seed always gives the same random code.")
+
+
+def picture(label: str, **options) -> gr.Image:
+    return gr.Image(label=label, elem_classes="big-image", format="png", interactive=False, **options)
+
+
+def example_photos(target: gr.Image) -> gr.Examples:
+    return gr.Examples(EXAMPLES, target, label="Example photos")
+
+
+# one function per tab: its layout, then its events
+
+
+def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
+    first = h.models[h.default]
+    kind = first.axis_kinds()[0]
+    start_image, start_code, start_sliders = h.code_view(h.default, kind, h.start_code(first))
+    with gr.Tab("Explore"):
+        with gr.Row():
+            with gr.Column(scale=1):
+                image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
+                with gr.Row():
+                    seed = seed_box()
+                    random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
+                    reset_button = gr.Button("Reset to the average")
+                photo = PhotoInput(label="…or start from a photo", height=200)
+                example_photos(photo)
+            with gr.Column(scale=1):
+                axis_kind = gr.Radio([c for c in AXIS_CHOICES if c[1] in first.axis_kinds()], value=kind,
+                                     label="The sliders move", elem_id="axis-kind",
+                                     info="Main directions change the picture most; single numbers show what each of "
+                                          "the 128 numbers does (clearer at large β).")
+                base = gr.State(start_code)
+                sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings)
+                           for i, settings in enumerate(start_sliders)]
+    outputs = [image, base, *sliders]
+    gr.on([s.input for s in sliders], with_named_sliders(h.decode_sliders), [model, *sliders, axis_kind, base], image,
+          api_name="decode", trigger_mode="always_last", show_progress="hidden")
+    axis_kind.input(h.switch_axes, [model, *sliders, axis_kind, base], outputs, api_visibility="private")
+    model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs], api_visibility="private")
+    photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs], api_visibility="private")
+    random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private")
+    reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private")
+
+
+def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
+    with gr.Tab("Sample"):
+        with gr.Row():
+            seed = seed_box()
+            count = gr.Slider(1, explore.MAX_SAMPLES, value=16, step=1, label="How many")
+            temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature",
+                                    info="Below 1: safer, duller pictures; above 1: wilder ones.")
+            source = gr.Radio([("Fitted to the photos", "fitted"), ("Standard bell curve N(0, I)", "standard")],
+                              value="fitted", label="Draw codes from",
+                              info="Fitted: where real photos' codes lie, so samples look more like photos.")
+        button = gr.Button("Sample", variant="primary")
+        samples = picture("Samples")
+    inputs = [model, seed, count, temperature, source]
+    button.click(h.sample, inputs, samples, api_name="sample")
+    demo.load(h.sample, inputs, samples, api_visibility="private")
+
+
+def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
+    with gr.Tab("Reconstruct"):
+        with gr.Row():
+            photo = PhotoInput(label="Your photo", height=300)
+            seen = picture("What the model sees (square, 128 px)", height=300)
+            copy = picture("Reconstruction", height=300, elem_id="recon-output")
+        text = gr.Markdown()
+        example_photos(photo)
+    photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct")
+
+
+def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
+    columns = len(h.models)
+    with gr.Tab("Compare β"):
+        gr.Markdown(BETA_NOTE)
+        with gr.Row():
+            photo = PhotoInput(label="A photo", height=260)
+            reconstructions = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=columns, height=300)
+        example_photos(photo)
+        with gr.Row():
+            seed = seed_box("Seed of the random code")
+            button = gr.Button("Decode the same random code with every model")
+        same_code = gr.Gallery(label="One random code, every model", columns=columns, height=300)
+        header, rows = explore.facts_table(h.models)
+        gr.Dataframe(value=rows, headers=header, label="The models", interactive=False)
+    photo.change(h.compare, photo, reconstructions, api_name="compare")
+    button.click(h.compare_same_code, seed, same_code, api_visibility="private")
+    demo.load(h.compare_same_code, seed, same_code, api_visibility="private")
+
+
+def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
+    first = h.models[h.default]
+    with gr.Tab("Traverse & interpolate"):
+        with gr.Row():
+            start = gr.Radio([("The average", "zero"), ("Random code", "random"), ("A photo", "photo")],
+                             value="photo" if h.start_photo else "zero", label="Start from")
+            kind = gr.Radio([c for c in AXIS_CHOICES if c[1] in first.axis_kinds()], value=first.axis_kinds()[0],
+                            label="Rows move along")
+            seed = seed_box()
+            rows = gr.Slider(1, SLIDERS, value=8, step=1, label="Rows")
+            photo = PhotoInput(label="Photo", height=160, value=h.start_photo)
+        button = gr.Button("Traverse", variant="primary")
+        traversal = picture("Each row moves along one axis; columns: −3 … +3")
+        gr.Markdown("### Interpolate between two photos")
+        with gr.Row():
+            photo_a = PhotoInput(label="From", height=200, value=EXAMPLES[0] if EXAMPLES else None)
+            photo_b = PhotoInput(label="To", height=200, value=EXAMPLES[-1] if EXAMPLES else None)
+            frames = gr.Slider(2, explore.MAX_FRAMES, value=10, step=1, label="Frames")
+        interpolate_button = gr.Button("Interpolate", variant="primary")
+        frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
+        gif = gr.File(label="Animated GIF")
+    inputs = [model, kind, start, seed, photo, rows]
+    button.click(h.traverse, inputs, traversal, api_visibility="private")
+    demo.load(h.traverse, inputs, traversal, api_visibility="private")
+    interpolate_button.click(h.interpolate, [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
+
+
+def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
+    h = Handlers(models)
     with gr.Blocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
-        model = gr.Dropdown(names, value=default, label="Model", info="β: how strongly each model's code is squeezed")
+        model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
         with gr.Tabs():
-            with gr.Tab("Explore"):
-                with gr.Row():
-                    with gr.Column(scale=1):
-                        explore_image = gr.Image(value=explore.decode(first, start_z), label="Decoded image", elem_classes="big-image",
-                                                 format="png", height=320, interactive=False, elem_id="explore-image")
-                        with gr.Row():
-                            seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
-                            random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
-                            reset_button = gr.Button("Reset to 0")
-                        explore_photo = PhotoInput(label="…or start from a photo", height=200)
-                        gr.Examples(EXAMPLES, explore_photo, label="Example photos")
-                    with gr.Column(scale=1):
-                        gr.Markdown("Each slider is one number of the code, most informative first.")
-                        base = gr.State(start_z.tolist())
-                        sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **update)
-                                   for i, update in enumerate(slider_updates(first, start_z))]
-            with gr.Tab("Sample"):
-                with gr.Row():
-                    sample_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
-                    count = gr.Slider(1, explore.MAX_SAMPLES, value=16, step=1, label="How many")
-                    temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature")
-                    source = gr.Radio([("Standard bell curve N(0, I)", "standard"), ("Fitted to the photos", "fitted")],
-                                      value="standard", label="Draw codes from")
-                sample_button = gr.Button("Sample", variant="primary")
-                samples = gr.Image(label="Samples", elem_classes="big-image", format="png", interactive=False)
-            with gr.Tab("Reconstruct"):
-                with gr.Row():
-                    recon_photo = PhotoInput(label="Your photo", height=300)
-                    recon_input = gr.Image(label="What the model sees (square, 128 px)", elem_classes="big-image", format="png", interactive=False, height=300)
-                    recon_output = gr.Image(label="Reconstruction", elem_classes="big-image", format="png", interactive=False, height=300, elem_id="recon-output")
-                recon_text = gr.Markdown()
-                gr.Examples(EXAMPLES, recon_photo, label="Example photos")
-            with gr.Tab("Compare β"):
-                gr.Markdown(BETA_NOTE)
-                with gr.Row():
-                    compare_photo = PhotoInput(label="A photo", height=260)
-                    compare_gallery = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=len(models), height=300)
-                gr.Examples(EXAMPLES, compare_photo, label="Example photos")
-                with gr.Row():
-                    compare_seed = gr.Number(value=0, precision=0, label="Seed of the random code", minimum=0)
-                    compare_button = gr.Button("Decode the same random code with every model")
-                same_code_gallery = gr.Gallery(label="One random code, every model", columns=len(models), height=300)
-                header, rows = explore.facts_table(models)
-                gr.Dataframe(value=rows, headers=header, label="The models", interactive=False)
-            with gr.Tab("Traverse & interpolate"):
-                with gr.Row():
-                    start = gr.Radio([("All zeros", "zero"), ("Random code", "random"), ("A photo", "photo")],
-                                     value="photo" if start_photo else "zero", label="Start from")
-                    traverse_seed = gr.Number(value=0, precision=0, label="Seed", minimum=0)
-                    rows_slider = gr.Slider(1, SLIDERS, value=8, step=1, label="Dimensions (rows)")
-                    traverse_photo = PhotoInput(label="Photo", height=160, value=start_photo)
-                traverse_button = gr.Button("Traverse", variant="primary")
-                traversal = gr.Image(label="Rows: the most informative dimensions; columns: values −3 … +3", elem_classes="big-image", format="png",
-                                     interactive=False)
-                gr.Markdown("### Interpolate between two photos")
-                with gr.Row():
-                    photo_a = PhotoInput(label="From", height=200, value=EXAMPLES[0] if EXAMPLES else None)
-                    photo_b = PhotoInput(label="To", height=200, value=EXAMPLES[-1] if EXAMPLES else None)
-                    frames = gr.Slider(2, explore.MAX_FRAMES, value=10, step=1, label="Frames")
-                interpolate_button = gr.Button("Interpolate", variant="primary")
-                frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
-                gif = gr.File(label="Animated GIF")
+            explore_tab(h, model)
+            sample_tab(h, model, demo)
+            reconstruct_tab(h, model)
+            compare_tab(h, demo)
+            traverse_tab(h, model, demo)
             with gr.Tab("About"):
                 gr.Markdown(ABOUT)
-
-        # wiring
-        latent_outputs = [explore_image, base, *sliders]
-        gr.on([s.input for s in sliders], decode_sliders, [model, *sliders, base], explore_image, api_name="decode",
-              trigger_mode="always_last", show_progress="hidden")
-        model.change(start_from_photo, [model, explore_photo], latent_outputs, api_visibility="private")
-        random_button.click(randomise, [model, seed], latent_outputs, api_visibility="private")
-        reset_button.click(reset, model, latent_outputs, api_visibility="private")
-        explore_photo.change(start_from_photo, [model, explore_photo], latent_outputs, api_visibility="private")
-        sample_button.click(sample, [model, sample_seed, count, temperature, source], samples, api_name="sample")
-        recon_photo.change(reconstruct, [model, recon_photo], [recon_input, recon_output, recon_text], api_name="reconstruct")
-        compare_photo.change(compare, compare_photo, compare_gallery, api_name="compare")
-        compare_button.click(compare_samples, compare_seed, same_code_gallery, api_visibility="private")
-        traverse_button.click(traverse, [model, start, traverse_seed, traverse_photo, rows_slider], traversal,
-                              api_visibility="private")
-        interpolate_button.click(interpolate, [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
-        demo.load(sample, [model, sample_seed, count, temperature, source], samples, api_visibility="private")
-        demo.load(compare_samples, compare_seed, same_code_gallery, api_visibility="private")
-        demo.load(traverse, [model, start, traverse_seed, traverse_photo, rows_slider], traversal, api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 

@@ -13,7 +13,7 @@ import sys
 
 from vae.data import DataError
 from vae.model import ARCHS, OBJECTIVES, RECONSTRUCTIONS, VAEConfig
-from vae.training import TrainingError, TrainOptions, train
+from vae.training import LR_SCHEDULES, TrainingError, TrainOptions, train
 
 
 def positive_int(text: str) -> int:
@@ -41,10 +41,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=positive_int, default=20)
     parser.add_argument("--batch-size", type=positive_int, default=64, help="per process under torchrun")
     parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="cosine",
+                        help="cosine: warm up, then decay to 0 by the last --epochs; constant: as the seed")
+    parser.add_argument("--warmup-steps", type=int, default=200, help="linear learning-rate warm-up steps")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--arch", choices=ARCHS, default="resnet", help="seed: the seed's exact network; resnet: the default")
     parser.add_argument("--objective", choices=OBJECTIVES, default="vae", help="wae: WAE-MMD, beta weighs the MMD")
-    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="bce")
+    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="bce",
+                        help="bce: the seed's; mse: squared error; gaussian: learned noise scale, beta 1 = the ELBO")
+    parser.add_argument("--min-width", type=positive_int, default=16,
+                        help="resnet: channels at full resolution, where the finest detail is painted")
     parser.add_argument("--kl-warmup-steps", type=int, default=0, help="raise the KL weight linearly over N steps")
     parser.add_argument("--capacity", type=float, help="Burgess et al.: optimise |KL - C| with C rising to this many nats")
     parser.add_argument("--capacity-steps", type=positive_int, default=10_000, help="steps over which C rises")
@@ -56,6 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--procedural-count", type=positive_int, default=2000, help="procedural training images")
     parser.add_argument("--workers", type=int, help="DataLoader workers (default: 0 when images are cached in memory)")
     parser.add_argument("--no-cache", action="store_true", help="stream images from disk instead of caching them")
+    parser.add_argument("--init-from", metavar="MODEL", help="start from this model folder's weights (fine-tune); "
+                        "the network must have the same shape")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (pays on GPUs)")
     args = parser.parse_args(argv)
     if args.resume and not args.out:
@@ -65,13 +73,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def options_from_args(args: argparse.Namespace) -> TrainOptions:
     model = VAEConfig(arch=args.arch, image_size=args.image_size, latent_dim=args.latent_dim, beta=args.beta,
-                      objective=args.objective, reconstruction=args.reconstruction)
+                      objective=args.objective, reconstruction=args.reconstruction, min_width=args.min_width)
     return TrainOptions(
         data=args.data, out=args.out, model=model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps,
         seed=args.seed, max_minutes=args.max_minutes, device=args.device, resume=args.resume,
         precision=args.precision, kl_warmup_steps=args.kl_warmup_steps, capacity=args.capacity,
         capacity_steps=args.capacity_steps, procedural_count=args.procedural_count, workers=args.workers,
-        cache=False if args.no_cache else None, compile=args.compile,
+        cache=False if args.no_cache else None, compile=args.compile, init_from=args.init_from,
     )
 
 

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from bench.app_server import ROOT, running_app, rss_bytes
+from tests.app_launcher import ROOT, running_app, rss_bytes
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 SLIDERS = 12

@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from vae.losses import vae_loss
+from vae.losses import model_loss
 from vae.model import VAEConfig, build_model
 from vae.training import pick_device, use_bf16
 
@@ -36,8 +36,7 @@ def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, s
                 torch.cuda.synchronize()
             start = time.perf_counter()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            logits, mu, logvar, z = model(x)
-            loss = vae_loss(logits, x, mu, logvar, z, beta=1.0)["loss"]
+            loss = model_loss(model, x)[0]["loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -36,7 +36,7 @@ def seed_layout(tmp_path) -> Path:
     return root
 
 
-# the real app, launched once per test session (see bench/app_server.py)
+# the real app, launched once per test session (see tests/app_launcher.py)
 
 MODELS = ROOT / "assets" / "models"
 
@@ -49,7 +49,7 @@ def model_names() -> list[str]:
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """(url, process, temp_dir) of `python app.py --models assets/models` on a free port."""
-    from bench.app_server import running_app
+    from .app_launcher import running_app
 
     with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server")) as server:
         yield server

@@ -53,7 +53,7 @@ def test_sample_is_reproducible_by_seed(client):
 
 def test_sample_uses_its_defaults(client):
     image = pixels(client.predict(MODEL, 3, 4, api_name="/sample"))  # temperature, source left out
-    explicit = pixels(client.predict(MODEL, 3, 4, 1.0, "standard", api_name="/sample"))
+    explicit = pixels(client.predict(MODEL, 3, 4, 1.0, "fitted", api_name="/sample"))
     assert np.array_equal(image, explicit)
 
 

@@ -21,8 +21,17 @@ def test_sliced_wasserstein_prefers_similar_images():
     assert sliced_wasserstein(smooth, smooth) < 0.2 * sliced_wasserstein(smooth, noise)
 
 
-def test_throughput_measures_both_networks():
-    from bench.throughput import images_per_second
+def test_throughput_is_images_over_the_timed_steps_only(monkeypatch):
+    import bench.throughput as throughput
 
+    calls = []
+
+    def clock():  # every call advances 2 s: the timed span is exactly the steps after warm-up
+        calls.append(None)
+        return 2.0 * len(calls)
+
+    monkeypatch.setattr(throughput.time, "perf_counter", clock)
     for arch in ("seed", "resnet"):
-        assert images_per_second(arch, size=32, batch=4, bf16=False, device=torch.device("cpu"), steps=1) > 0
+        calls.clear()
+        rate = throughput.images_per_second(arch, size=32, batch=4, bf16=False, device=torch.device("cpu"), steps=3)
+        assert rate == 4 * 3 / 2.0  # 12 images between the start and end readings

@@ -126,7 +126,7 @@ def check_compare(panel):
 def check_traverse(panel):
     expect(panel.get_by_text("Interpolate between two photos")).to_be_visible()
     panel.get_by_role("button", name="Traverse", exact=True).click()
-    expect(block(panel, "Rows: the most informative dimensions").locator("img")).to_be_visible(timeout=WAIT_MS)
+    expect(block(panel, "Each row moves along one axis").locator("img")).to_be_visible(timeout=WAIT_MS)
 
 
 def check_about(panel):

@@ -1,11 +1,19 @@
+import contextlib
+import io
+import os
+import zlib
+
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import EpsImagePlugin, Image
 
 from vae.data import DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits
 
 from .conftest import write_photos
+from .fuzz_inputs import SAVERS, gradient, png_chunk, png_pieces, seed_bytes
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
 
 
 def test_seed_layout_keeps_splits_apart(seed_layout):
@@ -87,3 +95,79 @@ def test_procedural_splits_are_disjoint_and_render():
     assert not set(lists["train"].items) & set(lists["val"].items)
     image = lists["train"].load(0, 32)
     assert image.shape == (3, 32, 32) and image.dtype == torch.uint8
+
+
+# which formats are opened at all
+
+
+def pillow_format(source) -> str:
+    """What Pillow alone, asked for no particular formats, identifies a file as, without decoding it."""
+    with Image.open(source) as image:
+        return image.format
+
+
+@pytest.mark.parametrize("kind", SAVERS)
+def test_each_named_format_opens(kind):
+    assert pillow_format(io.BytesIO(seed_bytes(kind))) == kind
+    image = open_rgb(io.BytesIO(seed_bytes(kind)))
+    assert image.mode == "RGB" and sorted(image.size) == [24, 32]  # the JPEG seed is EXIF-rotated
+
+
+@pytest.mark.parametrize("kind", ["ICO", "PCX", "TGA", "SGI", "PDF"])
+def test_other_formats_are_refused(tmp_path, kind):
+    path = tmp_path / f"image.{kind.lower()}"
+    gradient().save(path, kind)
+    if kind != "PDF":  # Pillow writes PDF but cannot read it
+        assert pillow_format(path) == kind
+    with pytest.raises(DataError, match="not a supported image"):
+        open_rgb(path)
+
+
+@pytest.fixture
+def fake_ghostscript(tmp_path, monkeypatch):
+    """A `gs` first on PATH that leaves a canary file when anything runs it; returns the canary's path."""
+    canary, bin_dir = tmp_path / "ghostscript-ran", tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gs").write_text(f"#!/bin/sh\ntouch '{canary}'\n")
+    (bin_dir / "gs").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", None)  # Pillow caches where it found gs
+    return canary
+
+
+def test_pillow_alone_would_run_ghostscript_on_eps(tmp_path, fake_ghostscript):
+    """The canary works: what the next test guards against really happens without named formats."""
+    (tmp_path / "drawing.eps").write_bytes(EPS)
+    with contextlib.suppress(Exception), Image.open(tmp_path / "drawing.eps") as image:
+        image.load()  # fails once our fake gs has run, as it renders nothing
+    assert fake_ghostscript.exists()
+
+
+def test_eps_upload_never_runs_ghostscript(tmp_path, fake_ghostscript):
+    (tmp_path / "drawing.eps").write_bytes(EPS)
+    assert pillow_format(tmp_path / "drawing.eps") == "EPS"
+    with pytest.raises(DataError, match="not a supported image"):
+        open_rgb(tmp_path / "drawing.eps")
+    assert not fake_ghostscript.exists()
+
+
+# decoding failures
+
+
+@pytest.fixture(scope="module")
+def text_bomb() -> bytes:
+    """65 KB of zlib that inflates to 64 MB of zeros."""
+    packer = zlib.compressobj(9)
+    return b"".join(packer.compress(bytes(1 << 20)) for _ in range(64)) + packer.flush()
+
+
+@pytest.mark.parametrize("chunk, before_pixels", [(b"zTXt", True), (b"iTXt", False)])
+def test_png_text_bomb_is_a_data_error(text_bomb, chunk, before_pixels):
+    """Pillow raises ValueError for text past its limit, while opening or, after the pixels, while decoding."""
+    header = b"Comment\0\0" if chunk == b"zTXt" else b"Comment\0\1\0\0\0"  # keyword, (iTXt: flag,) method, ...
+    buffer = io.BytesIO()
+    gradient().save(buffer, "PNG")
+    pieces = png_pieces(buffer.getvalue())  # signature, IHDR, IDAT, IEND
+    pieces.insert(2 if before_pixels else 3, png_chunk(chunk, header + text_bomb))
+    with pytest.raises(DataError, match="too large"):
+        open_rgb(io.BytesIO(b"".join(pieces)))

@@ -35,8 +35,22 @@ def test_perfect_reconstruction_scores_high_and_active_units_count_variance():
     model = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
     pixels = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
     model.decode_logits = lambda z: torch.logit(pixels.float().div(255).clamp(1e-4, 1 - 1e-4))  # an oracle decoder
+    # an encoder whose means vary over the images in dimensions 0 and 2 only
+    spread = torch.tensor([1.0, 0.0, 0.5, 0.05])
+    model.encode = lambda x: (torch.randn(len(x), 4, generator=torch.Generator().manual_seed(len(x))) * spread,
+                              torch.zeros(len(x), 4))
     scores = score(model, pixels, batch_size=8)
     assert scores["psnr"] > 60 and scores["ssim"] > 0.99
+    assert scores["fine_detail"] == pytest.approx(1.0, abs=0.01)
+    assert scores["active_units"] == 2
+
+
+def test_wae_models_are_scored_on_their_own_objective():
+    model = build_model(VAEConfig(image_size=32, latent_dim=4, objective="wae", beta=100.0)).eval()
+    pixels = torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8)
+    scores = score(model, pixels, batch_size=8)
+    assert scores["mmd"] > 0
+    assert scores["loss"] == pytest.approx(scores["recon"] + 100.0 * scores["mmd"], rel=1e-4)
 
 
 def test_hub_repo_ids_are_fetched_with_only_the_model_files(tmp_path, monkeypatch):

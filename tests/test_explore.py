@@ -6,9 +6,10 @@ import torch
 from PIL import Image
 
 from vae import VAEConfig, build_model
-from vae.export import fit_gaussian
-from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_scores, encode, interpolate, load_explorer_models, photo_tensor,
-                         random_latent, reconstruct, sample_grid, slider_values, traversal_grid, with_slider_values,
+from vae.density import fit_gaussian
+from vae.directions import fit_axes
+from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_scores, encode, interpolate, load_explorer_models,
+                         photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values, traversal_grid,
                          write_gif)
 
 from .conftest import write_photos
@@ -18,13 +19,35 @@ from .conftest import write_photos
 def em():
     torch.manual_seed(0)
     model = build_model(VAEConfig(image_size=32, latent_dim=6)).eval()
-    return ExplorerModel("tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]})
+    codes = torch.randn(400, 6) * torch.tensor([3.0, 0.5, 0.2, 0.1, 0.1, 0.1]) + 1.0
+    return ExplorerModel("tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]}, axes=fit_axes(codes, [i % 2 for i in range(400)]))
 
 
-def test_sliders_set_the_top_ranked_dimensions(em):
-    z = with_slider_values(em, torch.zeros(6), [1.0, -2.0])
+def test_single_number_sliders_set_the_top_ranked_dimensions(em):
+    axes = slider_axes(em, "single", 2)
+    z = axes.with_values(torch.zeros(6), [1.0, -2.0])
     assert z.tolist() == [0, -2.0, 0, 0, 1.0, 0]
-    assert slider_values(em, z, 3) == [1.0, -2.0, 0.0]
+    assert slider_values(slider_axes(em, "single", 3), z, 3.0) == [1.0, -2.0, 0.0]
+
+
+def test_main_direction_sliders_move_along_the_largest_spread_in_units_of_it(em):
+    axes = slider_axes(em, "main", 2)
+    assert axes.vectors[0].abs().argmax() == 0  # the codes spread most along dimension 0
+    start = torch.tensor([0.3, -0.2, 0.5, 0.0, 0.1, 0.2])
+    moved = axes.with_values(start, [1.0, 0.0])
+    assert axes.coordinates(moved).tolist() == pytest.approx([1.0, 0.0], abs=1e-5)
+    assert (moved - start)[0].abs() == pytest.approx(3.0 * abs(float(axes.vectors[0, 0])) * abs(1.0 - float(axes.coordinates(start)[0])),
+                                                      rel=0.05)
+    rest = torch.eye(6) - axes.vectors.T @ axes.vectors  # what the two sliders do not touch
+    assert torch.allclose(rest @ moved, rest @ start, atol=1e-5)
+    assert "% of the variation" in axes.labels[0]
+
+
+def test_a_model_without_shipped_directions_offers_single_numbers_only(em):
+    bare = ExplorerModel("bare", em.model, em.facts)
+    assert bare.axis_kinds() == ("single",)
+    with pytest.raises(ValueError, match="axis kind"):
+        slider_axes(bare, "main", 3)
 
 
 def test_decode_gives_an_image_that_follows_the_code(em):
@@ -43,8 +66,9 @@ def test_sampling_is_seeded_and_fitted_density_is_used(em):
     assert 0.05 < draws.std(0).mean() < 0.2
 
 
-def test_traversal_grid_has_a_row_per_dimension(em):
-    grid = traversal_grid(em, torch.zeros(6), rows=3)
+@pytest.mark.parametrize("kind", ["main", "single"])
+def test_traversal_grid_has_a_row_per_axis(em, kind):
+    grid = traversal_grid(em, torch.zeros(6), slider_axes(em, kind, 3))
     assert grid.shape == (2 + 3 * 34, 2 + 7 * 34, 3)
 
 
@@ -78,7 +102,7 @@ def test_loading_a_models_folder_orders_by_beta(tmp_path):
         load_explorer_models(tmp_path / "not-a-model")
 
 
-def test_codes_are_clipped_to_the_slider_range_only_on_slider_dimensions(em):
+def test_codes_are_clipped_to_the_slider_range_only_along_the_slider_axes(em):
     z = torch.tensor([5.0, -4.0, 3.5, 0.5, -9.0, 7.0])
-    clipped = clamp_to_sliders(em, z, 2, 3.0)  # sliders move dimensions 4 and 1
+    clipped = clamp_to_sliders(slider_axes(em, "single", 2), z, 3.0)  # sliders move dimensions 4 and 1
     assert clipped.tolist() == [5.0, -3.0, 3.5, 0.5, -3.0, 7.0]

@@ -50,3 +50,23 @@ def test_mmd_separates_prior_samples_from_shifted_codes():
     same = mmd_imq(torch.randn(128, 8, generator=g), prior)
     shifted = mmd_imq(torch.randn(128, 8, generator=g) + 2.0, prior)
     assert abs(same) < 0.05 and shifted > 10 * abs(same)
+
+
+def test_gaussian_term_is_the_normal_negative_log_density_in_nats():
+    logits, x = torch.randn(2, 3, 4, 4), torch.rand(2, 3, 4, 4)
+    log_sigma = torch.tensor(math.log(0.1))
+    by_torch = -torch.distributions.Normal(torch.sigmoid(logits), 0.1).log_prob(x).flatten(1).sum(1)
+    assert torch.allclose(reconstruction_per_image(logits, x, "gaussian", log_sigma), by_torch, rtol=1e-5)
+
+
+def test_the_learned_sigma_settles_at_the_reconstruction_error():
+    # sigma-VAE: the likelihood's optimum over sigma is the root mean squared error
+    logits, x = torch.zeros(8, 3, 8, 8), torch.rand(8, 3, 8, 8)
+    log_sigma = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.Adam([log_sigma], lr=0.05)
+    for _ in range(400):
+        optimizer.zero_grad()
+        reconstruction_per_image(logits, x, "gaussian", log_sigma).mean().backward()
+        optimizer.step()
+    rmse = (torch.sigmoid(logits) - x).pow(2).mean().sqrt()
+    assert math.isclose(log_sigma.exp().item(), rmse.item(), rel_tol=0.02)

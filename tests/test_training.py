@@ -75,9 +75,10 @@ def test_refuses_to_overwrite_a_run_without_resume(tmp_path):
 
 
 def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
-    train(options(tmp_path / "a", epochs=2))
-    train(options(tmp_path / "a", epochs=3, resume=True))
-    train(options(tmp_path / "b", epochs=3))
+    # extending --epochs stretches a cosine schedule, so this uses a constant rate (the SIGKILL test covers cosine)
+    train(options(tmp_path / "a", epochs=2, lr_schedule="constant"))
+    train(options(tmp_path / "a", epochs=3, resume=True, lr_schedule="constant"))
+    train(options(tmp_path / "b", epochs=3, lr_schedule="constant"))
     assert [r["epoch"] for r in metrics(tmp_path / "a")] == [1, 2, 3]
     a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
@@ -86,9 +87,15 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
 
 KILLABLE = textwrap.dedent("""
     import sys, time, torch, vae.training as t
+    from pathlib import Path
     from vae.model import VAEConfig
     flag, out, slow_save = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-    real_save = torch.save
+    real_save, real_loss = torch.save, t.model_loss
+    def loss(*a, **k):  # the first loss after epoch 2 is saved is a training step of epoch 3
+        if Path(flag).exists():
+            Path(flag + ".epoch3").touch()
+        return real_loss(*a, **k)
+    t.model_loss = loss
     def save(obj, path, *a, **k):
         if isinstance(obj, dict) and obj.get("epoch") == 2:
             open(flag, "w").close()
@@ -108,11 +115,10 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment)
     proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), str(out), "1" if "write" in moment else "0"], cwd=ROOT)
     try:
         deadline = time.time() + 120
-        while not flag.exists():
+        awaited = Path(f"{flag}.epoch3") if "epoch" in moment else flag  # a step of epoch 3 has begun
+        while not awaited.exists():
             assert proc.poll() is None and time.time() < deadline, "training ended before it could be killed"
             time.sleep(0.05)
-        if "epoch" in moment:
-            time.sleep(1.0)  # well inside epoch 3
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -130,14 +136,14 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment)
 def test_nan_stops_with_the_step_and_keeps_the_last_good_model(tmp_path, monkeypatch):
     train(options(tmp_path, epochs=1))
     good = load_model(tmp_path).state_dict()
-    real_loss = training.vae_loss
+    real_loss = training.model_loss
 
     def poisoned(*args, **kwargs):
-        terms = real_loss(*args, **kwargs)
+        terms, mu, logvar = real_loss(*args, **kwargs)
         terms["loss"] = terms["loss"] * float("nan")
-        return terms
+        return terms, mu, logvar
 
-    monkeypatch.setattr(training, "vae_loss", poisoned)
+    monkeypatch.setattr(training, "model_loss", poisoned)
     with pytest.raises(TrainingError, match=r"nan at step \d+"):
         train(options(tmp_path, epochs=2, resume=True))
     kept = load_model(tmp_path).state_dict()
@@ -176,7 +182,7 @@ def test_two_process_ddp_with_gloo(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531", "train.py",
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "train.py",
          "--image-size", "32", "--latent-dim", "8", "--epochs", "2", "--batch-size", "8", "--procedural-count", "64",
          "--device", "cpu", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
@@ -193,3 +199,27 @@ def test_corrupt_photo_mid_dataset_is_skipped_counted_and_training_goes_on(seed_
         train(options(tmp_path / "run", data=str(seed_layout), epochs=1, batch_size=8))
     assert "skipped 1 unreadable training" in caplog.text
     assert [r["epoch"] for r in metrics(tmp_path / "run")] == [1]
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero_at_the_last_step():
+    schedule = training.Schedule(TrainOptions(lr=1e-3, warmup_steps=10), total_steps=200)
+    assert schedule.lr(0) == pytest.approx(1e-4)
+    assert schedule.lr(10) == pytest.approx(1e-3)
+    assert schedule.lr(105) == pytest.approx(5e-4, rel=1e-3)
+    assert schedule.lr(200) == pytest.approx(0.0, abs=1e-12)
+    short = training.Schedule(TrainOptions(lr=1e-3, warmup_steps=200), total_steps=50)
+    assert short.lr(5) == pytest.approx(1e-3)  # a short run warms up over a tenth of its steps at most
+    constant = training.Schedule(TrainOptions(lr=1e-3, lr_schedule="constant", warmup_steps=0), total_steps=50)
+    assert constant.lr(49) == 1e-3
+
+
+def test_a_run_can_start_from_another_models_weights(tmp_path):
+    train(options(tmp_path / "donor", epochs=1))
+    donor = load_model(tmp_path / "donor")
+    gaussian = VAEConfig(**TINY, reconstruction="gaussian")
+    train(options(tmp_path / "tuned", model=gaussian, epochs=1, init_from=str(tmp_path / "donor"), lr=1e-12))
+    tuned = load_model(tmp_path / "tuned")
+    assert tuned.log_sigma is not None
+    assert torch.allclose(tuned.fc_mu.weight, donor.fc_mu.weight, atol=1e-6)  # lr ~ 0: the donor's weights
+    with pytest.raises(TrainingError, match="network differs"):
+        train(options(tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")))

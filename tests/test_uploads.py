@@ -11,7 +11,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from bench.app_server import rss_bytes
+from .app_launcher import rss_bytes
 from .conftest import ROOT, model_names
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
@@ -96,15 +96,15 @@ GOOD = {
 }
 
 BAD = {  # file name -> (how to make it, a phrase the error must contain)
-    "not-an-image.jpg": (lambda p: p.write_bytes(b"just some text, no JPEG here\n" * 20), "not an image"),
-    "empty.png": (lambda p: p.write_bytes(b""), "not an image"),
+    "not-an-image.jpg": (lambda p: p.write_bytes(b"just some text, no JPEG here\n" * 20), "not a supported image"),
+    "empty.png": (lambda p: p.write_bytes(b""), "not a supported image"),
     "truncated.jpg": (lambda p: p.write_bytes(PHOTO.read_bytes()[: PHOTO.stat().st_size // 2]), "truncated"),
     "bomb.png": (lambda p: write_blank_png(p, 20000, 20000, bit_depth=1), "too large"),
     "48-megapixels.png": (lambda p: write_blank_png(p, 8000, 6000), "too large"),
     "script.svg": (lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
-                   "not an image"),
+                   "not a supported image"),
     "page.png": (lambda p: p.write_text("<html><body><script>alert(document.cookie)</script></body></html>"),
-                 "not an image"),
+                 "not a supported image"),
 }
 
 
@@ -185,7 +185,7 @@ def test_compare_accepts_webp_and_refuses_html(client, corpus):
     assert len(gallery) == len(model_names())
     with pytest.raises(AppError) as error:
         client.predict(handle_file(corpus / "page.png"), api_name="/compare")
-    assert_clear_refusal(error.value, "not an image")
+    assert_clear_refusal(error.value, "not a supported image")
     assert len(client.predict(handle_file(PHOTO), api_name="/compare")) == len(model_names())
 
 

@@ -1,7 +1,9 @@
-"""Model files on disk: config.json + model.safetensors, written atomically, read without pickle.
+"""The one home of the project's files on disk: their names, atomic writes, JSON and metrics,
+strict safetensors reading, and Hugging Face Hub ids. It knows nothing of networks, so every other
+module can import it; `vae.model` builds models from what it reads.
 
-A model folder describes itself (the config sits beside the weights), so loading never needs the
-command line that trained it. The resumable training state lives in `vae.training`.
+A model folder is config.json + model.safetensors (+ what `vae.export` adds for the app);
+a run folder adds the resumable state, metrics.jsonl, the training options and samples/.
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .model import VAE, VAEConfig, build_model
-
+# a model folder
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+# what vae.export adds for the app
+FACTS_NAME = "facts.json"
+DENSITY_NAME = "latent_density.safetensors"
+AXES_NAME = "latent_axes.safetensors"
+# a run folder
+STATE_NAME = "training_state.pt"
+METRICS_NAME = "metrics.jsonl"
+TRAIN_OPTIONS_NAME = "train_options.json"
+BEST_NAME = "best"
+SAMPLES_NAME = "samples"
 
 
 class ModelFileError(ValueError):
@@ -56,50 +67,37 @@ def write_json(path: Path, data) -> None:
     atomic_write(path, write)
 
 
-def save_model(model: VAE, directory, *, half: bool = False) -> Path:
-    """Write config.json + model.safetensors; `half` stores fp16 (for the small bundled models)."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    dtype = torch.float16 if half else torch.float32
-    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
-    atomic_write(directory / WEIGHTS_NAME, lambda tmp: save_file(state, tmp, metadata={"format": "pt"}))
-    write_json(directory / CONFIG_NAME, model.config.to_dict())
-    return directory
+def read_json(path: Path):
+    return json.loads(Path(path).read_text())
 
 
-def _resolve(source) -> Path:
-    """A local folder as is; anything else that looks like `owner/name` is fetched from the Hub."""
-    path = Path(source)
-    if path.exists() or not isinstance(source, str) or source.count("/") != 1:
-        return path
-    from huggingface_hub import snapshot_download
-
-    return Path(snapshot_download(source, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "*.json"]))
+def write_metrics(run_dir: Path, history: list[dict]) -> None:
+    lines = "".join(json.dumps(row) + "\n" for row in history)
+    atomic_write(Path(run_dir) / METRICS_NAME, lambda tmp: Path(tmp).write_text(lines))
 
 
-def load_model(source, *, device: str | torch.device = "cpu") -> VAE:
-    """Rebuild a model from a folder (or Hub repo id) holding config.json + model.safetensors.
+def read_metrics(run_dir: Path) -> list[dict]:
+    """metrics.jsonl as a list of rows, one per epoch."""
+    return [json.loads(line) for line in (Path(run_dir) / METRICS_NAME).read_text().splitlines() if line.strip()]
 
-    Strict: a missing file, a malformed config, or weights whose keys or shapes differ from what
-    the config builds is a ModelFileError naming the file. Nothing is unpickled.
-    """
-    directory = _resolve(source)
-    if not directory.is_dir():
-        raise ModelFileError(f"model folder not found: {directory}")
-    config_path, weights_path = directory / CONFIG_NAME, directory / WEIGHTS_NAME
-    for path in (config_path, weights_path):
-        if not path.is_file():
-            raise ModelFileError(f"missing {path}")
+
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path, *, dtype: torch.dtype | None = None) -> None:
+    """Tensors as safetensors, atomically; `dtype` converts floating-point ones (fp16 for bundled models)."""
+    state = {k: v.detach().to("cpu", dtype if dtype is not None and v.is_floating_point() else v.dtype).contiguous()
+             for k, v in tensors.items()}
+    atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"format": "pt"}))
+
+
+def load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file; nothing is unpickled. ModelFileError names an unreadable file."""
     try:
-        config = VAEConfig.from_dict(json.loads(config_path.read_text()))
-    except (ValueError, TypeError) as error:
-        raise ModelFileError(f"bad model config {config_path}: {error}") from None
-    model = build_model(config)
-    try:
-        state = load_file(weights_path)
+        return load_file(path)
     except (SafetensorError, OSError) as error:
-        raise ModelFileError(f"unreadable weights {weights_path}: {error}") from None
-    expected = model.state_dict()
+        raise ModelFileError(f"unreadable weights {path}: {error}") from None
+
+
+def check_state_matches(state: dict, expected: dict, weights_path: Path, config_path: Path) -> None:
+    """Strict loading: the file's keys and shapes must be exactly those the config builds."""
     missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     wrong_shape = [k for k in expected if k in state and state[k].shape != expected[k].shape]
     if missing or unexpected or wrong_shape:
@@ -107,5 +105,35 @@ def load_model(source, *, device: str | torch.device = "cpu") -> VAE:
             f"weights in {weights_path} do not match {config_path}: "
             f"missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {wrong_shape[:3]}"
         )
-    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
-    return model.to(device).eval()
+
+
+def resolve_model_folder(source) -> Path:
+    """A local folder as is; anything else that looks like `owner/name` is fetched from the Hub."""
+    path = Path(source)
+    if path.exists() or not isinstance(source, str) or source.count("/") != 1:
+        return path
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(source, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "*.json", "*.safetensors"]))
+
+
+def model_folder_files(source) -> tuple[Path, Path]:
+    """(config path, weights path) of a model folder or Hub id; ModelFileError if either is missing."""
+    directory = resolve_model_folder(source)
+    if not directory.is_dir():
+        raise ModelFileError(f"model folder not found: {directory}")
+    config_path, weights_path = directory / CONFIG_NAME, directory / WEIGHTS_NAME
+    for path in (config_path, weights_path):
+        if not path.is_file():
+            raise ModelFileError(f"missing {path}")
+    return config_path, weights_path
+
+
+def read_config(config_path: Path) -> dict:
+    try:
+        data = read_json(config_path)
+    except ValueError as error:
+        raise ModelFileError(f"bad model config {config_path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ModelFileError(f"bad model config {config_path}: not a JSON object")
+    return data

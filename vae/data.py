@@ -30,6 +30,10 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", 
 SEED_LAYOUT = {"train": "Training Data", "val": "Validation Data", "test": "Testing Data"}
 PLAIN_SPLIT_PERCENT = {"train": 80, "val": 10}  # the rest is test
 MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
+# only these formats are ever parsed: Pillow would hand EPS to Ghostscript, and each other plugin is attack surface
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+UNSUPPORTED = "not a supported image (JPEG, PNG, WebP, BMP, GIF or TIFF)"
+MAX_REASON_CHARS = 120  # of a decoder's own message, so a refusal stays one short line
 CACHE_MEMORY_FRACTION = 0.5  # of the memory available now; above it the dataset streams from disk
 LAYOUT_HELP = (
     "expected either the seed's layout (DIR/Training Data/<class>/*.jpg, DIR/Validation Data/..., "
@@ -49,25 +53,33 @@ def open_rgb(source, *, draft_size: int | None = None) -> Image.Image:
 
     With `draft_size`, a JPEG is decoded straight at the smallest scale still covering that size.
     """
+    # Pillow's parsers answer crafted files with almost any exception (ValueError, struct.error, EOFError,
+    # IndexError, ZeroDivisionError, MemoryError...), so the catch-alls below are deliberate: whatever a
+    # file makes the decoder raise is that file's fault, and becomes a DataError saying why.
     try:
-        image = Image.open(source)
+        image = Image.open(source, formats=IMAGE_FORMATS)
     except UnidentifiedImageError:
-        raise DataError("not an image file (or a format this app cannot read)") from None
-    except Image.DecompressionBombError:
-        raise DataError("image too large to open safely") from None
-    except OSError as error:
-        raise DataError(f"cannot read image: {error}") from None
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise DataError(f"image too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
-    try:
-        if draft_size and image.format == "JPEG":
-            image.draft("RGB", (draft_size, draft_size))  # libjpeg skips most of a big photo's work
-        image.seek(0)  # first frame of an animation
-        image = ImageOps.exif_transpose(image)
-        return _to_rgb(image)
-    except (OSError, ValueError, SyntaxError) as error:  # truncated or corrupt data shows up here
-        raise DataError(f"corrupt or truncated image: {error}") from None
+        raise DataError(UNSUPPORTED) from None
+    except Exception as error:
+        raise DataError(_reason("cannot read image", error)) from None
+    with image:  # closes a file Pillow opened, even when decoding fails
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise DataError(f"image too large: {width}x{height} pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
+        try:
+            if draft_size and image.format == "JPEG":
+                image.draft("RGB", (draft_size, draft_size))  # libjpeg skips most of a big photo's work
+            image.seek(0)  # first frame of an animation
+            return _to_rgb(ImageOps.exif_transpose(image))
+        except Exception as error:
+            raise DataError(_reason("corrupt or truncated image", error)) from None
+
+
+def _reason(what: str, error: Exception) -> str:
+    if isinstance(error, (Image.DecompressionBombError, MemoryError)):
+        return "image too large to open safely"
+    detail = str(error) or type(error).__name__
+    return f"{what}: {detail[:MAX_REASON_CHARS]}"
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -1,29 +1,30 @@
-"""UI-free latent operations behind the app: load bundled models, encode photos, decode latents,
-sample, reconstruct, compare, traverse and interpolate. Images go out as uint8 (H, W, 3) arrays.
+"""UI-free latent operations behind the app: load bundled models, encode photos, decode codes, move
+codes along slider axes, sample, reconstruct, compare, traverse and interpolate. Images go out as
+uint8 (H, W, 3) arrays; the app only wires these functions to widgets.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
-from safetensors.torch import load_file
 from torchvision.utils import make_grid
 
-from .checkpoint import load_model
+from .checkpoint import AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, read_json
 from .data import open_rgb, square_resize
-from .export import DENSITY_NAME, FACTS_NAME
+from .density import LatentDensity
+from .directions import LatentAxes
 from .losses import kl_per_dim
 from .metrics import psnr, ssim
-from .model import VAE
+from .model import VAE, load_model
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
 MAX_FRAMES = 60
+AXIS_KINDS = ("main", "single")  # main directions (the default) or single code numbers ranked by KL
 
 
 @dataclass
@@ -32,29 +33,40 @@ class ExplorerModel:
 
     name: str
     model: VAE
-    facts: dict = field(default_factory=dict)
-    density: dict[str, torch.Tensor] | None = None  # fitted Gaussian over training codes
+    facts: dict
+    density: LatentDensity | None = None  # fitted to the training photos' codes
+    axes: LatentAxes | None = None  # main and class directions
 
     @property
     def latent_dim(self) -> int:
         return self.model.config.latent_dim
 
     @property
+    def image_size(self) -> int:
+        return self.model.config.image_size
+
+    @property
     def dims_by_kl(self) -> list[int]:
         """Latent dimensions, most informative first (untrained models keep their order)."""
         return self.facts.get("dims_by_kl") or list(range(self.latent_dim))
 
+    def axis_kinds(self) -> tuple[str, ...]:
+        return AXIS_KINDS if self.axes is not None else ("single",)
+
+
+def load_explorer_model(folder: Path) -> ExplorerModel:
+    facts_path, density_path, axes_path = folder / FACTS_NAME, folder / DENSITY_NAME, folder / AXES_NAME
+    return ExplorerModel(
+        folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},
+        LatentDensity.load(density_path) if density_path.is_file() else None,
+        LatentAxes.load(axes_path) if axes_path.is_file() else None,
+    )
+
 
 def load_explorer_models(models_dir) -> dict[str, ExplorerModel]:
     """Every model folder under `models_dir`, ordered by beta."""
-    found = []
-    for folder in sorted(Path(models_dir).iterdir()):
-        if not (folder / "config.json").is_file():
-            continue
-        facts_path, density_path = folder / FACTS_NAME, folder / DENSITY_NAME
-        facts = json.loads(facts_path.read_text()) if facts_path.is_file() else {}
-        density = load_file(density_path) if density_path.is_file() else None
-        found.append(ExplorerModel(folder.name, load_model(folder), facts, density))
+    found = [load_explorer_model(folder) for folder in sorted(Path(models_dir).iterdir())
+             if (folder / CONFIG_NAME).is_file()]
     if not found:
         raise FileNotFoundError(f"no model folders (config.json + model.safetensors) in {models_dir}")
     found.sort(key=lambda m: (m.model.config.beta, m.name))
@@ -79,6 +91,54 @@ def photo_tensor(source, size: int) -> torch.Tensor:
     return square_resize(image, size).float().div(255.0).unsqueeze(0)
 
 
+# slider axes: a slider sets a code's coordinate along one axis and leaves the rest of the code alone
+
+
+@dataclass
+class SliderAxes:
+    """coordinate_i(z) = (z - origin) . vectors_i / scale_i; a slider sets coordinate_i."""
+
+    kind: str
+    origin: torch.Tensor  # (D,)
+    vectors: torch.Tensor  # (K, D) unit vectors
+    scale: torch.Tensor  # (K,) one slider unit, in code units
+    labels: list[str]
+
+    def coordinates(self, z: torch.Tensor) -> torch.Tensor:
+        return ((z - self.origin) @ self.vectors.T) / self.scale
+
+    def with_values(self, base: torch.Tensor, values) -> torch.Tensor:
+        """`base` moved so that its coordinates along the axes are `values`."""
+        values = torch.as_tensor(values, dtype=base.dtype)
+        return base + ((values - self.coordinates(base)) * self.scale) @ self.vectors
+
+
+def slider_axes(em: ExplorerModel, kind: str, count: int) -> SliderAxes:
+    if kind not in em.axis_kinds():
+        raise ValueError(f"axis kind must be one of {em.axis_kinds()} for {em.name}, got {kind!r}")
+    if kind == "main":
+        axes = em.axes
+        count = min(count, len(axes.spread))
+        labels = [f"Direction {i + 1} · {100 * float(axes.share[i]):.0f}% of the variation between photos"
+                  for i in range(count)]
+        return SliderAxes(kind, axes.mean, axes.directions[:count], axes.spread[:count], labels)
+    dims = em.dims_by_kl[:count]
+    kl = em.facts.get("kl_per_dim")
+    labels = [f"#{rank + 1} · code number {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "") for rank, d in enumerate(dims)]
+    return SliderAxes(kind, torch.zeros(em.latent_dim), torch.eye(em.latent_dim)[dims], torch.ones(len(dims)), labels)
+
+
+def slider_values(axes: SliderAxes, z: torch.Tensor, limit: float) -> list[float]:
+    """The sliders' positions for code z, clipped to their range."""
+    return [round(float(v), 2) for v in axes.coordinates(z).clamp(-limit, limit)]
+
+
+def clamp_to_sliders(axes: SliderAxes, z: torch.Tensor, limit: float) -> torch.Tensor:
+    """`z` with its coordinates clipped to the sliders' range, so the image shown is the one the
+    sliders describe (a photo's code can reach beyond +-3 along a few axes)."""
+    return axes.with_values(z, axes.coordinates(z).clamp(-limit, limit))
+
+
 # latent operations
 
 
@@ -93,33 +153,12 @@ def decode(em: ExplorerModel, z: torch.Tensor) -> np.ndarray:
     return to_uint8(em.model.decode(z.reshape(1, -1))[0])
 
 
-def with_slider_values(em: ExplorerModel, base: torch.Tensor, values) -> torch.Tensor:
-    """`base` with its top-KL dimensions set to the slider values, in rank order."""
-    z = base.clone()
-    dims = em.dims_by_kl[: len(values)]
-    z[dims] = torch.tensor([float(v) for v in values], dtype=z.dtype)
-    return z
-
-
-def slider_values(em: ExplorerModel, z: torch.Tensor, count: int) -> list[float]:
-    return [round(float(z[d]), 2) for d in em.dims_by_kl[:count]]
-
-
-def clamp_to_sliders(em: ExplorerModel, z: torch.Tensor, count: int, limit: float) -> torch.Tensor:
-    """`z` with its top `count` dimensions clipped to the sliders' range, so the image shown is the
-    one the sliders describe (a photo's code can reach beyond +-3 on a few dimensions)."""
-    dims = em.dims_by_kl[:count]
-    clipped = z.clone()
-    clipped[dims] = z[dims].clamp(-limit, limit)
-    return clipped
-
-
 def random_latent(em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1) -> torch.Tensor:
-    """(count, D) draws from N(0, I), or from the Gaussian fitted to the training codes."""
-    eps = torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(int(seed))) * temperature
+    """(count, D) draws from N(0, I), or from the density fitted to the training codes."""
+    generator = torch.Generator().manual_seed(int(seed))
     if fitted and em.density is not None:
-        return em.density["mean"] + eps @ em.density["scale_tril"].T
-    return eps
+        return em.density.sample(count, generator, temperature=temperature)
+    return torch.randn(count, em.latent_dim, generator=generator) * temperature
 
 
 @torch.inference_mode()
@@ -153,14 +192,30 @@ def describe_scores(scores: dict) -> str:
     )
 
 
+def compare_reconstructions(models: dict[str, ExplorerModel], source) -> list[tuple[np.ndarray, str]]:
+    """One photo through every model, each captioned with its beta and PSNR."""
+    gallery = []
+    for em in models.values():
+        _, copy, scores = reconstruct(em, photo_tensor(source, em.image_size))
+        gallery.append((copy, f"β = {em.model.config.beta:g} · PSNR {scores['psnr']:.1f}"))
+    return gallery
+
+
+def compare_same_code(models: dict[str, ExplorerModel], seed: int) -> list[tuple[np.ndarray, str]]:
+    """One N(0, I) code through every model that has its size."""
+    z = random_latent(next(iter(models.values())), seed)[0]
+    return [(decode(em, z), f"β = {em.model.config.beta:g}") for em in models.values() if em.latent_dim == len(z)]
+
+
 @torch.inference_mode()
-def traversal_grid(em: ExplorerModel, base: torch.Tensor, rows: int, values=TRAVERSAL_VALUES) -> np.ndarray:
-    """The beta-VAE traversal: row r varies the r-th most informative dimension over `values`."""
-    dims = em.dims_by_kl[:rows]
-    z = base.repeat(len(dims) * len(values), 1)  # (rows * cols, D)
-    for r, d in enumerate(dims):
-        z[r * len(values) : (r + 1) * len(values), d] = torch.tensor(values, dtype=z.dtype)
-    return grid_image(em.model.decode(z), nrow=len(values))
+def traversal_grid(em: ExplorerModel, base: torch.Tensor, axes: SliderAxes, values=TRAVERSAL_VALUES) -> np.ndarray:
+    """The traversal: row r sets `base`'s coordinate along axis r to each of `values`."""
+    rows = []
+    for r in range(len(axes.scale)):
+        coordinates = axes.coordinates(base).repeat(len(values), 1)  # (cols, K)
+        coordinates[:, r] = torch.tensor(values, dtype=base.dtype)
+        rows.append(torch.stack([axes.with_values(base, c) for c in coordinates]))
+    return grid_image(em.model.decode(torch.cat(rows)), nrow=len(values))
 
 
 @torch.inference_mode()

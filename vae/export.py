@@ -2,31 +2,35 @@
 
     python -m vae.export --run runs/bundled/beta-1 --data ../shared/data/landscapes --out assets/models/beta-1
 
-Writes the run's best model in fp16 (config.json + model.safetensors), `facts.json` (beta, size,
-epochs, training minutes, validation scores, latent dimensions ranked by mean KL) and
-`latent_density.safetensors`: a full-covariance Gaussian fitted to the training photos' latent
-means, for "ex-post density" sampling (Ghosh et al. 2020), which lands where real codes are.
+Writes the run's best model in fp16 (config.json + model.safetensors) and what the app shows about it:
+- `facts.json`: beta, size, epochs, minutes, validation and test scores, latent dimensions ranked by
+  mean KL, the class names, and the command that trained it;
+- `latent_density.safetensors`: a Gaussian mixture fitted to the training photos' codes
+  (`vae.density`), sized by how well it predicts the validation photos' codes;
+- `latent_axes.safetensors`: main directions and class directions (`vae.directions`);
+- `metrics.jsonl`: the run's per-epoch metrics, for the training curves.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shutil
 import sys
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 
-from .checkpoint import WEIGHTS_NAME, atomic_write, load_model, save_model, write_json
-from .data import decode_all, image_lists
+from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json,
+                         read_metrics, write_json)
+from .data import SEED_LAYOUT, decode_all, image_lists
+from .density import fit_best_mixture
+from .directions import fit_axes
 from .evaluate import score
-from .model import count_parameters
-from .training import METRICS_NAME, TRAIN_OPTIONS_NAME
+from .model import count_parameters, load_model, save_model
 
-FACTS_NAME = "facts.json"
-DENSITY_NAME = "latent_density.safetensors"
-JITTER = 1e-4  # added to the covariance diagonal so its Cholesky factor always exists
+# train.py flags recorded in facts.json's command, from the run's saved options
+COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
+                 ("seed", "--seed"), ("init_from", "--init-from"))
 
 
 @torch.inference_mode()
@@ -34,33 +38,58 @@ def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Te
     return torch.cat([model.encode(pixels[i : i + batch_size].float() / 255.0)[0] for i in range(0, len(pixels), batch_size)])
 
 
-def fit_gaussian(codes: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Mean and lower Cholesky factor of the codes' covariance: z = mean + L @ eps."""
-    codes = codes.double()
-    mean = codes.mean(0)
-    covariance = torch.cov(codes.T) + JITTER * torch.eye(codes.shape[1], dtype=codes.dtype)
-    return {"mean": mean.float(), "scale_tril": torch.linalg.cholesky(covariance).float().contiguous()}
+def class_labels(paths, split_root: Path) -> tuple[list[int] | None, list[str]]:
+    """Class index of each photo from its folder (DIR/<split>/<class>/photo.jpg), or None without class folders."""
+    names = [Path(p).relative_to(split_root).parts[0] if len(Path(p).relative_to(split_root).parts) > 1 else None
+             for p in paths]
+    if not names or None in names:
+        return None, []
+    classes = sorted(set(names))
+    return [classes.index(n) for n in names], classes
+
+
+def training_command(options: dict, data_dir, run_dir) -> str:
+    model = options["model"]
+    parts = ["python train.py", f"--data {data_dir}", f"--image-size {model['image_size']}",
+             f"--reconstruction {model['reconstruction']}", f"--beta {model['beta']:g}"]
+    if model["arch"] != "resnet":
+        parts.append(f"--arch {model['arch']}")
+    parts += [f"{flag} {options[key]}" for key, flag in COMMAND_FLAGS if options.get(key) is not None]
+    return " ".join([*parts, f"--out {run_dir}"])
+
+
+def rounded_scores(scores: dict, prefix: str) -> dict:
+    keys = ("psnr", "ssim", "fine_detail", "kl", "recon", "loss")
+    return {f"{prefix}_{key}": round(scores[key], 4 if key in ("ssim", "fine_detail") else 2) for key in keys}
 
 
 def export_run(run_dir, data_dir, out_dir) -> dict:
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    model = load_model(run_dir / "best")
-    history = [json.loads(line) for line in (run_dir / METRICS_NAME).read_text().splitlines() if line.strip()]
-    options = json.loads((run_dir / TRAIN_OPTIONS_NAME).read_text())
+    model = load_model(run_dir / BEST_NAME)
+    history = read_metrics(run_dir)
+    options = read_json(run_dir / TRAIN_OPTIONS_NAME)
     lists = image_lists(data_dir, seed=options["seed"])
-    train_pixels, _ = decode_all(lists["train"], model.config.image_size)
-    val_pixels, _ = decode_all(lists["val"], model.config.image_size)
+    size = model.config.image_size
+    pixels = {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
+    train_pixels, train_failed = pixels["train"]
 
     save_model(model, out_dir, half=True)
-    density = fit_gaussian(latent_means(model, train_pixels))
-    atomic_write(out_dir / DENSITY_NAME, lambda tmp: save_file(density, tmp))
-    scores = score(model, val_pixels)
-    kl_per_dim = scores["kl_per_dim"]
+    shutil.copyfile(run_dir / METRICS_NAME, out_dir / METRICS_NAME)
+    train_codes, val_codes = latent_means(model, train_pixels), latent_means(model, pixels["val"][0])
+    density, held_out = fit_best_mixture(train_codes, val_codes, seed=options["seed"])
+    density.save(out_dir / DENSITY_NAME)
+    good_train = [p for p in lists["train"].items if p not in train_failed]
+    labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
+    fit_axes(train_codes, labels).save(out_dir / AXES_NAME)
+    val_scores = score(model, pixels["val"][0])
+    test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
+    kl_per_dim = val_scores["kl_per_dim"]
     facts = {
         "name": out_dir.name,
         "beta": model.config.beta,
         "arch": model.config.arch,
-        "image_size": model.config.image_size,
+        "reconstruction": model.config.reconstruction,
+        "image_size": size,
         "latent_dim": model.config.latent_dim,
         "parameters": count_parameters(model),
         "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
@@ -68,15 +97,15 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "best_epoch": min(history, key=lambda row: row["val_loss"])["epoch"],
         "training_minutes": round(sum(row["seconds"] for row in history) / 60, 1),
         "training_images": len(train_pixels),
-        "val_psnr": round(scores["psnr"], 2),
-        "val_ssim": round(scores["ssim"], 4),
-        "val_kl": round(scores["kl"], 1),
-        "val_recon": round(scores["recon"], 1),
-        "active_units": scores["active_units"],
+        **rounded_scores(val_scores, "val"),
+        **(rounded_scores(test_scores, "test") if test_scores else {}),
+        "active_units": val_scores["active_units"],
         "dims_by_kl": sorted(range(len(kl_per_dim)), key=lambda d: -kl_per_dim[d]),
         "kl_per_dim": [round(v, 4) for v in kl_per_dim],
-        "command": f"python train.py --data {data_dir} --image-size {model.config.image_size} --beta {model.config.beta:g} "
-                   f"--epochs {options['epochs']} --seed {options['seed']} --out {run_dir}",
+        "classes": classes,
+        "density_components": density.components,
+        "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()},
+        "command": training_command(options, data_dir, run_dir),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
@@ -89,8 +118,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="model folder to write")
     args = parser.parse_args(argv)
     facts = export_run(args.run, args.data, args.out)
-    print(f"wrote {args.out}: PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
-          f"{facts['active_units']} active units, {facts['file_mb']} MB")
+    print(f"wrote {args.out}: validation PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
+          f"{facts['active_units']} active units, {facts['density_components']}-component density, {facts['file_mb']} MB")
     return 0
 
 

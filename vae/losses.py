@@ -6,6 +6,8 @@ paper (Higgins et al. 2017): beta = 1 is the evidence lower bound, whatever the 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -18,18 +20,31 @@ def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
 
 
-def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = "bce") -> torch.Tensor:
-    """(B,) negative log-likelihood of x under the decoder; logits are the decoder's pre-sigmoid output.
+def gaussian_nll(mean: torch.Tensor, x: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
+    """Per-value negative log-density of x under N(mean, sigma^2), in nats."""
+    return 0.5 * (x - mean).pow(2) * torch.exp(-2.0 * log_sigma) + log_sigma + 0.5 * math.log(2 * math.pi)
 
-    bce: Bernoulli likelihood (the seed's objective); mse: sum of squared errors of sigmoid(logits).
+
+def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = "bce",
+                             log_sigma: torch.Tensor | None = None) -> torch.Tensor:
+    """(B,) negative log-likelihood of x under the decoder, summed over pixels; logits are the
+    decoder's pre-sigmoid output.
+
+    bce: Bernoulli likelihood (the seed's objective); mse: sum of squared errors of sigmoid(logits);
+    gaussian: N(sigmoid(logits), sigma^2) with the model's learned sigma (sigma-VAE, Rybkin et al.
+    2021), in nats, so that recon + KL is the negative ELBO.
     """
     logits, x = logits.float(), x.float()
     if kind == "bce":
         per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
     elif kind == "mse":
         per_pixel = (torch.sigmoid(logits) - x).pow(2)
+    elif kind == "gaussian":
+        if log_sigma is None:
+            raise ValueError("the gaussian reconstruction needs the model's log_sigma")
+        per_pixel = gaussian_nll(torch.sigmoid(logits), x, log_sigma.float())
     else:
-        raise ValueError(f"reconstruction must be 'bce' or 'mse', got {kind!r}")
+        raise ValueError(f"reconstruction must be 'bce', 'mse' or 'gaussian', got {kind!r}")
     return per_pixel.flatten(1).sum(1)
 
 
@@ -71,6 +86,7 @@ def vae_loss(
     beta: float,
     reconstruction: str = "bce",
     objective: str = "vae",
+    log_sigma: torch.Tensor | None = None,
     kl_weight: float = 1.0,
     capacity: float | None = None,
     generator: torch.Generator | None = None,
@@ -80,7 +96,7 @@ def vae_loss(
     vae: recon + beta * kl_weight * KL, or recon + beta * |KL - C| with a capacity C;
     wae: recon + beta * MMD(z, prior samples); KL is still reported for comparison.
     """
-    recon = reconstruction_per_image(logits, x, reconstruction).mean()
+    recon = reconstruction_per_image(logits, x, reconstruction, log_sigma).mean()
     kl = kl_per_dim(mu, logvar).sum(1).mean()
     terms = {"recon": recon, "kl": kl}
     if objective == "wae":
@@ -93,3 +109,17 @@ def vae_loss(
         regulariser = kl * kl_weight
     terms["loss"] = recon + beta * regulariser
     return terms
+
+
+def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
+               generator: torch.Generator | None = None, network=None
+               ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+    """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
+    `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
+    module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper)."""
+    config = model.config
+    logits, mu, logvar, z = (network or model)(x, generator)
+    terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
+                     objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
+                     generator=generator)
+    return terms, mu, logvar

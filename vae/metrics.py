@@ -41,3 +41,14 @@ def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         (mu_x**2 + mu_y**2 + SSIM_C1) * (var_x + var_y + SSIM_C2)
     )
     return score.flatten(1).mean(1)
+
+
+def down_up(x: torch.Tensor, size: int) -> torch.Tensor:
+    """x shrunk to size x size (area average) and scaled back up (bilinear): a blurred copy."""
+    small = F.interpolate(x.float(), size=(size, size), mode="area")
+    return F.interpolate(small, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def fine_detail_energy(x: torch.Tensor) -> torch.Tensor:
+    """(B,) energy of the finest Laplacian-pyramid level: x minus its 2x-down-and-up copy."""
+    return (x.float() - down_up(x, x.shape[-1] // 2)).pow(2).flatten(1).sum(1)

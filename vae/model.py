@@ -14,18 +14,22 @@ Both return decoder *logits*; `decode` applies the sigmoid. The loss works on lo
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
 
+from .checkpoint import (CONFIG_NAME, WEIGHTS_NAME, ModelFileError, check_state_matches, load_tensors, model_folder_files,
+                         read_config, save_tensors, write_json)
+
 ARCHS = ("seed", "resnet")
 OBJECTIVES = ("vae", "wae")
-RECONSTRUCTIONS = ("bce", "mse")
+RECONSTRUCTIONS = ("bce", "mse", "gaussian")
 LOGVAR_RANGE = (-30.0, 20.0)  # as diffusers' AutoencoderKL: exp() stays finite in fp32 and bf16
 RESIDUAL_MAX_RESOLUTION = 32  # residual blocks above this size cost 5-10x per step on a CPU
 HEAD_RESOLUTION = 4  # spatial grid the Linear heads see
-MIN_WIDTH = 16  # narrowest full-resolution layer; GroupNorm needs a few channels per group
+INITIAL_SIGMA = 0.1  # gaussian likelihood: starting noise scale, about the error of a 20 dB reconstruction
 
 
 @dataclass
@@ -35,9 +39,10 @@ class VAEConfig:
     latent_dim: int = 128  # the seed's value
     beta: float = 1.0  # weight of the KL (or MMD) term; recorded so the app can show it
     objective: str = "vae"  # "vae" (reconstruction + beta*KL) or "wae" (reconstruction + beta*MMD)
-    reconstruction: str = "bce"  # "bce" (the seed's) or "mse" (sum of squared errors)
+    reconstruction: str = "bce"  # "bce" (the seed's), "mse" (sum of squared errors) or "gaussian" (learned sigma)
     base_channels: int = 32  # resnet only: width at 32x32; doubles per halving below, halves above
     max_channels: int = 128  # resnet only: width cap, keeps the model under 10 MB in fp16
+    min_width: int = 16  # resnet only: narrowest layer, at full resolution; where the finest detail is painted
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)
@@ -48,6 +53,8 @@ class VAEConfig:
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if self.min_width < 4:
+            raise ValueError(f"min_width must be at least 4 (GroupNorm needs channels), got {self.min_width}")
         if self.latent_dim < 1:
             raise ValueError(f"latent_dim must be positive, got {self.latent_dim}")
         if self.beta < 0 or not math.isfinite(self.beta):
@@ -108,9 +115,21 @@ def upsample(in_channels: int, out_channels: int) -> nn.Module:
 
 
 class VAE(nn.Module):
-    """encode -> (mu, logvar); reparameterize; decode -> images in [0, 1]; forward for training."""
+    """encode -> (mu, logvar); reparameterize; decode -> images in [0, 1]; forward for training.
+
+    With the gaussian likelihood the model also holds `log_sigma`, the learned noise scale of the
+    decoder's output (sigma-VAE, Rybkin et al. 2021), so the ELBO of a photo needs nothing else.
+    """
 
     config: VAEConfig
+
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config
+        if config.reconstruction == "gaussian":
+            self.log_sigma = nn.Parameter(torch.tensor(math.log(INITIAL_SIGMA)))
+        else:
+            self.log_sigma = None
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x).flatten(1)  # (B, C*h*w)
@@ -129,24 +148,45 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z).float())
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(logits, mu, logvar, z); WAE uses the deterministic code z = mu."""
         mu, logvar = self.encode(x)
-        z = mu if self.config.objective == "wae" else self.reparameterize(mu, logvar)
+        z = mu if self.config.objective == "wae" else self.reparameterize(mu, logvar, generator)
         return self.decode_logits(z), mu, logvar, z
 
-    def save_pretrained(self, directory) -> None:
-        from .checkpoint import save_model
+    def save_pretrained(self, directory, *, half: bool = False) -> Path:
+        """Write config.json + model.safetensors; `half` stores fp16 (for the small bundled models)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        save_tensors(self.state_dict(), directory / WEIGHTS_NAME, dtype=torch.float16 if half else torch.float32)
+        write_json(directory / CONFIG_NAME, self.config.to_dict())
+        return directory
 
-        save_model(self, directory)
+    @classmethod
+    def from_pretrained(cls, source, *, device: str | torch.device = "cpu") -> "VAE":
+        """Rebuild a model from a folder (or Hub repo id) holding config.json + model.safetensors.
+
+        Strict: a missing file, a malformed config, or weights whose keys or shapes differ from what
+        the config builds is a ModelFileError naming the file. Nothing is unpickled.
+        """
+        config_path, weights_path = model_folder_files(source)
+        try:
+            config = VAEConfig.from_dict(read_config(config_path))
+        except (ValueError, TypeError) as error:
+            raise ModelFileError(f"bad model config {config_path}: {error}") from None
+        model = build_model(config)
+        state = load_tensors(weights_path)
+        check_state_matches(state, model.state_dict(), weights_path, config_path)
+        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+        return model.to(device).eval()
 
 
 class SeedVAE(VAE):
     """The seed's network, layer for layer (55,975,555 parameters at 256 px)."""
 
     def __init__(self, config: VAEConfig):
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         grid = config.image_size // 16
         self.head_shape = (512, grid, grid)
         self.encoder = nn.Sequential(
@@ -172,12 +212,11 @@ class ResNetVAE(VAE):
     """The default: strided stem to 32x32, residual stages down to 4x4, small Linear heads."""
 
     def __init__(self, config: VAEConfig):
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         steps = int(math.log2(config.image_size // HEAD_RESOLUTION))
         resolutions = [config.image_size // 2**i for i in range(steps + 1)]
         widths = [
-            max(MIN_WIDTH, min(config.max_channels, config.base_channels * RESIDUAL_MAX_RESOLUTION // r))
+            max(config.min_width, min(config.max_channels, config.base_channels * RESIDUAL_MAX_RESOLUTION // r))
             for r in resolutions
         ]
 
@@ -213,3 +252,12 @@ def build_model(config: VAEConfig) -> VAE:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def load_model(source, *, device: str | torch.device = "cpu") -> VAE:
+    """A model from a folder or Hub repo id (see `VAE.from_pretrained`)."""
+    return VAE.from_pretrained(source, device=device)
+
+
+def save_model(model: VAE, directory, *, half: bool = False) -> Path:
+    return model.save_pretrained(directory, half=half)

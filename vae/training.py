@@ -4,11 +4,12 @@ A run folder holds the model (config.json + model.safetensors, every epoch), the
 validation loss (best/), the resumable state (training_state.pt), per-epoch sample and
 reconstruction grids (samples/), and metrics.jsonl. Everything is written to a temporary file
 and renamed into place, so a crash at any moment leaves the previous epoch's files intact.
+`train` reads as the story: prepare the run, make the loaders, then `train_one_epoch`,
+`validate` (its mirror) and `save_epoch`, once per epoch.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -23,19 +24,18 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from torchvision.utils import make_grid, save_image
 from tqdm import tqdm
 
-from .checkpoint import CONFIG_NAME, atomic_write, save_model, write_json
+from .checkpoint import (BEST_NAME, CONFIG_NAME, SAMPLES_NAME, STATE_NAME, TRAIN_OPTIONS_NAME, atomic_write, read_config,
+                         write_json, write_metrics)
 from .data import image_lists, make_dataset
-from .losses import capacity_at, vae_loss, warmup_factor
+from .losses import capacity_at, model_loss, warmup_factor
 from .metrics import psnr
-from .model import VAEConfig, build_model, check_image_size
+from .model import VAEConfig, build_model, check_image_size, load_model, save_model
 
 log = logging.getLogger(__name__)
 
-STATE_NAME = "training_state.pt"
-METRICS_NAME = "metrics.jsonl"
-TRAIN_OPTIONS_NAME = "train_options.json"
 GRID_COUNT = 64  # prior samples per grid
 RECON_COUNT = 8  # validation images per reconstruction grid
+LR_SCHEDULES = ("cosine", "constant")
 
 
 class TrainingError(RuntimeError):
@@ -50,6 +50,8 @@ class TrainOptions:
     epochs: int = 20
     batch_size: int = 64  # per process under torchrun
     lr: float = 1e-3
+    lr_schedule: str = "cosine"  # cosine: warm up, then decay to 0 at the last epoch; the last epochs polish detail
+    warmup_steps: int = 200  # linear learning-rate warm-up; Adam's early steps are noisy
     seed: int = 0
     max_minutes: float | None = None
     device: str = "auto"
@@ -62,6 +64,37 @@ class TrainOptions:
     workers: int | None = None  # DataLoader workers; None = 0 for cached data, else a few
     cache: bool | None = None  # None = cache decoded images when they fit in memory
     compile: bool = False
+    init_from: str | None = None  # a model folder whose weights start the run (fine-tuning), same network shape
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+
+
+@dataclass
+class Schedule:
+    """What changes with the step: learning rate, KL weight, capacity. Validation uses the same values."""
+
+    options: TrainOptions
+    total_steps: int
+
+    @property
+    def warmup_steps(self) -> int:
+        return min(self.options.warmup_steps, self.total_steps // 10)  # a short run still spends most steps learning
+
+    def lr(self, step: int) -> float:
+        base, warmup = self.options.lr, self.warmup_steps
+        if step < warmup:
+            return base * (step + 1) / warmup
+        if self.options.lr_schedule == "constant":
+            return base
+        progress = min(1.0, (step - warmup) / max(1, self.total_steps - warmup))
+        return base * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def loss_weights(self, step: int) -> dict:
+        capacity = self.options.capacity
+        return {"kl_weight": warmup_factor(step, self.options.kl_warmup_steps),
+                "capacity": None if capacity is None else capacity_at(step, target=capacity, steps=self.options.capacity_steps)}
 
 
 # hardware
@@ -136,41 +169,57 @@ def load_state(run_dir: Path) -> dict:
         raise TrainingError(f"cannot load {path}: {error}") from None
 
 
-def write_metrics(run_dir: Path, history: list[dict]) -> None:
-    lines = "".join(json.dumps(row) + "\n" for row in history)
-    atomic_write(run_dir / METRICS_NAME, lambda tmp: Path(tmp).write_text(lines))
+def prepare_run(options: TrainOptions, is_writer: bool) -> tuple[Path, VAEConfig, dict | None]:
+    """(run folder, model config, resumable state or None); refuses to overwrite a run."""
+    run_dir = Path(options.out) if options.out else default_run_dir(options.model)
+    state = None
+    if options.resume:
+        state = load_state(run_dir)
+        model_config = VAEConfig.from_dict(read_config(run_dir / CONFIG_NAME))
+    else:
+        if (run_dir / STATE_NAME).exists():
+            raise TrainingError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")
+        model_config = options.model
+    check_image_size(model_config.image_size)
+    if is_writer:
+        (run_dir / SAMPLES_NAME).mkdir(parents=True, exist_ok=True)
+        for stale in run_dir.rglob(".*.tmp"):  # left by a process killed mid-write
+            stale.unlink()
+        write_json(run_dir / TRAIN_OPTIONS_NAME, {**asdict(options), "model": model_config.to_dict()})
+        log.info("run folder: %s", run_dir.resolve())
+    return run_dir, model_config, state
 
 
 def save_grid(images: torch.Tensor, path: Path, *, nrow: int) -> None:
     atomic_write(path, lambda tmp: save_image(make_grid(images, nrow=nrow, padding=2), tmp, format="png"))
 
 
-# the loop
+def warm_start(model, source) -> None:
+    """Start from another model's weights: the network must match; the likelihood's own parameter
+    (gaussian log_sigma) may be new, and then keeps its initial value."""
+    donor = load_model(source)
+    shape_keys = ("arch", "image_size", "latent_dim", "base_channels", "max_channels", "min_width")
+    mismatch = {k: (getattr(donor.config, k), getattr(model.config, k)) for k in shape_keys
+                if getattr(donor.config, k) != getattr(model.config, k)}
+    if mismatch:
+        raise TrainingError(f"--init-from {source}: the network differs (model, this run): {mismatch}")
+    weights = {k: v for k, v in donor.state_dict().items() if k != "log_sigma"}
+    missing, _ = model.load_state_dict(weights, strict=False)
+    if set(missing) - {"log_sigma"}:
+        raise TrainingError(f"--init-from {source}: weights missing for {sorted(missing)[:3]}")
+    log.info("weights from %s", source)
 
 
-def to_batch(pixels: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """uint8 (B, 3, H, W) -> float in [0, 1] on the device, channels_last."""
-    x = pixels.to(device, non_blocking=True).float().div_(255.0)
-    return x.contiguous(memory_format=torch.channels_last)
+# data
 
 
-@torch.inference_mode()
-def validate(model, loader, device, options: TrainOptions, bf16: bool) -> dict:
-    """Loss terms and PSNR of decode(mu), averaged over the validation images."""
-    totals, count = {}, 0
-    generator = torch.Generator(device=device).manual_seed(options.seed)
-    for pixels in loader:
-        x = to_batch(pixels, device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            logits, mu, logvar, z = model(x)
-            terms = vae_loss(logits, x, mu, logvar, z, beta=model.config.beta, reconstruction=model.config.reconstruction,
-                             objective=model.config.objective, generator=generator)
-            x_hat = model.decode(mu)
-        terms["psnr"] = psnr(x_hat, x).mean()
-        for key, value in terms.items():
-            totals[key] = totals.get(key, 0.0) + value.item() * len(x)
-        count += len(x)
-    return {key: value / max(count, 1) for key, value in totals.items()}
+@dataclass
+class Loaders:
+    train: DataLoader
+    val: DataLoader
+    sampler: RandomSampler | DistributedSampler
+    sampler_generator: torch.Generator
+    recon_inputs: torch.Tensor  # validation images shown above their reconstructions each epoch
 
 
 def spread_sample(dataset, count: int) -> torch.Tensor:
@@ -179,26 +228,135 @@ def spread_sample(dataset, count: int) -> torch.Tensor:
     return torch.stack([dataset[i] for i in range(0, len(dataset), step)][:count])
 
 
-def save_epoch(run_dir: Path, model, optimizer, history: list[dict], best_val: float, val_loss: float,
-               prior_z: torch.Tensor, recon_inputs: torch.Tensor) -> float:
+def make_loaders(options: TrainOptions, image_size: int, device: torch.device, world: int) -> Loaders:
+    lists = image_lists(options.data, procedural_count=options.procedural_count, seed=options.seed)
+    train_set, skipped = make_dataset(lists["train"], image_size, train=True, cache=options.cache)
+    val_list = lists["val"] if len(lists["val"]) else lists["train"]
+    val_set, val_skipped = make_dataset(val_list, image_size, train=False, cache=options.cache)
+    if skipped or val_skipped:
+        log.warning("skipped %d unreadable training and %d validation images", skipped, val_skipped)
+    if len(train_set) == 0:
+        raise TrainingError("no readable training images")
+    cached = hasattr(train_set, "pixels")
+    workers = options.workers if options.workers is not None else (0 if cached else min(8, os.cpu_count() or 1))
+    on_gpu = device.type == "cuda"
+    sampler_generator = torch.Generator()
+    sampler = (DistributedSampler(train_set, seed=options.seed) if world > 1
+               else RandomSampler(train_set, generator=sampler_generator))
+    train_loader = DataLoader(train_set, sampler=sampler, batch_size=options.batch_size, num_workers=workers,
+                              pin_memory=on_gpu, persistent_workers=workers > 0,
+                              drop_last=len(train_set) >= options.batch_size)
+    val_loader = DataLoader(val_set, batch_size=options.batch_size, num_workers=workers, pin_memory=on_gpu)
+    return Loaders(train_loader, val_loader, sampler, sampler_generator, spread_sample(val_set, RECON_COUNT))
+
+
+def to_batch(pixels: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """uint8 (B, 3, H, W) -> float in [0, 1] on the device, channels_last."""
+    x = pixels.to(device, non_blocking=True).float().div_(255.0)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+# one epoch of training, and its mirror
+
+
+@dataclass
+class EpochContext:
+    """What both halves of an epoch need."""
+
+    model: torch.nn.Module  # the VAE itself
+    network: torch.nn.Module  # what the training steps call: the VAE, or its DDP / compiled wrapper
+    device: torch.device
+    bf16: bool
+    schedule: Schedule
+    run_dir: Path
+
+
+def add_terms(sums: dict, terms: dict, count: int) -> None:
+    for key, value in terms.items():
+        sums[key] = sums.get(key, 0.0) + value.item() * count
+
+
+def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: int, deadline: float | None,
+                    world: int, show_progress: bool) -> tuple[dict, int, bool]:
+    """(mean training terms, the step reached, whether time ran out) after one pass over `loader`."""
+    ctx.model.train()
+    sums, seen, out_of_time, started = {}, 0, False, time.monotonic()
+    for pixels in tqdm(loader, desc=f"epoch {epoch}", disable=not show_progress, leave=False):
+        x = to_batch(pixels, ctx.device)
+        for group in optimizer.param_groups:
+            group["lr"] = ctx.schedule.lr(step)
+        step += 1
+        with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
+            terms, _, _ = model_loss(ctx.model, x, network=ctx.network, **ctx.schedule.loss_weights(step))
+        loss_value = terms["loss"].item()
+        if not math.isfinite(loss_value):
+            raise TrainingError(
+                f"loss became {loss_value} at step {step} (epoch {epoch}); stopped. "
+                f"The last good model (epoch {epoch - 1}) is kept in {ctx.run_dir}. Try a lower --lr."
+            )
+        optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        optimizer.step()
+        add_terms(sums, terms, len(x))
+        seen += len(x)
+        if deadline is not None and any_rank(time.monotonic() > deadline, world, ctx.device):
+            out_of_time = True
+            break
+    seconds = time.monotonic() - started
+    means = {key: value / max(seen, 1) for key, value in sums.items()}
+    means.update(seconds=round(seconds, 2), images_per_second=round(seen * world / seconds, 1))
+    return means, step, out_of_time
+
+
+@torch.inference_mode()
+def validate(ctx: EpochContext, loader, *, step: int, seed: int) -> dict:
+    """Mean loss terms (the trained objective at this step) and PSNR of decode(mu) on `loader`."""
+    ctx.model.eval()
+    sums, count = {}, 0
+    generator = torch.Generator(device=ctx.device).manual_seed(seed)
+    for pixels in loader:
+        x = to_batch(pixels, ctx.device)
+        with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
+            terms, mu, _ = model_loss(ctx.model, x, generator=generator, **ctx.schedule.loss_weights(step))
+            x_hat = ctx.model.decode(mu)
+        terms["psnr"] = psnr(x_hat, x).mean()
+        add_terms(sums, terms, len(x))
+        count += len(x)
+    return {key: value / max(count, 1) for key, value in sums.items()}
+
+
+def epoch_row(epoch: int, step: int, lr: float, train_terms: dict, val_terms: dict) -> dict:
+    row = {"epoch": epoch, "step": step, "lr": lr}
+    row.update({f"train_{key}": value for key, value in train_terms.items() if key not in ("seconds", "images_per_second")})
+    row.update({f"val_{key}": value for key, value in val_terms.items()})
+    row.update(seconds=train_terms["seconds"], images_per_second=train_terms["images_per_second"])
+    return row
+
+
+def save_epoch(*, run_dir: Path, model, optimizer, history: list[dict], best_val: float, prior_z: torch.Tensor,
+               recon_inputs: torch.Tensor) -> float:
     """Write every file of the epoch that just ended; return the best validation loss so far."""
-    epoch, step = history[-1]["epoch"], history[-1]["step"]
+    row = history[-1]
+    epoch, step, val_loss = row["epoch"], row["step"], row["val_loss"]
     with torch.inference_mode():
         samples = model.decode(prior_z).float().cpu()
         x = to_batch(recon_inputs, prior_z.device)
         shown = torch.cat([x, model.decode(model.encode(x)[0])]).float().cpu()
-    save_grid(samples, run_dir / "samples" / f"sample_epoch_{epoch:03d}.png", nrow=8)
-    save_grid(shown, run_dir / "samples" / f"recon_epoch_{epoch:03d}.png", nrow=RECON_COUNT)
+    save_grid(samples, run_dir / SAMPLES_NAME / f"sample_epoch_{epoch:03d}.png", nrow=8)
+    save_grid(shown, run_dir / SAMPLES_NAME / f"recon_epoch_{epoch:03d}.png", nrow=RECON_COUNT)
     save_model(model, run_dir)
     if val_loss < best_val:
         best_val = val_loss
-        save_model(model, run_dir / "best")
+        save_model(model, run_dir / BEST_NAME)
     write_metrics(run_dir, history)
     # the state goes last: once it names this epoch, every file of the epoch is in place
     resumable = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
                  "best_val": best_val, "history": history, "rng": torch.get_rng_state()}
     atomic_write(run_dir / STATE_NAME, lambda tmp: torch.save(resumable, tmp))
     return best_val
+
+
+# the story
 
 
 def train(options: TrainOptions) -> Path:
@@ -208,37 +366,15 @@ def train(options: TrainOptions) -> Path:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     is_writer = rank == 0
-    run_dir = Path(options.out) if options.out else default_run_dir(options.model)
-
-    state = None
-    if options.resume:
-        state = load_state(run_dir)
-        model_config = VAEConfig.from_dict(json.loads((run_dir / CONFIG_NAME).read_text()))
-    else:
-        if (run_dir / STATE_NAME).exists():
-            raise TrainingError(f"{run_dir} already holds a run: pass --resume to continue it, or choose another --out")
-        model_config = options.model
-    check_image_size(model_config.image_size)
-    if is_writer:
-        (run_dir / "samples").mkdir(parents=True, exist_ok=True)
-        for stale in run_dir.rglob(".*.tmp"):  # left by a process killed mid-write
-            stale.unlink()
-        write_json(run_dir / TRAIN_OPTIONS_NAME, {**asdict(options), "model": model_config.to_dict()})
-        log.info("run folder: %s", run_dir.resolve())
-
+    run_dir, model_config, state = prepare_run(options, is_writer)
     torch.manual_seed(options.seed + rank)
-    lists = image_lists(options.data, procedural_count=options.procedural_count, seed=options.seed)
-    size = model_config.image_size
-    train_set, skipped = make_dataset(lists["train"], size, train=True, cache=options.cache)
-    val_set, val_skipped = make_dataset(lists["val"] if len(lists["val"]) else lists["train"], size, train=False, cache=options.cache)
-    if skipped or val_skipped:
-        log.warning("skipped %d unreadable training and %d validation images", skipped, val_skipped)
-    if len(train_set) == 0:
-        raise TrainingError("no readable training images")
+    loaders = make_loaders(options, model_config.image_size, device, world)
 
     model = build_model(model_config).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, fused=device.type == "cuda")
     start_epoch, step, best_val, history = 0, 0, math.inf, []
+    if state is None and options.init_from:
+        warm_start(model, options.init_from)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -250,72 +386,30 @@ def train(options: TrainOptions) -> Path:
     if start_epoch >= options.epochs:
         log.info("run already has %d epochs; pass a larger --epochs to train more", start_epoch)
         return run_dir
-    train_model = DistributedDataParallel(model) if world > 1 else model
+    network = DistributedDataParallel(model) if world > 1 else model
     if options.compile:
-        train_model = torch.compile(train_model)
+        network = torch.compile(network)
     bf16 = use_bf16(device, options.precision)
-    log.info("device %s, %s, %d process(es), %d training images", device, "bf16 autocast" if bf16 else "fp32", world, len(train_set))
-
-    on_gpu = device.type == "cuda"
-    cached = hasattr(train_set, "pixels")
-    workers = options.workers if options.workers is not None else (0 if cached else min(8, os.cpu_count() or 1))
-    loader_args = dict(batch_size=options.batch_size, num_workers=workers, pin_memory=on_gpu,
-                       persistent_workers=workers > 0, drop_last=len(train_set) >= options.batch_size)
-    sampler_generator = torch.Generator()
-    sampler = (DistributedSampler(train_set, seed=options.seed) if world > 1
-               else RandomSampler(train_set, generator=sampler_generator))
-    train_loader = DataLoader(train_set, sampler=sampler, **loader_args)
-    val_loader = DataLoader(val_set, batch_size=options.batch_size, num_workers=workers, pin_memory=on_gpu)
-    recon_inputs = spread_sample(val_set, RECON_COUNT)
+    ctx = EpochContext(model, network, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir)
+    log.info("device %s, %s, %d process(es), %d training images", device, "bf16 autocast" if bf16 else "fp32", world,
+             len(loaders.train.dataset))
     prior_z = torch.randn(GRID_COUNT, model_config.latent_dim, generator=torch.Generator().manual_seed(options.seed)).to(device)
 
     started = time.monotonic()
     deadline = started + options.max_minutes * 60 if options.max_minutes else None
     for epoch in range(start_epoch + 1, options.epochs + 1):
         # the shuffle depends only on (seed, epoch), so a resumed run sees the same order
-        sampler_generator.manual_seed(options.seed * 100_003 + epoch)
+        loaders.sampler_generator.manual_seed(options.seed * 100_003 + epoch)
         if world > 1:
-            sampler.set_epoch(epoch)
-        model.train()
-        epoch_start, sums, seen, out_of_time = time.monotonic(), {}, 0, False
-        bar = tqdm(train_loader, desc=f"epoch {epoch}/{options.epochs}", disable=not is_writer, leave=False)
-        for pixels in bar:
-            x = to_batch(pixels, device)
-            step += 1
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                logits, mu, logvar, z = train_model(x)
-                terms = vae_loss(
-                    logits, x, mu, logvar, z, beta=model_config.beta, reconstruction=model_config.reconstruction,
-                    objective=model_config.objective, kl_weight=warmup_factor(step, options.kl_warmup_steps),
-                    capacity=None if options.capacity is None else capacity_at(step, target=options.capacity, steps=options.capacity_steps),
-                )
-            loss_value = terms["loss"].item()
-            if not math.isfinite(loss_value):
-                raise TrainingError(
-                    f"loss became {loss_value} at step {step} (epoch {epoch}); stopped. "
-                    f"The last good model (epoch {epoch - 1}) is kept in {run_dir}. Try a lower --lr."
-                )
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            optimizer.step()
-            for key, value in terms.items():
-                sums[key] = sums.get(key, 0.0) + value.item() * len(x)
-            seen += len(x)
-            bar.set_postfix(loss=f"{loss_value:.1f}")
-            if deadline is not None and any_rank(time.monotonic() > deadline, world, device):
-                out_of_time = True
-                break
-        train_seconds = time.monotonic() - epoch_start
-
-        model.eval()
-        val = validate(model, val_loader, device, options, bf16)
+            loaders.sampler.set_epoch(epoch)
+        train_terms, step, out_of_time = train_one_epoch(ctx, loaders.train, optimizer, epoch=epoch, step=step,
+                                                         deadline=deadline, world=world, show_progress=is_writer)
+        val_terms = validate(ctx, loaders.val, step=step, seed=options.seed)
         if is_writer:
-            history.append({"epoch": epoch, "step": step, "train_loss": sums["loss"] / seen, "train_recon": sums["recon"] / seen,
-                   "train_kl": sums["kl"] / seen, "val_loss": val["loss"], "val_recon": val["recon"], "val_kl": val["kl"],
-                   "val_psnr": val["psnr"], "seconds": round(train_seconds, 2),
-                   "images_per_second": round(seen * world / train_seconds, 1)})
+            history.append(epoch_row(epoch, step, ctx.schedule.lr(step), train_terms, val_terms))
             try:
-                best_val = save_epoch(run_dir, model, optimizer, history, best_val, val["loss"], prior_z, recon_inputs)
+                best_val = save_epoch(run_dir=run_dir, model=model, optimizer=optimizer, history=history, best_val=best_val,
+                                      prior_z=prior_z, recon_inputs=loaders.recon_inputs)
             except OSError as error:
                 raise TrainingError(f"cannot write the run folder {run_dir}: {error}. "
                                     f"The files of the previous epoch are intact.") from None
@@ -328,4 +422,3 @@ def train(options: TrainOptions) -> Path:
             log.info("stopped after %.1f minutes (--max-minutes)", (time.monotonic() - started) / 60)
             break
     return run_dir
-

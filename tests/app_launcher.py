@@ -1,4 +1,4 @@
-"""Start the real app (`python app.py --models DIR`) as a subprocess for end-to-end tests."""
+"""Start the real app (`python app.py --models DIR`) as a subprocess: for the end-to-end tests, and for the benchmarks that load it."""
 
 from __future__ import annotations
 

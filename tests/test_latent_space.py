@@ -1,0 +1,68 @@
+"""The fitted density of codes (Gaussian and mixture) and the main and class directions."""
+
+import math
+
+import pytest
+import torch
+
+from vae.density import LatentDensity, fit_best_mixture, fit_gaussian, fit_mixture
+from vae.directions import fit_axes
+
+
+def two_clusters(count: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    centre = torch.zeros(4)
+    centre[0] = 4.0
+    codes = torch.randn(count, 4, generator=g) * 0.5
+    codes[: count // 2] += centre
+    codes[count // 2 :] -= centre
+    return codes
+
+
+def test_one_gaussian_density_matches_torchs_multivariate_normal():
+    codes = two_clusters(400, 0)
+    density = fit_gaussian(codes)
+    maximum_likelihood_covariance = torch.cov(codes.T, correction=0)
+    reference = torch.distributions.MultivariateNormal(codes.mean(0), maximum_likelihood_covariance + 1e-4 * torch.eye(4))
+    assert torch.allclose(density.log_prob(codes[:10]), reference.log_prob(codes[:10]), atol=1e-3)
+
+
+def test_mixture_finds_the_clusters_and_samples_from_them():
+    density = fit_mixture(two_clusters(2000, 0), components=2)
+    assert sorted(density.means[:, 0].round().tolist()) == [-4.0, 4.0]
+    draws = density.sample(1000, torch.Generator().manual_seed(1))
+    assert (draws[:, 0].abs() > 2).float().mean() > 0.97  # no draws in the empty middle
+    one = fit_gaussian(two_clusters(2000, 0)).sample(1000, torch.Generator().manual_seed(1))
+    assert (one[:, 0].abs() > 2).float().mean() < 0.8  # where a single Gaussian puts many
+
+
+def test_the_mixture_size_is_chosen_on_held_out_codes():
+    density, scores = fit_best_mixture(two_clusters(2000, 0), two_clusters(400, 1), choices=(1, 2))
+    assert density.components == 2 and scores[2] > scores[1]
+
+
+def test_density_round_trips_and_reads_the_first_single_gaussian_files(tmp_path):
+    from safetensors.torch import save_file
+
+    density = fit_mixture(two_clusters(600, 0), components=2)
+    density.save(tmp_path / "d.safetensors")
+    again = LatentDensity.load(tmp_path / "d.safetensors")
+    assert torch.equal(again.means, density.means) and torch.equal(again.scale_trils, density.scale_trils)
+    save_file({"mean": torch.zeros(4), "scale_tril": torch.eye(4)}, tmp_path / "old.safetensors")
+    old = LatentDensity.load(tmp_path / "old.safetensors")
+    assert old.components == 1
+    assert old.log_prob(torch.zeros(1, 4)).item() == pytest.approx(-2 * math.log(2 * math.pi), abs=1e-5)
+
+
+def test_main_directions_are_ordered_by_spread_and_class_directions_point_to_each_class():
+    codes = two_clusters(1000, 0)
+    labels = [0] * 500 + [1] * 500
+    axes = fit_axes(codes, labels, count=3)
+    assert axes.directions[0, 0].abs() > 0.99  # the clusters are split along dimension 0
+    assert axes.spread[0] > 3 * axes.spread[1] and axes.share.sum() <= 1.0
+    assert torch.allclose(axes.directions @ axes.directions.T, torch.eye(3), atol=1e-5)
+    assert axes.class_directions[0, 0] == pytest.approx(4.0, abs=0.1)
+    assert axes.class_directions[1, 0] == pytest.approx(-4.0, abs=0.1)
+    coordinates = torch.tensor([1.0, -0.5, 0.0])
+    assert torch.allclose(axes.coordinates(axes.lift(coordinates), 3), coordinates, atol=1e-5)
+    assert fit_axes(codes).class_directions.shape == (0, 4)

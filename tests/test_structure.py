@@ -1,0 +1,55 @@
+"""The package's shape: every module imports on its own, there is no import cycle, and the app does not
+pull in the training loop."""
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+MODULES = sorted(p.stem for p in (ROOT / "vae").glob("*.py") if p.stem != "__init__")
+
+
+def internal_imports(module: str) -> set[str]:
+    """The vae modules that `module` imports (relative imports), read from its source."""
+    tree = ast.parse((ROOT / "vae" / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found.add(node.module.split(".")[0] if node.module else "")
+    return found - {""}
+
+
+def test_the_vae_package_has_no_import_cycle():
+    graph = {m: internal_imports(m) for m in MODULES}
+    done, path = set(), []
+
+    def visit(module):
+        if module in path:
+            pytest.fail("import cycle: " + " -> ".join([*path[path.index(module):], module]))
+        if module in done:
+            return
+        path.append(module)
+        for imported in graph.get(module, ()):
+            visit(imported)
+        path.pop()
+        done.add(module)
+
+    for module in MODULES:
+        visit(module)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_module_imports_on_its_own(module):
+    result = subprocess.run([sys.executable, "-c", f"import vae.{module}"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_app_does_not_import_the_training_loop():
+    code = "import sys, app; print('vae.training' in sys.modules, 'torch.distributed.run' in sys.modules, 'vae.explore' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False", "False", "True"]
