@@ -15,6 +15,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from vae import explore  # noqa: E402
@@ -26,6 +27,9 @@ EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
 START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
 SLIDERS = 12
 SLIDER_RANGE = 3.0
+MAP_LIMIT = 3.0  # the map shows -3..+3 standard deviations along its two main directions
+MAX_CLASSES = 6  # "more forest"-style sliders; a model shows one per class of its training photos
+CLASS_RANGE = (-1.0, 2.0)  # in units of the class direction: 1 moves the code by a class's mean offset
 MAX_SEED = 2**31 - 1
 MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
@@ -116,6 +120,31 @@ def checked_seed(value) -> int:
     return int(checked_number(value, "Seed", 0, MAX_SEED))
 
 
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def input_names(block_fn) -> list[str]:
+    """What the API page calls each input of an event: its handler's parameter names, else the labels."""
+    names = list(inspect.signature(block_fn.fn).parameters) if block_fn.fn else []
+    return names if len(names) == len(block_fn.inputs) else [str(block.label) for block in block_fn.inputs]
+
+
+class CheckedBlocks(gr.Blocks):
+    """gr.Blocks that refuses by name what Gradio would drop silently (values beyond an event's inputs) or
+    fail on with its generic error (a string or NaN for a number: its bounds check and int() trip on them)."""
+
+    def validate_inputs(self, block_fn, inputs):
+        super().validate_inputs(block_fn, inputs)
+        states = sum(block.stateful for block in block_fn.inputs)  # gradio_client fills these in itself
+        if len(inputs) > len(block_fn.inputs):
+            raise gr.Error(f"Too many values for /{block_fn.api_name}: it takes {len(block_fn.inputs) - states}, "
+                           f"got {len(inputs) - states}.")
+        for name, block, value in zip(input_names(block_fn), block_fn.inputs, inputs, strict=True):
+            if isinstance(block, (gr.Number, gr.Slider)) and value is not None and not is_number(value):
+                raise gr.Error(f"{name} must be a number, got {value!r}.")
+
+
 class Handlers:
     """The app's event handlers, one named method each; the work is done by vae.explore."""
 
@@ -165,17 +194,28 @@ class Handlers:
         image, code, sliders = self.code_view(name, kind, z)
         return [image, code, *(gr.update(**slider) for slider in sliders)]
 
-    def decode_sliders(self, name: str, *values_kind_base):
-        *values, kind, base = values_kind_base
+    def current_code(self, name: str, values, kind: str, amounts, base) -> tuple[explore.ExplorerModel, torch.Tensor]:
+        """The code the Explore tab shows: `base` moved to the slider values, plus the class sliders' amounts."""
         em = self.model_of(name)
         axes = self.axes_of(em, kind or "main")
         values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(values)]
+        amounts = [checked_number(a, f"Class slider {i + 1}", *CLASS_RANGE) for i, a in enumerate(amounts)]
         base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else axes.origin
-        return explore.decode(em, axes.with_values(base_z, values[: len(axes.scale)]))
+        return em, explore.with_class_amounts(em, axes.with_values(base_z, values[: len(axes.scale)]), amounts)
 
-    def switch_axes(self, name: str, *values_kind_base):
+    def decode_sliders(self, name: str, *inputs):
+        values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
+        em, z = self.current_code(name, values, kind, amounts, base)
+        return explore.decode(em, z)
+
+    def how_typical_code(self, name: str, *inputs):
+        values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
+        em, z = self.current_code(name, values, kind, amounts, base)
+        return explore.code_typicality(em, z), explore.nearest_photos(em, z)
+
+    def switch_axes(self, name: str, *inputs):
         """Keep the code on screen, show it on the newly chosen axes."""
-        *values, kind, base = values_kind_base
+        values, kind, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[-1]
         em = self.model_of(name)
         other = next(k for k in em.axis_kinds() if k != kind) if len(em.axis_kinds()) > 1 else kind
         old_axes = self.axes_of(em, other)
@@ -196,7 +236,7 @@ class Handlers:
         path = path or self.start_photo
         z = explore.encode(em, self.photo_of(path, em.image_size)) if path else torch.zeros(em.latent_dim)
         return [gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind),
-                *self.show_code(name, kind, z)]
+                *self.show_code(name, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
 
     # the other tabs
 
@@ -212,6 +252,26 @@ class Handlers:
         em = self.model_of(name)
         original, copy, scores = explore.reconstruct(em, self.photo_of(path, em.image_size))
         return original, copy, explore.describe_scores(scores)
+
+    def reconstruct_extras(self, name: str, path, original, copy):
+        """The before/after wipe, how typical the photo is, and the nearest real photos."""
+        em = self.model_of(name)
+        x = self.photo_of(path, em.image_size)
+        return (original, copy), explore.photo_typicality(em, x), explore.nearest_photos(em, explore.encode(em, x))
+
+    def map_clicked(self, event: gr.SelectData):
+        x_pixel, y_pixel = event.index
+        return explore.map_click(x_pixel, y_pixel)
+
+    def decode_map(self, name: str, x: float, y: float):
+        em = self.model_of(name)
+        if em.axes is None:
+            raise gr.Error(f"Model {name!r} ships no main directions, so it has no map.")
+        z = explore.map_point(em, checked_number(x, "x", -MAP_LIMIT, MAP_LIMIT), checked_number(y, "y", -MAP_LIMIT, MAP_LIMIT))
+        return explore.decode(em, z), explore.nearest_photos(em, z)
+
+    def show_map(self, name: str):
+        return self.model_of(name).map_image
 
     def compare(self, path):
         if not path:
@@ -244,8 +304,8 @@ class Handlers:
 
 
 def with_named_sliders(handler):
-    """`handler(name, *sliders, axes, base)` with a signature that names each slider, so that gradio_client
-    users see slider_1 ... slider_12 (and `axes` with its default) instead of param_1 ..."""
+    """`handler(name, *sliders, axes, *class amounts, base)` with a signature that names each input, so that
+    gradio_client users see slider_1 ... slider_12, `axes`, more_class_1 ... (with defaults) instead of param_1 ..."""
 
     def named(*args):
         return handler(*args)
@@ -253,8 +313,10 @@ def with_named_sliders(handler):
     parameters = [inspect.Parameter("model_name", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     parameters += [inspect.Parameter(f"slider_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
                    for i in range(SLIDERS)]
-    parameters += [inspect.Parameter("axes", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="main"),
-                   inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
+    parameters.append(inspect.Parameter("axes", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="main"))
+    parameters += [inspect.Parameter(f"more_class_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
+                   for i in range(MAX_CLASSES)]
+    parameters.append(inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
     named.__signature__ = inspect.Signature(parameters)
     named.__name__ = handler.__name__
     return named
@@ -274,6 +336,16 @@ def picture(label: str, **options) -> gr.Image:
 
 def example_photos(target: gr.Image) -> gr.Examples:
     return gr.Examples(EXAMPLES, target, label="Example photos")
+
+
+def nearest_gallery(label: str = "The nearest real photos (by code)") -> gr.Gallery:
+    return gr.Gallery(label=label, columns=3, height=150, object_fit="contain")
+
+
+def class_slider_settings(em: explore.ExplorerModel) -> list[dict]:
+    """One "more <class>" slider per class of the model, the rest hidden."""
+    shown = [{"value": 0.0, "label": f"More {name.lower()}", "visible": True} for name in em.classes]
+    return shown + [{"value": 0.0, "label": "(unused)", "visible": False}] * (MAX_CLASSES - len(shown))
 
 
 # one function per tab: its layout, then its events
@@ -301,12 +373,24 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                 base = gr.State(start_code)
                 sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings)
                            for i, settings in enumerate(start_sliders)]
+                with gr.Accordion("More forest, more sea… (class sliders)", open=True, visible=bool(first.classes)):
+                    gr.Markdown("Each adds the direction from the average photo to the average photo of one kind, "
+                                "to whatever code is shown: a random one, a photo's, or the sliders'.")
+                    class_sliders = [gr.Slider(*CLASS_RANGE, step=0.05, elem_id=f"class-slider-{i}", **settings)
+                                     for i, settings in enumerate(class_slider_settings(first))]
+                typical_button = gr.Button("How typical is this picture's code?", elem_id="typical-code-button")
+                typical_text = gr.Markdown(elem_id="typical-code-text")
+                typical_nearest = nearest_gallery()
     outputs = [image, base, *sliders]
-    gr.on([s.input for s in sliders], with_named_sliders(h.decode_sliders), [model, *sliders, axis_kind, base], image,
+    code_inputs = [model, *sliders, axis_kind, *class_sliders, base]
+    gr.on([s.input for s in [*sliders, *class_sliders]], with_named_sliders(h.decode_sliders), code_inputs, image,
           api_name="decode", trigger_mode="always_last", show_progress="hidden")
+    typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], api_visibility="private")
     axis_kind.input(h.switch_axes, [model, *sliders, axis_kind, base], outputs, api_visibility="private")
-    model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs], api_visibility="private")
-    photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs], api_visibility="private")
+    model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
+                 api_visibility="private")
+    photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
+                 api_visibility="private")
     random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private")
     reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private")
 
@@ -334,9 +418,16 @@ def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
             photo = PhotoInput(label="Your photo", height=300)
             seen = picture("What the model sees (square, 128 px)", height=300)
             copy = picture("Reconstruction", height=300, elem_id="recon-output")
-        text = gr.Markdown()
+        with gr.Row():
+            wipe = gr.ImageSlider(label="Before / after: drag the handle", height=300, elem_id="recon-wipe",
+                                  interactive=False)
+            with gr.Column():
+                text = gr.Markdown()
+                typical = gr.Markdown(elem_id="recon-typical")
+                nearest = nearest_gallery()
         example_photos(photo)
-    photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct")
+    photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct").then(
+        h.reconstruct_extras, [model, photo, seen, copy], [wipe, typical, nearest], api_visibility="private")
 
 
 def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
@@ -351,11 +442,38 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
             seed = seed_box("Seed of the random code")
             button = gr.Button("Decode the same random code with every model")
         same_code = gr.Gallery(label="One random code, every model", columns=columns, height=300)
+        with gr.Row():
+            gr.ScatterPlot(pd.DataFrame(explore.rate_distortion(h.models)), x="KL (nats per image)", y="test PSNR (dB)",
+                           color="model", title="What β trades: information in the code (KL) against sharpness (PSNR)",
+                           elem_id="rate-distortion")
+            gr.LinePlot(pd.DataFrame(explore.training_curves(h.models)), x="epoch", y="validation PSNR (dB)",
+                        color="model", title="How each model learned", elem_id="training-curves")
         header, rows = explore.facts_table(h.models)
         gr.Dataframe(value=rows, headers=header, label="The models", interactive=False)
     photo.change(h.compare, photo, reconstructions, api_name="compare")
     button.click(h.compare_same_code, seed, same_code, api_visibility="private")
     demo.load(h.compare_same_code, seed, same_code, api_visibility="private")
+
+
+def map_tab(h: Handlers, model: gr.Dropdown) -> None:
+    first = h.models[h.default]
+    with gr.Tab("Landscape map", visible=first.map_image is not None):
+        gr.Markdown("Every held-out photo (never seen in training), placed by its code along the two main directions, "
+                    "framed in the colour of its kind. **Click anywhere**: the model paints the landscape at that spot, "
+                    "and the nearest real photos appear below.")
+        with gr.Row():
+            landscape_map = gr.Image(value=first.map_image, label="The landscape map (click it)", interactive=False,
+                                     format="png", elem_id="landscape-map", height=640, show_label=True)
+            with gr.Column():
+                with gr.Row():
+                    x = gr.Number(value=0.0, label="x: main direction 1", minimum=-MAP_LIMIT, maximum=MAP_LIMIT,
+                                  info="In standard deviations of the photos' codes")
+                    y = gr.Number(value=0.0, label="y: main direction 2", minimum=-MAP_LIMIT, maximum=MAP_LIMIT)
+                painted = picture("The landscape at that spot", height=280, elem_id="map-decoded")
+                nearest = nearest_gallery()
+    landscape_map.select(h.map_clicked, None, [x, y], api_visibility="private").then(
+        h.decode_map, [model, x, y], [painted, nearest], api_name="map")
+    model.change(h.show_map, model, landscape_map, api_visibility="private")
 
 
 def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
@@ -387,7 +505,7 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
 
 def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     h = Handlers(models)
-    with gr.Blocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
+    with CheckedBlocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(INTRO)
         model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
         with gr.Tabs():
@@ -395,6 +513,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             sample_tab(h, model, demo)
             reconstruct_tab(h, model)
             compare_tab(h, demo)
+            map_tab(h, model)
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
                 gr.Markdown(ABOUT)

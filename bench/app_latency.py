@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from tests.app_launcher import ROOT, running_app, rss_bytes
+from tests.app_launcher import ROOT, folder_bytes, running_app, rss_bytes
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 SLIDERS = 12
@@ -54,10 +54,6 @@ def upload_client(url: str, uploads: int) -> list[float | None]:
 
     client = Client(url, verbose=False, download_files=False)
     return [timed(lambda: client.predict("beta-1", handle_file(str(PHOTO)), api_name="/reconstruct")) for _ in range(uploads)]
-
-
-def folder_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def percentile(values: list[float], q: int) -> float:

@@ -4,8 +4,11 @@
 
 Trains, one after the other and on the same photos with the same beta (0.2, the seed's), the seed
 network, the default network, and the default network with the WAE-MMD objective; scores each on
-the Testing Data split; prints one markdown table with the ratios seed/default, and writes the
-table (JSON and markdown) and the models' sample and reconstruction grids to --out.
+the Testing Data split (PSNR, SSIM, share of the photos' fine detail kept) next to PCA with 128
+components fitted on the Training Data photos, and the samples of each sampler the app offers:
+N(0, I) and a Gaussian mixture fitted to the training photos' codes (sized on the validation
+photos' codes, as `vae.export` does). Prints one markdown table with the ratios seed/default, and
+writes the table (JSON and markdown) and the models' sample and reconstruction grids to --out.
 """
 
 from __future__ import annotations
@@ -18,17 +21,18 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
-from bench.sample_score import features, frechet_distance, load_feature_net, sliced_wasserstein
-from vae.checkpoint import WEIGHTS_NAME, load_model
-from vae.data import decode_all, image_lists
+from bench.quality import Photos, SampleJudge, pca_rows, sampled_images, samplers
+from vae.checkpoint import WEIGHTS_NAME, read_metrics
+from vae.density import fit_best_mixture
 from vae.evaluate import score
-from vae.export import fit_gaussian, latent_means
-from vae.model import VAEConfig, count_parameters
-from vae.training import METRICS_NAME, TrainOptions, train
+from vae.explore import ExplorerModel
+from vae.export import latent_means
+from vae.model import VAEConfig, count_parameters, load_model
+from vae.training import TrainOptions, train
 
-SAMPLES = 704  # as many prior samples as test photos
 GRID = 32
 WAE_LAMBDA = 100.0  # MMD weight: MMD is O(0.1) while the summed BCE is O(10^4) per image at 128 px
+PCA_COMPONENTS = 128
 
 
 def contenders(beta: float, image_size: int) -> dict[str, VAEConfig]:
@@ -39,61 +43,83 @@ def contenders(beta: float, image_size: int) -> dict[str, VAEConfig]:
     }
 
 
-def sample_scores(model, real: torch.Tensor, feature_net, real_features, z: torch.Tensor) -> tuple[float, float, torch.Tensor]:
+def with_fitted_density(name: str, model, photos: Photos, *, seed: int = 0) -> ExplorerModel:
+    """The model as the app would ship it: with a Gaussian mixture fitted to its training codes."""
+    size = model.config.image_size
+    codes = {split: latent_means(model, photos.pixels(split, size)) for split in ("train", "val")}
+    density, _ = fit_best_mixture(codes["train"], codes["val"], seed=seed)
+    return ExplorerModel(name, model, {}, density)
+
+
+def train_one(args, name: str, config: VAEConfig) -> Path:
+    run_dir = Path(args.out) / name.replace(" ", "-").replace(",", "")
+    # a wall-clock budget with no epoch count: the schedule cannot know the end, so the rate stays constant
+    train(TrainOptions(data=args.data, out=str(run_dir), model=config, epochs=10_000, max_minutes=args.minutes,
+                       lr_schedule="constant", seed=args.seed, batch_size=args.batch_size))
+    return run_dir
+
+
+def model_row(args, name: str, config: VAEConfig, photos: Photos, judge: SampleJudge) -> dict:
+    run_dir = train_one(args, name, config)
+    model = load_model(run_dir)
+    history = read_metrics(run_dir)
+    test_pixels = photos.pixels("test", args.image_size)
+    scores = score(model, test_pixels)
+    em = with_fitted_density(name, model, photos, seed=args.seed)
+    fakes = {sampler: sampled_images(em, sampler, len(test_pixels)) for sampler in samplers(em)}
+    sample_scores = {sampler: judge(fake) for sampler, fake in fakes.items()}
+    save_grids(run_dir, model, judge.real, fakes)
+    seen = sum(row["images_per_second"] * row["seconds"] for row in history)
+    return {
+        "model": name, "parameters": count_parameters(model),
+        "file_mb": round((run_dir / WEIGHTS_NAME).stat().st_size / 1e6, 1),
+        "images_per_s": round(seen / sum(row["seconds"] for row in history), 1), "epochs": len(history),
+        "psnr": round(scores["psnr"], 2), "ssim": round(scores["ssim"], 4), "fine_detail": round(100 * scores["fine_detail"], 1),
+        "fid_prior": round(sample_scores["standard"]["fd"], 1), "fid_fitted": round(sample_scores["fitted"]["fd"], 1),
+        "swd_prior": round(sample_scores["standard"]["swd"], 1), "swd_fitted": round(sample_scores["fitted"]["swd"], 1),
+        "components": em.density.components,
+    }
+
+
+def save_grids(run_dir: Path, model, real: torch.Tensor, fakes: dict[str, torch.Tensor]) -> None:
+    """Samples of each sampler, and eight test photos above their reconstructions, next to the run folder."""
     with torch.inference_mode():
-        fake = torch.cat([model.decode(b) for b in z.split(128)])
-    return frechet_distance(features(feature_net, fake), real_features), sliced_wasserstein(fake, real), fake
+        x = real[:: max(1, len(real) // 8)][:8]
+        recon = model.decode(model.encode(x)[0])
+    stem, out = run_dir.name, run_dir.parent
+    save_image(make_grid(fakes["standard"][:GRID], nrow=8), out / f"{stem}-samples.png")
+    save_image(make_grid(fakes["fitted"][:GRID], nrow=8), out / f"{stem}-samples-fitted.png")
+    save_image(make_grid(torch.cat([x, recon]), nrow=8), out / f"{stem}-recon.png")
+
+
+def pca_row(photos: Photos, size: int) -> dict:
+    (row,) = pca_rows(photos.pixels("train", size), photos.pixels("test", size), counts=(PCA_COMPONENTS,))
+    return {"model": row["method"], "psnr": round(row["psnr"], 2), "ssim": round(row["ssim"], 4),
+            "fine_detail": round(100 * row["fine_detail"], 1)}
 
 
 def run(args) -> list[dict]:
-    out = Path(args.out)
-    lists = image_lists(args.data)
-    test_pixels, _ = decode_all(lists["test"], args.image_size)
-    train_pixels, _ = decode_all(lists["train"], args.image_size)
-    real = test_pixels.float() / 255.0
-    feature_net = load_feature_net()
-    real_features = features(feature_net, real)
-    rows = []
-    for name, config in contenders(args.beta, args.image_size).items():
-        prior = torch.randn(SAMPLES, config.latent_dim, generator=torch.Generator().manual_seed(0))
-        run_dir = out / name.replace(" ", "-").replace(",", "")
-        train(TrainOptions(data=args.data, out=str(run_dir), model=config, epochs=10_000, max_minutes=args.minutes,
-                           seed=args.seed, batch_size=args.batch_size))
-        model = load_model(run_dir)
-        history = [json.loads(line) for line in (run_dir / METRICS_NAME).read_text().splitlines()]
-        scores = score(model, test_pixels)
-        fid, swd, fake = sample_scores(model, real, feature_net, real_features, prior)
-        density = fit_gaussian(latent_means(model, train_pixels))
-        fitted_z = density["mean"] + prior @ density["scale_tril"].T
-        fid_fitted, swd_fitted, fake_fitted = sample_scores(model, real, feature_net, real_features, fitted_z)
-        seen = sum(row["images_per_second"] * row["seconds"] for row in history)
-        rows.append({
-            "model": name, "parameters": count_parameters(model),
-            "file_mb": round((run_dir / WEIGHTS_NAME).stat().st_size / 1e6, 1),
-            "images_per_s": round(seen / sum(row["seconds"] for row in history), 1), "epochs": len(history),
-            "psnr": round(scores["psnr"], 2), "ssim": round(scores["ssim"], 4),
-            "fid_prior": round(fid, 1), "fid_fitted": round(fid_fitted, 1),
-            "swd_prior": round(swd, 1), "swd_fitted": round(swd_fitted, 1),
-        })
-        with torch.inference_mode():
-            x = real[:: len(real) // 8][:8]
-            recon = model.decode(model.encode(x)[0])
-        stem = run_dir.name
-        save_image(make_grid(fake[:GRID], nrow=8), out / f"{stem}-samples.png")
-        save_image(make_grid(fake_fitted[:GRID], nrow=8), out / f"{stem}-samples-fitted.png")
-        save_image(make_grid(torch.cat([x, recon]), nrow=8), out / f"{stem}-recon.png")
-    return rows
+    photos = Photos(args.data)
+    judge = SampleJudge(photos.pixels("test", args.image_size))
+    rows = [model_row(args, name, config, photos, judge) for name, config in contenders(args.beta, args.image_size).items()]
+    return [*rows, pca_row(photos, args.image_size)]
 
 
 COLUMNS = [("parameters", "parameters"), ("file_mb", "file MB"), ("images_per_s", "train images/s"), ("epochs", "epochs"),
-           ("psnr", "test PSNR dB"), ("ssim", "test SSIM"), ("fid_prior", "FD N(0,I)"), ("fid_fitted", "FD fitted"),
-           ("swd_prior", "SWD N(0,I)"), ("swd_fitted", "SWD fitted")]
+           ("psnr", "test PSNR dB"), ("ssim", "test SSIM"), ("fine_detail", "fine detail %"),
+           ("fid_prior", "FD N(0,I)"), ("fid_fitted", "FD fitted"), ("swd_prior", "SWD N(0,I)"), ("swd_fitted", "SWD fitted"),
+           ("components", "fitted mixture size")]
+
+
+def cell(row: dict, key: str) -> str:
+    if key not in row:  # the PCA row has no network, training or samples
+        return "-"
+    return f"{row[key]:,}" if key == "parameters" else str(row[key])
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| | " + " | ".join(title for _, title in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
-    lines += [f"| {r['model']} | " + " | ".join(f"{r[key]:,}" if key == "parameters" else str(r[key]) for key, _ in COLUMNS) + " |"
-              for r in rows]
+    lines += [f"| {r['model']} | " + " | ".join(cell(r, key) for key, _ in COLUMNS) + " |" for r in rows]
     seed, default = rows[0], rows[1]
     ratios = [f"{seed[key] / default[key]:.2f}" if default[key] else "-" for key, _ in COLUMNS]
     lines.append("| ratio seed / default | " + " | ".join(ratios) + " |")

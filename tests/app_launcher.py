@@ -60,6 +60,16 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def folder_bytes(path: Path) -> int:
+    """Bytes of the files under `path`, such as Gradio's temp folder, counted while the app may be deleting some."""
+    total = 0
+    for folder, _, files in os.walk(path):  # os.walk skips a folder deleted while it walks
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.path.getsize(os.path.join(folder, name))
+    return total
+
+
 @contextlib.contextmanager
 def running_app(models_dir: Path, *, base_dir: Path | None = None):
     """Yield (url, process, temp_dir) for the app serving `models_dir`; stop it afterwards."""

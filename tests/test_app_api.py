@@ -1,20 +1,25 @@
 """The app's public API, through gradio_client against the real server (python app.py)."""
 
 import json
+import math
+import re
 import time
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
+from gradio_client.utils import construct_args
 from PIL import Image
 
 from .conftest import MODELS, ROOT, model_names
+from .fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 MODEL = "beta-1" if (MODELS / "beta-1").is_dir() else model_names()[0]
 IMAGE_SIZE = json.loads((MODELS / MODEL / "config.json").read_text())["image_size"]
-PUBLIC = {"/decode", "/sample", "/reconstruct", "/compare"}
+PUBLIC = {"/decode", "/sample", "/reconstruct", "/compare", "/map"}
 
 
 def pixels(path) -> np.ndarray:
@@ -30,7 +35,7 @@ def sample(client, seed, count=4) -> np.ndarray:
     return pixels(client.predict(MODEL, seed, count, api_name="/sample"))
 
 
-def test_only_the_four_public_endpoints_are_listed(client):
+def test_only_the_five_public_endpoints_are_listed(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert set(api["named_endpoints"]) == PUBLIC
     assert not api["unnamed_endpoints"]
@@ -96,3 +101,98 @@ def test_decode_is_interactive(client):
         seconds.append(time.perf_counter() - start)
     p95 = float(np.percentile(seconds, 95))
     assert p95 < 1.0, f"p95 of /decode is {p95:.3f} s (median {np.median(seconds):.3f} s)"
+
+
+# bad inputs: each is refused with a short message naming the value or the field, and the app goes on
+
+NAN, INF = float("nan"), float("inf")
+ZEROS = [0.0] * 12
+BAD_INPUTS = {  # case -> (endpoint, arguments, words the message must contain); unlisted arguments keep their defaults
+    "seed 1e30": ("/sample", (MODEL, 1e30, 4), ["1e+30", "maximum"]),
+    "seed -1": ("/sample", (MODEL, -1, 4), ["-1", "minimum"]),
+    "seed NaN": ("/sample", (MODEL, NAN, 4), ["seed", "nan"]),
+    "seed inf": ("/sample", (MODEL, INF, 4), ["inf", "maximum"]),
+    "seed string": ("/sample", (MODEL, "abc", 4), ["seed", "abc"]),
+    "count 0": ("/sample", (MODEL, 1, 0), ["value 0 ", "minimum"]),
+    "count 1000": ("/sample", (MODEL, 1, 1000), ["1000", "maximum"]),
+    "count NaN": ("/sample", (MODEL, 1, NAN), ["count", "nan"]),
+    "temperature 0": ("/sample", (MODEL, 1, 4, 0), ["value 0 ", "minimum"]),
+    "temperature 100": ("/sample", (MODEL, 1, 4, 100), ["100", "maximum"]),
+    "temperature NaN": ("/sample", (MODEL, 1, 4, NAN), ["temperature", "nan"]),
+    "unknown sampler": ("/sample", (MODEL, 1, 4, 1.0, "uniform"), ["uniform", "choices"]),
+    "slider NaN": ("/decode", (MODEL, NAN), ["nan"]),
+    "slider inf": ("/decode", (MODEL, INF), ["inf", "maximum"]),
+    "slider 10": ("/decode", (MODEL, 10), ["10", "maximum"]),
+    "slider -10": ("/decode", (MODEL, -10), ["-10", "minimum"]),
+    "slider string": ("/decode", (MODEL, "abc"), ["abc", "number"]),
+    "unknown model": ("/decode", ("no-such-model", *ZEROS), ["no-such-model"]),
+    "unknown axes": ("/decode", (MODEL, *ZEROS, "diagonal"), ["diagonal", "choices"]),
+    "13 sliders": ("/decode", (MODEL, *ZEROS, 0.5), ["0.5", "choices"]),  # the 13th lands on `axes`
+    "reconstruct without a file": ("/reconstruct", (MODEL, None), ["upload a photo"]),
+    "compare without a file": ("/compare", (None,), ["upload a photo"]),
+}
+
+
+def final_event(stream: str) -> tuple[str, str]:
+    """(event, data) of the last complete or error event of a server-sent event stream."""
+    events = [dict(line.split(": ", 1) for line in block.splitlines() if ": " in line) for block in stream.split("\n\n")]
+    event = [e for e in events if e.get("event") in ("complete", "error")][-1]
+    return event["event"], event["data"]
+
+
+def raw_refusal(client, api_name: str, args) -> str:
+    """The error for a call carrying NaN or infinity, which gradio_client will not send (not valid JSON) but any
+    HTTP client can: Python's json writes them as NaN and Infinity, and the server's json reads them back."""
+    parameters = client.view_api(print_info=False, return_format="dict")["named_endpoints"][api_name]["parameters"]
+    url = f"{client.src.rstrip('/')}/gradio_api/call{api_name}"
+    body = json.dumps({"data": construct_args(parameters, args, {})})
+    event_id = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30).json()["event_id"]
+    event, data = final_event(httpx.get(f"{url}/{event_id}", timeout=120).text)
+    assert event == "error", data
+    return json.loads(data)["error"] or GENERIC_ERROR  # null: Gradio hid an exception it did not expect
+
+
+def refusal(client, api_name: str, args) -> str:
+    if any(isinstance(a, float) and not math.isfinite(a) for a in args):
+        return raw_refusal(client, api_name, args)
+    with pytest.raises(AppError) as error:
+        client.predict(*args, api_name=api_name)
+    return str(error.value)
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_refused_clearly_and_the_app_goes_on(client, case):
+    api_name, args, words = BAD_INPUTS[case]
+    message = refusal(client, api_name, args)
+    assert is_clear_refusal(message) and all(w in message.lower() for w in words), message
+    assert decode(client, ZEROS).shape == (IMAGE_SIZE, IMAGE_SIZE, 3)
+
+
+def decode_parameters(client) -> list[dict]:
+    return client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/decode"]["parameters"]
+
+
+def test_decode_refuses_more_values_than_it_takes(client):
+    every_input = [p["parameter_default"] for p in decode_parameters(client)]
+    with pytest.raises(AppError) as error:
+        client.predict(*every_input, 0.5, api_name="/decode")
+    assert is_clear_refusal(str(error.value)) and "too many" in str(error.value).lower(), str(error.value)
+
+
+def test_decode_fills_left_out_sliders_with_the_api_defaults(client):
+    defaults = [p["parameter_default"] for p in decode_parameters(client)]
+    assert np.array_equal(decode(client, [1.0, 2.0]), decode(client, [1.0, 2.0, *defaults[3:13]]))
+
+
+def test_decode_on_single_code_numbers(client):
+    image = pixels(client.predict(MODEL, *ZEROS, "single", api_name="/decode"))
+    assert image.shape == (IMAGE_SIZE, IMAGE_SIZE, 3)
+
+
+def test_public_parameters_have_readable_names(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    names = [p["parameter_name"] for p in endpoints["/decode"]["parameters"]]
+    assert names[:14] == ["model_name", *(f"slider_{i}" for i in range(1, 13)), "axes"]
+    for api_name, info in endpoints.items():
+        for p in info["parameters"]:
+            assert p["parameter_name"] and not re.fullmatch(r"param_\d+", p["parameter_name"]), (api_name, p)

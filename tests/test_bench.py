@@ -35,3 +35,42 @@ def test_throughput_is_images_over_the_timed_steps_only(monkeypatch):
         calls.clear()
         rate = throughput.images_per_second(arch, size=32, batch=4, bf16=False, device=torch.device("cpu"), steps=3)
         assert rate == 4 * 3 / 2.0  # 12 images between the start and end readings
+
+
+def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
+    from bench.quality import fit_pca, pca_reconstruct
+
+    g = torch.Generator().manual_seed(0)
+    rank, count = 5, 40
+    mixing = torch.randn(count, rank, generator=g) * torch.tensor([8.0, 4.0, 2.0, 1.0, 0.5])
+    images = (0.5 + 0.005 * mixing @ torch.randn(rank, 3 * 8 * 8, generator=g)).view(count, 3, 8, 8)
+    pca = fit_pca(images, rank, chunk=50)  # several chunks of pixel columns
+    assert torch.allclose(pca_reconstruct(pca, images, rank), images, atol=1e-5)
+    centred = (images.flatten(1) - images.flatten(1).mean(0)).double()
+    _, singular, directions = torch.linalg.svd(centred, full_matrices=False)
+    assert torch.allclose(pca.variances.double(), singular[:rank] ** 2 / count, rtol=1e-4)
+    alignment = (pca.components.double() @ directions[:rank].T).abs()  # the same directions, up to sign
+    assert torch.allclose(alignment, torch.eye(rank, dtype=torch.float64), atol=1e-4)
+
+
+def test_pca_reconstructions_improve_with_more_components():
+    from bench.quality import fit_pca, image_scores, pca_reconstruct
+
+    g = torch.Generator().manual_seed(1)
+    images = torch.nn.functional.interpolate(torch.rand(60, 3, 4, 4, generator=g), size=16, mode="bilinear")
+    pixels = (images * 255).round().to(torch.uint8)  # uint8, as decode_all gives them
+    pca = fit_pca(pixels[:40], 30)
+    scores = [image_scores(pca_reconstruct(pca, pixels[40:], k), pixels[40:])["psnr"] for k in (2, 8, 30)]
+    assert scores[0] < scores[1] < scores[2]
+
+
+def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before():
+    from bench.quality import fd_ratios
+
+    rows = [{"model": "beta-1", "earlier": False, "sampler": "standard", "fd": 9.0},
+            {"model": "beta-1", "earlier": False, "sampler": "fitted", "fd": 6.0},
+            {"model": "beta-4", "earlier": False, "sampler": "fitted", "fd": 5.0},
+            {"model": "beta-1", "earlier": True, "sampler": "fitted", "fd": 10.0, "images": "old", "sampler_label": "Gaussian"},
+            {"images": "uniform noise", "sampler": None, "fd": 99.0}]
+    (ratio,) = fd_ratios(rows)
+    assert ratio["model"] == "beta-1" and ratio["ratio"] == 0.6

@@ -1,10 +1,14 @@
-"""The app in real Chromium (Playwright): every tab, a slider, an upload and an example photo.
+"""The app in real Chromium (Playwright): every tab, the sliders on both kinds of axes and the class
+sliders, the landscape map, uploads with "how typical", the β plots, and an example photo.
 
 Screenshots of each tab go to docs/screenshots/ when SAVE_SCREENSHOTS=1, else to a temporary folder.
 """
 
 import os
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -103,6 +107,73 @@ def test_clicking_an_example_compares_every_model(page):
     expect(gallery.get_by_text("PSNR").first).to_be_visible()
 
 
+def test_switching_axes_relabels_the_sliders_and_both_kinds_move_the_picture(page):
+    panel = open_tab(page, "Explore")
+    expect(panel.locator("#slider-0")).to_contain_text("Direction 1")
+    before = image_src(page, "explore-image")
+    panel.locator("#slider-0 input[type=range]").fill("-2.5")  # a main direction
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    panel.get_by_text("Single code numbers (ranked by KL)").click()
+    expect(panel.locator("#slider-0")).to_contain_text("code number", timeout=WAIT_MS)
+    panel.get_by_text("Main directions (how photos differ most)").click()
+    expect(panel.locator("#slider-0")).to_contain_text("Direction 1", timeout=WAIT_MS)
+
+
+def test_a_class_slider_moves_the_picture_and_the_code_can_be_rated(page):
+    panel = open_tab(page, "Explore")
+    expect(panel.locator("#class-slider-0")).to_contain_text("More forest")
+    before = image_src(page, "explore-image")
+    panel.locator("#class-slider-3 input[type=range]").fill("1.5")  # more sea
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    panel.locator("#typical-code-button").click()
+    expect(panel.locator("#typical-code-text")).to_contain_text("typical", timeout=WAIT_MS)
+
+
+def test_clicking_the_map_paints_two_different_places_and_their_nearest_photos(page, shots):
+    panel = open_tab(page, "Landscape map")
+    landscape_map = panel.locator("#landscape-map img")
+    expect(landscape_map).to_be_visible(timeout=WAIT_MS)
+    box = landscape_map.bounding_box()
+    landscape_map.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.3})
+    expect(panel.locator("#map-decoded img")).to_be_visible(timeout=WAIT_MS)
+    first = image_src(page, "map-decoded")
+    nearest = block(panel, "The nearest real photos").locator("img")
+    expect(nearest).to_have_count(3, timeout=WAIT_MS)
+    landscape_map.click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.75})
+    expect(page.locator("#map-decoded img")).not_to_have_attribute("src", first, timeout=WAIT_MS)
+    page.screenshot(path=shots / "map.png", full_page=True)
+
+
+def checkerboard(path: Path) -> Path:
+    board = np.kron(np.indices((8, 8)).sum(0) % 2 * 255, np.ones((16, 16))).astype(np.uint8)
+    Image.fromarray(np.stack([board] * 3, -1)).save(path)
+    return path
+
+
+def upload(panel, path: Path) -> None:
+    """Put a file into the tab's first photo input, clearing a photo already there."""
+    clear = panel.get_by_role("button", name="Clear")
+    if clear.count():
+        clear.first.click()
+    panel.locator("input[type=file]").first.set_input_files(path)
+
+
+def test_a_landscape_is_typical_and_a_checkerboard_unusual(page, tmp_path, shots):
+    panel = open_tab(page, "Reconstruct")
+    upload(panel, PHOTO)
+    expect(panel.locator("#recon-typical")).to_contain_text("Typical", timeout=WAIT_MS)
+    expect(panel.locator("#recon-wipe img").first).to_be_visible(timeout=WAIT_MS)
+    page.screenshot(path=shots / "reconstruct-typical.png", full_page=True)
+    upload(panel, checkerboard(tmp_path / "checkerboard.png"))
+    expect(panel.locator("#recon-typical")).to_contain_text("Unusual", timeout=WAIT_MS)
+
+
+def test_compare_shows_the_rate_distortion_plot_and_training_curves(page):
+    panel = open_tab(page, "Compare β")
+    for plot in ("rate-distortion", "training-curves"):
+        expect(panel.locator(f"#{plot} canvas, #{plot} svg").first).to_be_visible(timeout=WAIT_MS)
+
+
 def check_explore(panel):
     expect(panel.locator("#slider-11")).to_be_visible()
     expect(panel.locator("#explore-image img")).to_be_visible()
@@ -123,6 +194,10 @@ def check_compare(panel):
         expect(panel.get_by_role("gridcell", name=name, exact=True).first).to_be_visible()
 
 
+def check_map(panel):
+    expect(panel.locator("#landscape-map img")).to_be_visible()
+
+
 def check_traverse(panel):
     expect(panel.get_by_text("Interpolate between two photos")).to_be_visible()
     panel.get_by_role("button", name="Traverse", exact=True).click()
@@ -135,7 +210,8 @@ def check_about(panel):
 
 TABS = {"Explore": ("explore", check_explore), "Sample": ("sample", check_sample),
         "Reconstruct": ("reconstruct", check_reconstruct), "Compare β": ("compare", check_compare),
-        "Traverse & interpolate": ("traverse", check_traverse), "About": ("about", check_about)}
+        "Landscape map": ("map-tab", check_map), "Traverse & interpolate": ("traverse", check_traverse),
+        "About": ("about", check_about)}
 
 
 def test_every_tab_shows_its_content(page, shots):  # last, so the screenshots show the results above

@@ -24,6 +24,8 @@ WEIGHTS_NAME = "model.safetensors"
 FACTS_NAME = "facts.json"
 DENSITY_NAME = "latent_density.safetensors"
 AXES_NAME = "latent_axes.safetensors"
+ATLAS_CODES_NAME = "atlas.safetensors"
+ATLAS_THUMBNAILS_NAME = "atlas.jpg"
 # a run folder
 STATE_NAME = "training_state.pt"
 METRICS_NAME = "metrics.jsonl"

@@ -5,7 +5,7 @@ uint8 (H, W, 3) arrays; the app only wires these functions to widgets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +13,12 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from .checkpoint import AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, read_json
+from .atlas import Atlas, draw_map, map_coordinates, percentile_below, typicality_words
+from .checkpoint import ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, read_json, read_metrics
 from .data import open_rgb, square_resize
 from .density import LatentDensity
 from .directions import LatentAxes
-from .losses import kl_per_dim
+from .losses import elbo_per_value, kl_per_dim
 from .metrics import psnr, ssim
 from .model import VAE, load_model
 
@@ -36,6 +37,19 @@ class ExplorerModel:
     facts: dict
     density: LatentDensity | None = None  # fitted to the training photos' codes
     axes: LatentAxes | None = None  # main and class directions
+    atlas: Atlas | None = None  # held-out photos: the map, nearest photos, how typical
+    history: list[dict] = field(default_factory=list)  # per-epoch training metrics
+    map_image: np.ndarray | None = None  # drawn once, when the model is loaded
+
+    def __post_init__(self) -> None:
+        if self.atlas is not None and self.axes is not None:
+            self.map_image = draw_map(self.atlas, self.axes, self.classes)
+
+    @property
+    def classes(self) -> list[str]:
+        """Names of the classes with a shipped direction ("Forest", "Sea", ...); empty without class folders."""
+        names = self.facts.get("classes") or []
+        return names if self.axes is not None and len(self.axes.class_directions) == len(names) else []
 
     @property
     def latent_dim(self) -> int:
@@ -55,11 +69,14 @@ class ExplorerModel:
 
 
 def load_explorer_model(folder: Path) -> ExplorerModel:
+    """A model folder and whatever `vae.export` shipped beside it (each part optional)."""
     facts_path, density_path, axes_path = folder / FACTS_NAME, folder / DENSITY_NAME, folder / AXES_NAME
     return ExplorerModel(
         folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},
         LatentDensity.load(density_path) if density_path.is_file() else None,
         LatentAxes.load(axes_path) if axes_path.is_file() else None,
+        Atlas.load(folder) if (folder / ATLAS_CODES_NAME).is_file() else None,
+        read_metrics(folder) if (folder / METRICS_NAME).is_file() else [],
     )
 
 
@@ -126,6 +143,14 @@ def slider_axes(em: ExplorerModel, kind: str, count: int) -> SliderAxes:
     kl = em.facts.get("kl_per_dim")
     labels = [f"#{rank + 1} · code number {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "") for rank, d in enumerate(dims)]
     return SliderAxes(kind, torch.zeros(em.latent_dim), torch.eye(em.latent_dim)[dims], torch.ones(len(dims)), labels)
+
+
+def with_class_amounts(em: ExplorerModel, z: torch.Tensor, amounts) -> torch.Tensor:
+    """z plus each class direction ("more forest") times its amount; 0 leaves z as it is."""
+    if not em.classes:
+        return z
+    amounts = torch.as_tensor(list(amounts)[: len(em.classes)], dtype=z.dtype)
+    return z + amounts @ em.axes.class_directions[: len(amounts)]
 
 
 def slider_values(axes: SliderAxes, z: torch.Tensor, limit: float) -> list[float]:
@@ -233,6 +258,62 @@ def write_gif(frames: list[np.ndarray], path, *, seconds: float = 3.0, scale: in
     loop = images + images[-2:0:-1]
     loop[0].save(path, save_all=True, append_images=loop[1:], duration=int(1000 * seconds / len(images)), loop=0)
     return Path(path)
+
+
+# the map, nearest photos, how typical
+
+
+def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[tuple[np.ndarray, str]]:
+    """The real photos whose codes are closest to z, captioned with their class."""
+    if em.atlas is None:
+        return []
+    names = em.classes
+    return [(em.atlas.thumbnails[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else "photo")
+            for i in em.atlas.nearest(z, count)]
+
+
+def map_point(em: ExplorerModel, x: float, y: float) -> torch.Tensor:
+    """The full code at map coordinates (x, y): the mean code plus x and y spreads along the two main directions."""
+    return em.axes.lift(torch.tensor([float(x), float(y)]))
+
+
+def map_click(x_pixel: float, y_pixel: float) -> tuple[float, float]:
+    """Map coordinates of a pixel clicked on the drawn map, rounded for display."""
+    x, y = map_coordinates(x_pixel, y_pixel)
+    return round(x, 2), round(y, 2)
+
+
+def code_typicality(em: ExplorerModel, z: torch.Tensor) -> str:
+    """How typical code z is, by the fitted density, among the codes of real held-out photos."""
+    if em.density is None or em.atlas is None:
+        return "This model ships no photos to compare with."
+    percentile = percentile_below(em.atlas.code_log_density, float(em.density.log_prob(z[None])[0]))
+    return typicality_words(percentile, "this code")
+
+
+@torch.inference_mode()
+def photo_typicality(em: ExplorerModel, x: torch.Tensor) -> str:
+    """How typical a photo is, by the model's ELBO per pixel value, among real held-out photos."""
+    if em.atlas is None:
+        return "This model ships no photos to compare with."
+    elbo = float(elbo_per_value(em.model, x)[0])
+    return typicality_words(percentile_below(em.atlas.elbo_per_value, elbo), f"this photo ({elbo:.2f} nats per value)")
+
+
+# comparing models
+
+
+def rate_distortion(models: dict[str, ExplorerModel]) -> list[dict]:
+    """One point per model: KL (nats per image, the rate) and test PSNR (the distortion), as rows for a plot."""
+    return [{"model": em.name, "KL (nats per image)": em.facts["test_kl"], "test PSNR (dB)": em.facts["test_psnr"]}
+            for em in models.values() if "test_kl" in em.facts and "test_psnr" in em.facts]
+
+
+def training_curves(models: dict[str, ExplorerModel]) -> list[dict]:
+    """Validation PSNR and loss per epoch of every model, as rows for a line plot."""
+    return [{"model": em.name, "epoch": row["epoch"], "validation PSNR (dB)": row["val_psnr"],
+             "validation loss per pixel value": row["val_loss"] / (3 * em.image_size**2)}
+            for em in models.values() for row in em.history]
 
 
 def facts_table(models: dict[str, ExplorerModel]) -> tuple[list[str], list[list]]:

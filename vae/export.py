@@ -22,10 +22,12 @@ import torch
 
 from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json,
                          read_metrics, write_json)
+from .atlas import Atlas, spread_indices, thumbnails_of
 from .data import SEED_LAYOUT, decode_all, image_lists
 from .density import fit_best_mixture
 from .directions import fit_axes
 from .evaluate import score
+from .losses import elbo_per_value
 from .model import count_parameters, load_model, save_model
 
 # train.py flags recorded in facts.json's command, from the run's saved options
@@ -38,14 +40,30 @@ def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Te
     return torch.cat([model.encode(pixels[i : i + batch_size].float() / 255.0)[0] for i in range(0, len(pixels), batch_size)])
 
 
-def class_labels(paths, split_root: Path) -> tuple[list[int] | None, list[str]]:
-    """Class index of each photo from its folder (DIR/<split>/<class>/photo.jpg), or None without class folders."""
-    names = [Path(p).relative_to(split_root).parts[0] if len(Path(p).relative_to(split_root).parts) > 1 else None
-             for p in paths]
-    if not names or None in names:
+def class_labels(paths, split_root: Path, classes: list[str] | None = None) -> tuple[list[int] | None, list[str]]:
+    """Class index of each photo from its folder (DIR/<split>/<class>/photo.jpg) and the class names,
+    or (None, []) when the photos are not in class folders."""
+    if not Path(split_root).is_dir():
         return None, []
-    classes = sorted(set(names))
+    parts = [Path(p).relative_to(split_root).parts for p in paths]
+    if not parts or any(len(p) < 2 for p in parts):
+        return None, []
+    names = [p[0] for p in parts]
+    classes = classes or sorted(set(names))
+    if not set(names) <= set(classes):
+        return None, []
     return [classes.index(n) for n in names], classes
+
+
+@torch.inference_mode()
+def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) -> Atlas:
+    """The atlas of up to MAX_PHOTOS held-out photos, evenly spaced through the split."""
+    keep = spread_indices(len(pixels))
+    chosen = pixels[keep]
+    codes = latent_means(model, chosen)
+    elbo = torch.cat([elbo_per_value(model, chosen[i : i + 64].float() / 255.0) for i in range(0, len(chosen), 64)])
+    label_tensor = torch.tensor([labels[i] for i in keep]) if labels else torch.full((len(keep),), -1)
+    return Atlas(codes, elbo, density.log_prob(codes), label_tensor, thumbnails_of(chosen))
 
 
 def training_command(options: dict, data_dir, run_dir) -> str:
@@ -72,6 +90,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     size = model.config.image_size
     pixels = {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
     train_pixels, train_failed = pixels["train"]
+    atlas_split = "test" if len(pixels["test"][0]) else "val"  # the photos of the map: never trained on
 
     save_model(model, out_dir, half=True)
     shutil.copyfile(run_dir / METRICS_NAME, out_dir / METRICS_NAME)
@@ -81,6 +100,10 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     good_train = [p for p in lists["train"].items if p not in train_failed]
     labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
     fit_axes(train_codes, labels).save(out_dir / AXES_NAME)
+    atlas_pixels, atlas_failed = pixels[atlas_split]
+    atlas_paths = [p for p in lists[atlas_split].items if p not in atlas_failed]
+    atlas_labels, _ = class_labels(atlas_paths, Path(data_dir) / SEED_LAYOUT[atlas_split], classes)
+    build_atlas(model, density, atlas_pixels, atlas_labels).save(out_dir)
     val_scores = score(model, pixels["val"][0])
     test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
     kl_per_dim = val_scores["kl_per_dim"]

@@ -123,3 +123,11 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
                      generator=generator)
     return terms, mu, logvar
+
+
+def elbo_per_value(model, x: torch.Tensor) -> torch.Tensor:
+    """(B,) the evidence lower bound of each image per pixel value, in nats (higher: more likely under
+    the model), whatever beta the model trained with; the reconstruction term decodes z = mu, so it repeats."""
+    mu, logvar = model.encode(x)
+    recon = reconstruction_per_image(model.decode_logits(mu), x, model.config.reconstruction, model.log_sigma)
+    return -(recon + kl_per_dim(mu, logvar).sum(1)) / x[0].numel()

@@ -1,0 +1,120 @@
+"""A model's atlas of real photos: the held-out photos' codes, how typical each is, small thumbnails,
+and the 2-D landscape map drawn from them. Shipped in each model folder by `vae.export`, so a model
+trained on anyone's photos brings its own map.
+
+"How typical" is a percentile among those real photos (never trained on) of the model's own score:
+the ELBO per pixel value for a photo, and the fitted density's log-density for a code. Both are
+known to mislead in one way (Nalisnick et al. 2019): simple, smooth pictures can score as *more*
+typical than real photos, so "typical" means "like the photos in the model's eyes", not "a landscape".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from .checkpoint import ATLAS_CODES_NAME, ATLAS_THUMBNAILS_NAME, load_tensors, save_tensors
+from .directions import LatentAxes
+
+MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
+THUMBNAIL = 40  # pixels per side of each stored thumbnail
+MAP_SIZE = 640  # pixels per side of the drawn map
+MAP_EXTENT = 3.0  # the map shows -3..+3 standard deviations along each of the two main directions
+MAP_THUMBNAIL = 22
+CLASS_COLOURS = [(34, 139, 34), (70, 160, 220), (150, 110, 80), (0, 90, 180), (200, 120, 0), (160, 60, 160)]
+
+
+@dataclass
+class Atlas:
+    codes: torch.Tensor  # (N, D) posterior means of the photos
+    elbo_per_value: torch.Tensor  # (N,) the model's ELBO per pixel value of each photo, in nats
+    code_log_density: torch.Tensor  # (N,) each code's log-density under the fitted density
+    labels: torch.Tensor  # (N,) class index, -1 without classes
+    thumbnails: np.ndarray  # (N, THUMBNAIL, THUMBNAIL, 3) uint8
+
+    def save(self, directory: Path) -> None:
+        save_tensors({"codes": self.codes.half(), "elbo_per_value": self.elbo_per_value,
+                      "code_log_density": self.code_log_density, "labels": self.labels}, directory / ATLAS_CODES_NAME)
+        sheet = self.thumbnails.reshape(-1, THUMBNAIL, 3)  # a tall strip: one JPEG instead of N files
+        Image.fromarray(sheet).save(directory / ATLAS_THUMBNAILS_NAME, quality=88)
+
+    @classmethod
+    def load(cls, directory: Path) -> "Atlas":
+        t = load_tensors(directory / ATLAS_CODES_NAME)
+        with Image.open(directory / ATLAS_THUMBNAILS_NAME, formats=["JPEG"]) as sheet:
+            thumbnails = np.asarray(sheet.convert("RGB")).reshape(-1, THUMBNAIL, THUMBNAIL, 3)
+        return cls(t["codes"].float(), t["elbo_per_value"].float(), t["code_log_density"].float(), t["labels"].long(),
+                   thumbnails)
+
+    def nearest(self, z: torch.Tensor, count: int = 3) -> list[int]:
+        """Indices of the photos whose codes are closest to z."""
+        return torch.cdist(z[None].float(), self.codes)[0].argsort()[:count].tolist()
+
+
+def spread_indices(count: int, limit: int = MAX_PHOTOS) -> list[int]:
+    return np.linspace(0, count - 1, min(count, limit)).round().astype(int).tolist() if count else []
+
+
+def thumbnails_of(pixels: torch.Tensor) -> np.ndarray:
+    """uint8 (N, 3, S, S) -> (N, THUMBNAIL, THUMBNAIL, 3)."""
+    small = torch.nn.functional.interpolate(pixels.float(), size=(THUMBNAIL, THUMBNAIL), mode="area")
+    return small.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def percentile_below(values: torch.Tensor, value: float) -> float:
+    """Share of `values` (in %) below `value`."""
+    return 100.0 * float((values < value).float().mean())
+
+
+def typicality_words(percentile: float, what: str) -> str:
+    """Plain words for a percentile of the model's score among real photos."""
+    if percentile < 1:
+        verdict = "**Unusual.** Less typical than 99% of the real landscape photos"
+    elif percentile < 10:
+        verdict = "**Rather unusual.** Less typical than most real landscape photos"
+    elif percentile <= 90:
+        verdict = "**Typical.** As typical as most real landscape photos"
+    else:
+        verdict = "**Very typical.** More typical than most real landscape photos"
+    return f"{verdict} (the model scores {what} above {percentile:.0f}% of them)."
+
+
+# the map
+
+
+def map_pixel(coordinates: torch.Tensor) -> np.ndarray:
+    """Map coordinates (..., 2) in standard deviations -> pixel positions; y grows upwards on screen."""
+    scaled = (coordinates.clamp(-MAP_EXTENT, MAP_EXTENT) + MAP_EXTENT) / (2 * MAP_EXTENT) * (MAP_SIZE - 1)
+    return torch.stack([scaled[..., 0], MAP_SIZE - 1 - scaled[..., 1]], -1).round().long().numpy()
+
+
+def map_coordinates(x_pixel: float, y_pixel: float) -> tuple[float, float]:
+    """The inverse of map_pixel for one clicked pixel."""
+    to_units = 2 * MAP_EXTENT / (MAP_SIZE - 1)
+    return x_pixel * to_units - MAP_EXTENT, (MAP_SIZE - 1 - y_pixel) * to_units - MAP_EXTENT
+
+
+def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
+    """Each photo's thumbnail at its place along the first two main directions, framed in its class colour."""
+    canvas = Image.new("RGB", (MAP_SIZE, MAP_SIZE), (250, 250, 248))
+    draw = ImageDraw.Draw(canvas)
+    middle = MAP_SIZE // 2
+    draw.line([(0, middle), (MAP_SIZE, middle)], fill=(200, 200, 200))
+    draw.line([(middle, 0), (middle, MAP_SIZE)], fill=(200, 200, 200))
+    positions = map_pixel(axes.coordinates(atlas.codes, 2))
+    half = MAP_THUMBNAIL // 2
+    for (x, y), thumbnail, label in zip(positions, atlas.thumbnails, atlas.labels.tolist(), strict=True):
+        colour = CLASS_COLOURS[label % len(CLASS_COLOURS)] if label >= 0 else (90, 90, 90)
+        draw.rectangle([x - half - 2, y - half - 2, x + half + 1, y + half + 1], fill=colour)
+        canvas.paste(Image.fromarray(thumbnail).resize((MAP_THUMBNAIL, MAP_THUMBNAIL)), (int(x) - half, int(y) - half))
+    for i, name in enumerate(classes):  # the legend
+        colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
+        draw.rectangle([8, 8 + 18 * i, 20, 20 + 18 * i], fill=colour)
+        draw.text((26, 8 + 18 * i), name, fill=(30, 30, 30))
+    draw.text((MAP_SIZE - 130, middle + 4), "main direction 1 ->", fill=(90, 90, 90))
+    draw.text((middle + 4, 4), "^ main direction 2", fill=(90, 90, 90))
+    return np.asarray(canvas)
