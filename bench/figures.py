@@ -2,10 +2,11 @@
 
     python -m bench.figures --runs runs/bundled --compare bench/out --out docs
 
-For each bundled run (one per beta), the last epoch's prior samples (two rows) and its validation
-photos above their reconstructions, stacked into one picture with a label per model; and the same
-two pictures for the networks of `python -m bench.compare` (test photos, N(0, I) and fitted samples).
-It also prints the README's table of the bundled models from their facts.json files.
+For each bundled model (one per beta), 16 samples from N(0, I) and 16 from its shipped density (the
+Sample tab's default), seed 0; for each bundled run, its last epoch's validation photos above their
+reconstructions; each stacked into one picture with a label per model; and the same two pictures
+for the networks of `python -m bench.compare`. It also prints the README's table of the bundled
+models from their facts.json files.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from vae import explore
 
 TILE = 130  # a 128 px image plus make_grid's 2 px padding
 LABEL_WIDTH = 120
@@ -50,12 +53,22 @@ def comparison_figures(compare_dir: Path, out: Path) -> None:
 def bundled_table(models_dir: Path) -> str:
     """Markdown table of the bundled models' facts, ordered by beta."""
     facts = sorted((json.loads(p.read_text()) for p in models_dir.glob("*/facts.json")), key=lambda f: f["beta"])
-    lines = ["| model | β | val PSNR | val SSIM | KL / image | active dims | best epoch (of 20) | training minutes* | file |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| `{f['name']}` | {f['beta']:g} | {f['val_psnr']} dB | {f['val_ssim']} | {f['val_kl']} nats | "
-              f"{f['active_units']} of {f['latent_dim']} | {f['best_epoch']} | {f['training_minutes']} | {f['file_mb']} MB |"
-              for f in facts]
+    lines = ["| model | β | test PSNR | test SSIM | fine detail | KL / image | active dims | best epoch (of) | "
+             "density | training minutes* | file |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| `{f['name']}` | {f['beta']:g} | {f['test_psnr']} dB | {f['test_ssim']} | {100 * f['test_fine_detail']:.2f} % | "
+              f"{f['test_kl']} nats | {f['active_units']} of {f['latent_dim']} | {f['best_epoch']} ({f['epochs']}) | "
+              f"{f['density_components']} Gaussians | {f['training_minutes']} | {f['file_mb']} MB |" for f in facts]
     return "\n".join(lines)
+
+
+def bundled_samples(models_dir: Path) -> Image.Image:
+    """Two rows of samples per model: N(0, I), then the shipped density."""
+    rows = []
+    for em in explore.load_explorer_models(models_dir).values():
+        for label, fitted in (("N(0, I)", False), ("fitted", True)):
+            grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=fitted and em.density is not None))
+            rows.append((f"beta = {em.model.config.beta:g}\n{label}", grid.crop((0, 0, grid.width, 2 * TILE + 2))))
+    return labelled_rows(rows)
 
 
 def main(argv=None) -> int:
@@ -67,15 +80,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     runs = sorted((p for p in Path(args.runs).iterdir() if (p / "config.json").is_file()),
                   key=lambda p: json.loads((p / "config.json").read_text())["beta"])
-    samples, recons = [], []
+    recons = []
     for run in runs:
         beta = json.loads((run / "config.json").read_text())["beta"]
-        last = sorted((run / "samples").glob("sample_epoch_*.png"))[-1]
-        samples.append((f"beta = {beta:g}", top_rows(last)))
-        recons.append((f"beta = {beta:g}", Image.open(str(last).replace("sample_", "recon_")).convert("RGB")))
-    labelled_rows(samples).save(Path(args.out) / "bundled_samples.png", optimize=True)
+        last = sorted((run / "samples").glob("recon_epoch_*.png"))[-1]
+        recons.append((f"beta = {beta:g}", Image.open(last).convert("RGB")))
+    bundled_samples(Path(args.models)).save(Path(args.out) / "bundled_samples.png", optimize=True)
     labelled_rows(recons).save(Path(args.out) / "bundled_recon.png", optimize=True)
-    print(f"wrote {args.out}/bundled_samples.png and bundled_recon.png from {len(runs)} runs")
+    print(f"wrote {args.out}/bundled_samples.png from {args.models} and bundled_recon.png from {len(runs)} runs")
     if Path(args.compare).is_dir():
         comparison_figures(Path(args.compare), Path(args.out))
         print(f"wrote {args.out}/compare_recon.png and compare_samples.png from {args.compare}")

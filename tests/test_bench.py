@@ -64,13 +64,18 @@ def test_pca_reconstructions_improve_with_more_components():
     assert scores[0] < scores[1] < scores[2]
 
 
-def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before():
+def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nearest_beta():
     from bench.quality import fd_ratios
 
-    rows = [{"model": "beta-1", "earlier": False, "sampler": "standard", "fd": 9.0},
-            {"model": "beta-1", "earlier": False, "sampler": "fitted", "fd": 6.0},
-            {"model": "beta-4", "earlier": False, "sampler": "fitted", "fd": 5.0},
-            {"model": "beta-1", "earlier": True, "sampler": "fitted", "fd": 10.0, "images": "old", "sampler_label": "Gaussian"},
-            {"images": "uniform noise", "sampler": None, "fd": 99.0}]
-    (ratio,) = fd_ratios(rows)
-    assert ratio["model"] == "beta-1" and ratio["ratio"] == 0.6
+    def row(model, beta, earlier, sampler, fd):
+        return {"model": model, "beta": beta, "earlier": earlier, "sampler": sampler, "fd": fd,
+                "images": model, "sampler_label": sampler}
+
+    rows = [row("beta-1", 1.0, False, "standard", 9.0), row("beta-1", 1.0, False, "fitted", 6.0),
+            row("beta-0.25", 0.25, False, "fitted", 5.0),
+            row("beta-0.2", 0.2, True, "fitted", 10.0), row("beta-1", 1.0, True, "fitted", 12.0),
+            row("beta-1", 1.0, True, "standard", 99.0), {"images": "uniform noise", "sampler": None, "fd": 99.0}]
+    ratios = {r["model"]: r for r in fd_ratios(rows)}
+    assert set(ratios) == {"beta-1", "beta-0.25"}
+    assert ratios["beta-1"]["ratio"] == 0.5 and ratios["beta-1"]["paired_by"] == "same name"
+    assert ratios["beta-0.25"]["ratio"] == 0.5 and ratios["beta-0.25"]["paired_by"] == "nearest β"
