@@ -196,3 +196,15 @@ def test_public_parameters_have_readable_names(client):
     for api_name, info in endpoints.items():
         for p in info["parameters"]:
             assert p["parameter_name"] and not re.fullmatch(r"param_\d+", p["parameter_name"]), (api_name, p)
+
+
+def test_the_first_default_slider_visibly_changes_the_picture(client):
+    low, high = (decode(client, [value] + [0.0] * 11) for value in (-3.0, 3.0))
+    change = np.abs(low.astype(float) - high.astype(float)).mean() / 255
+    assert change >= 0.25, f"mean absolute pixel change {change:.3f} from -3 to +3 on the first slider"
+
+
+def test_map_points_decode_to_different_landscapes_with_their_nearest_photos(client):
+    (first, nearest), (second, _) = (client.predict(MODEL, x, y, api_name="/map") for x, y in ((-1.5, 1.0), (2.0, -1.0)))
+    assert pixels(first).shape == (IMAGE_SIZE, IMAGE_SIZE, 3) and len(nearest) == 3
+    assert np.abs(pixels(first).astype(float) - pixels(second).astype(float)).mean() > 5

@@ -11,7 +11,7 @@ import vae.checkpoint as checkpoint
 from vae import VAEConfig, build_model, load_model
 from vae.evaluate import score
 
-from .conftest import ROOT
+from .conftest import ROOT, model_names
 
 
 def test_evaluate_cli_prints_one_json_object(seed_layout, tmp_path):
@@ -72,14 +72,17 @@ def test_hub_repo_ids_are_fetched_with_only_the_model_files(tmp_path, monkeypatc
     assert torch.equal(loaded.decode(z), model.decode(z))
 
 
-@pytest.mark.parametrize("name", ["beta-0.2", "beta-1", "beta-4", "beta-16"])
-def test_bundled_models_load_and_fit_the_budget(name):
+@pytest.mark.parametrize("name", model_names())
+def test_bundled_models_load_fit_the_budget_and_ship_what_the_app_shows(name):
     folder = ROOT / "assets" / "models" / name
     model = load_model(folder)
     assert model.config.image_size == 128 and model.config.arch == "resnet"
     assert (folder / "model.safetensors").stat().st_size < 10e6
     facts = json.loads((folder / "facts.json").read_text())
     assert facts["beta"] == model.config.beta and sorted(facts["dims_by_kl"]) == list(range(model.config.latent_dim))
+    assert facts["classes"] == ["Forest", "Glacier", "Mountain", "Sea"] and "--init-from" in facts["command"]
+    for shipped in ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors", "atlas.jpg", "metrics.jsonl"):
+        assert (folder / shipped).is_file(), shipped
 
 
 def test_assets_fit_a_space():

@@ -66,3 +66,37 @@ def test_main_directions_are_ordered_by_spread_and_class_directions_point_to_eac
     coordinates = torch.tensor([1.0, -0.5, 0.0])
     assert torch.allclose(axes.coordinates(axes.lift(coordinates), 3), coordinates, atol=1e-5)
     assert fit_axes(codes).class_directions.shape == (0, 4)
+
+
+def test_map_clicks_round_trip_to_map_coordinates():
+    from vae.atlas import map_coordinates, map_pixel
+
+    for point in ((0.0, 0.0), (1.5, -2.0), (-2.9, 2.9)):
+        x, y = map_coordinates(*map_pixel(torch.tensor(point)).tolist())
+        assert (x, y) == pytest.approx(point, abs=0.01)
+
+
+def test_typicality_is_a_percentile_in_plain_words():
+    from vae.atlas import percentile_below, typicality_words
+
+    scores = torch.arange(100.0)
+    assert percentile_below(scores, 50.0) == 50.0
+    assert typicality_words(percentile_below(scores, -1.0), "this").startswith("**Unusual.**")
+    assert typicality_words(50.0, "this").startswith("**Typical.**")
+
+
+def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():
+    from vae import VAEConfig, build_model
+    from vae.atlas import photo_scores
+    from vae.losses import elbo_per_value
+    from vae.metrics import png_bits_per_value
+
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(image_size=32, latent_dim=4, reconstruction="gaussian")).eval()
+    flat, noise = torch.full((3, 32, 32), 128, dtype=torch.uint8), torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+    assert png_bits_per_value(flat) < 0.5 < 7.5 < png_bits_per_value(noise)  # a flat 32 px image: mostly headers
+    pixels = torch.stack([flat, noise])
+    with torch.inference_mode():
+        elbo_bits = elbo_per_value(model, pixels.float() / 255) / math.log(2)
+    expected = elbo_bits + torch.tensor([png_bits_per_value(flat), png_bits_per_value(noise)])
+    assert torch.allclose(photo_scores(model, pixels), expected, atol=1e-5)

@@ -2,10 +2,11 @@
 and the 2-D landscape map drawn from them. Shipped in each model folder by `vae.export`, so a model
 trained on anyone's photos brings its own map.
 
-"How typical" is a percentile among those real photos (never trained on) of the model's own score:
-the ELBO per pixel value for a photo, and the fitted density's log-density for a code. Both are
-known to mislead in one way (Nalisnick et al. 2019): simple, smooth pictures can score as *more*
-typical than real photos, so "typical" means "like the photos in the model's eyes", not "a landscape".
+"How typical" is a percentile among those real photos (never trained on) of the model's own score.
+For a code, the fitted density's log-density. For a photo, the ELBO per pixel value in bits plus the
+photo's PNG size in bits per value: the ELBO alone rates simple pictures (text, grey photos, a clear
+sky) as *more* likely than real photos (Nalisnick et al. 2019), and adding the image's complexity
+corrects much of that (Serrà et al. 2020); `python -m bench.explorer` measures both.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import math
+
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
 from .checkpoint import ATLAS_CODES_NAME, ATLAS_THUMBNAILS_NAME, load_tensors, save_tensors
 from .directions import LatentAxes
+from .losses import elbo_per_value
+from .metrics import png_bits_per_value
 
 MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
 THUMBNAIL = 40  # pixels per side of each stored thumbnail
@@ -31,13 +36,13 @@ CLASS_COLOURS = [(34, 139, 34), (70, 160, 220), (150, 110, 80), (0, 90, 180), (2
 @dataclass
 class Atlas:
     codes: torch.Tensor  # (N, D) posterior means of the photos
-    elbo_per_value: torch.Tensor  # (N,) the model's ELBO per pixel value of each photo, in nats
+    photo_score: torch.Tensor  # (N,) typicality of each photo (see photo_scores), in bits per pixel value
     code_log_density: torch.Tensor  # (N,) each code's log-density under the fitted density
     labels: torch.Tensor  # (N,) class index, -1 without classes
     thumbnails: np.ndarray  # (N, THUMBNAIL, THUMBNAIL, 3) uint8
 
     def save(self, directory: Path) -> None:
-        save_tensors({"codes": self.codes.half(), "elbo_per_value": self.elbo_per_value,
+        save_tensors({"codes": self.codes.half(), "photo_score": self.photo_score,
                       "code_log_density": self.code_log_density, "labels": self.labels}, directory / ATLAS_CODES_NAME)
         sheet = self.thumbnails.reshape(-1, THUMBNAIL, 3)  # a tall strip: one JPEG instead of N files
         Image.fromarray(sheet).save(directory / ATLAS_THUMBNAILS_NAME, quality=88)
@@ -47,12 +52,20 @@ class Atlas:
         t = load_tensors(directory / ATLAS_CODES_NAME)
         with Image.open(directory / ATLAS_THUMBNAILS_NAME, formats=["JPEG"]) as sheet:
             thumbnails = np.asarray(sheet.convert("RGB")).reshape(-1, THUMBNAIL, THUMBNAIL, 3)
-        return cls(t["codes"].float(), t["elbo_per_value"].float(), t["code_log_density"].float(), t["labels"].long(),
+        return cls(t["codes"].float(), t["photo_score"].float(), t["code_log_density"].float(), t["labels"].long(),
                    thumbnails)
 
     def nearest(self, z: torch.Tensor, count: int = 3) -> list[int]:
         """Indices of the photos whose codes are closest to z."""
         return torch.cdist(z[None].float(), self.codes)[0].argsort()[:count].tolist()
+
+
+@torch.inference_mode()
+def photo_scores(model, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    """(N,) typicality of uint8 photos (N, 3, S, S): ELBO in bits per value plus PNG bits per value."""
+    elbo = torch.cat([elbo_per_value(model, pixels[i : i + batch_size].float() / 255.0)
+                      for i in range(0, len(pixels), batch_size)])
+    return elbo / math.log(2) + torch.tensor([png_bits_per_value(p) for p in pixels])
 
 
 def spread_indices(count: int, limit: int = MAX_PHOTOS) -> list[int]:

@@ -13,12 +13,12 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from .atlas import Atlas, draw_map, map_coordinates, percentile_below, typicality_words
+from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores, typicality_words
 from .checkpoint import ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, read_json, read_metrics
 from .data import open_rgb, square_resize
 from .density import LatentDensity
 from .directions import LatentAxes
-from .losses import elbo_per_value, kl_per_dim
+from .losses import kl_per_dim
 from .metrics import psnr, ssim
 from .model import VAE, load_model
 
@@ -291,13 +291,12 @@ def code_typicality(em: ExplorerModel, z: torch.Tensor) -> str:
     return typicality_words(percentile, "this code")
 
 
-@torch.inference_mode()
 def photo_typicality(em: ExplorerModel, x: torch.Tensor) -> str:
-    """How typical a photo is, by the model's ELBO per pixel value, among real held-out photos."""
+    """How typical a photo is, by the model's complexity-corrected ELBO, among real held-out photos."""
     if em.atlas is None:
         return "This model ships no photos to compare with."
-    elbo = float(elbo_per_value(em.model, x)[0])
-    return typicality_words(percentile_below(em.atlas.elbo_per_value, elbo), f"this photo ({elbo:.2f} nats per value)")
+    score = float(photo_scores(em.model, (x * 255).round().to(torch.uint8))[0])
+    return typicality_words(percentile_below(em.atlas.photo_score, score), "this photo")
 
 
 # comparing models

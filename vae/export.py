@@ -22,12 +22,11 @@ import torch
 
 from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json,
                          read_metrics, write_json)
-from .atlas import Atlas, spread_indices, thumbnails_of
+from .atlas import Atlas, photo_scores, spread_indices, thumbnails_of
 from .data import SEED_LAYOUT, decode_all, image_lists
 from .density import fit_best_mixture
 from .directions import fit_axes
 from .evaluate import score
-from .losses import elbo_per_value
 from .model import count_parameters, load_model, save_model
 
 # train.py flags recorded in facts.json's command, from the run's saved options
@@ -61,9 +60,8 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
     keep = spread_indices(len(pixels))
     chosen = pixels[keep]
     codes = latent_means(model, chosen)
-    elbo = torch.cat([elbo_per_value(model, chosen[i : i + 64].float() / 255.0) for i in range(0, len(chosen), 64)])
     label_tensor = torch.tensor([labels[i] for i in keep]) if labels else torch.full((len(keep),), -1)
-    return Atlas(codes, elbo, density.log_prob(codes), label_tensor, thumbnails_of(chosen))
+    return Atlas(codes, photo_scores(model, chosen), density.log_prob(codes), label_tensor, thumbnails_of(chosen))
 
 
 def training_command(options: dict, data_dir, run_dir) -> str:

@@ -1,8 +1,13 @@
-"""Image quality scores per image: PSNR and SSIM of reconstructions, for images in [0, 1]."""
+"""Image scores per image: PSNR, SSIM and fine detail of reconstructions (images in [0, 1]), and an
+image's complexity as its lossless compressed size."""
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import torch
+from PIL import Image
 import torch.nn.functional as F
 
 SSIM_WINDOW = 11  # Wang et al. (2004): 11x11 Gaussian window, sigma 1.5
@@ -52,3 +57,11 @@ def down_up(x: torch.Tensor, size: int) -> torch.Tensor:
 def fine_detail_energy(x: torch.Tensor) -> torch.Tensor:
     """(B,) energy of the finest Laplacian-pyramid level: x minus its 2x-down-and-up copy."""
     return (x.float() - down_up(x, x.shape[-1] // 2)).pow(2).flatten(1).sum(1)
+
+
+def png_bits_per_value(image: torch.Tensor) -> float:
+    """Size of a uint8 (3, H, W) image compressed as PNG, in bits per pixel value: a stand-in for how
+    complex the picture is (Serrà et al. 2020 use it to correct likelihoods for complexity)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image.permute(1, 2, 0).numpy())).save(buffer, format="PNG", optimize=True)
+    return 8.0 * len(buffer.getvalue()) / image.numel()
