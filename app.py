@@ -1,6 +1,7 @@
 """Landscape VAE Explorer: the Gradio UI over the bundled models. All model work lives in vae.explore.
 
-    python app.py [--models assets/models]     # serves on 127.0.0.1:7860 (GRADIO_SERVER_NAME/PORT override)
+    python app.py [--models assets/models] [--onnxruntime-web URL|FOLDER]
+        # serves on 127.0.0.1:7860 (GRADIO_SERVER_NAME/PORT override); slider moves decode in the browser
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ import torch  # noqa: E402
 
 from vae import explore  # noqa: E402
 from vae.data import DataError  # noqa: E402
+from vae.onnx_decoder import cached_decoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
 EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
 START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
+ONNX_CACHE = ROOT / "cache" / "onnx"  # the decoders the browser downloads, exported at start (git-ignored)
+BROWSER_DECODER = ROOT / "web" / "browser_decoder.js"
+ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
+ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
 SLIDERS = 12
 SLIDER_RANGE = 3.0
 MAP_LIMIT = 3.0  # the map shows -3..+3 standard deviations along its two main directions
@@ -36,6 +42,10 @@ CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
 # decoded images are 128 px: show them large and smooth instead of as a small tile
 CSS = ".big-image img { width: 100%; height: 100%; object-fit: contain; }"
+# the in-browser decoder (web/browser_decoder.js): a hidden canvas and a quiet note saying where sliders decode
+DECODER_HTML = '<canvas hidden></canvas><small class="decoder-note"></small>'
+DECODER_LOAD_JS = "import(new URL(props.value.module, document.baseURI).href).then((m) => m.start({ element, props, watch }));"
+SLIDER_MOVED_JS = "(image, ...values) => window.browserDecoder ? window.browserDecoder.move(image, values) : image"
 AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
 
 INTRO = """# 🏔️ Landscape VAE Explorer
@@ -303,6 +313,43 @@ class Handlers:
         return images, str(gif)
 
 
+def served_url(path: Path) -> str:
+    """The address at which the app serves a file or folder under one of its static paths."""
+    return f"gradio_api/file={path.resolve()}{'/' if path.is_dir() else ''}"
+
+
+def onnxruntime_web_prefix() -> str:
+    """Where the browser loads onnxruntime-web from: $ONNXRUNTIME_WEB (a URL prefix, or a local folder of the
+    npm package's dist/ files that the app then serves itself), else the pinned version on jsDelivr."""
+    source = os.environ.get("ONNXRUNTIME_WEB") or ONNXRUNTIME_WEB_CDN
+    if "://" in source:
+        return source if source.endswith("/") else source + "/"
+    folder = Path(source)
+    if not (folder / "ort.wasm.min.mjs").is_file():
+        raise ValueError(f"ONNXRUNTIME_WEB must be a URL or a folder holding onnxruntime-web's dist/ files, got {source!r}")
+    gr.set_static_paths([folder])
+    return served_url(folder)
+
+
+class BrowserDecoding:
+    """What web/browser_decoder.js needs to decode slider moves in the browser: every model's decoder as ONNX,
+    and, for each new starting code, the slider formula's data (SliderAxes and class directions) as JSON."""
+
+    def __init__(self, h: Handlers):
+        self.h = h
+        self.onnx = {name: cached_decoder(em.model, name, ONNX_CACHE) for name, em in h.models.items()}
+        gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
+        self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS}
+
+    def settings(self, name: str, kind: str, base) -> dict:
+        em = self.h.model_of(name)
+        axes = self.h.axes_of(em, kind or "main")
+        base = base if base and len(base) == em.latent_dim else axes.origin.tolist()
+        classes = em.axes.class_directions[: len(em.classes)].tolist() if em.classes else []
+        return {**self.common, "onnx": served_url(self.onnx[name]), "base": base, "origin": axes.origin.tolist(),
+                "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(), "class_directions": classes}
+
+
 def with_named_sliders(handler):
     """`handler(name, *sliders, axes, *class amounts, base)` with a signature that names each input, so that
     gradio_client users see slider_1 ... slider_12, `axes`, more_class_1 ... (with defaults) instead of param_1 ..."""
@@ -355,10 +402,14 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
     first = h.models[h.default]
     kind = first.axis_kinds()[0]
     start_image, start_code, start_sliders = h.code_view(h.default, kind, h.start_code(first))
+    decoding = BrowserDecoding(h)
     with gr.Tab("Explore"):
         with gr.Row():
             with gr.Column(scale=1):
                 image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
+                decoder = gr.HTML(decoding.settings(h.default, kind, start_code), html_template=DECODER_HTML,
+                                  js_on_load=DECODER_LOAD_JS, elem_id="browser-decoder")
+                server_decode = gr.Button("Decode on the server", visible="hidden", elem_id="server-decode")
                 with gr.Row():
                     seed = seed_box()
                     random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
@@ -383,16 +434,23 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                 typical_nearest = nearest_gallery()
     outputs = [image, base, *sliders]
     code_inputs = [model, *sliders, axis_kind, *class_sliders, base]
-    gr.on([s.input for s in [*sliders, *class_sliders]], with_named_sliders(h.decode_sliders), code_inputs, image,
-          api_name="decode", trigger_mode="always_last", show_progress="hidden")
+    # slider moves decode in the browser (no request); the browser clicks server_decode if it cannot
+    gr.on([s.input for s in [*sliders, *class_sliders]], None, [image, *sliders, *class_sliders], image,
+          js=SLIDER_MOVED_JS, show_progress="hidden")
+    server_decode.click(with_named_sliders(h.decode_sliders), code_inputs, image, api_name="decode",
+                        trigger_mode="always_last", show_progress="hidden")
     typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], api_visibility="private")
-    axis_kind.input(h.switch_axes, [model, *sliders, axis_kind, base], outputs, api_visibility="private")
-    model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
-                 api_visibility="private")
-    photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
-                 api_visibility="private")
-    random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private")
-    reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private")
+    new_codes = [
+        axis_kind.input(h.switch_axes, [model, *sliders, axis_kind, base], outputs, api_visibility="private"),
+        model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
+                     api_visibility="private"),
+        photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
+                     api_visibility="private"),
+        random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private"),
+        reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private"),
+    ]
+    for event in new_codes:  # the browser's decoder learns each new starting code, axes and model
+        event.then(decoding.settings, [model, axis_kind, base], decoder, api_visibility="private", show_progress="hidden")
 
 
 def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
@@ -524,7 +582,11 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default=str(MODELS_DIR), help="folder of model folders (config.json + model.safetensors)")
+    parser.add_argument("--onnxruntime-web", help="URL prefix or local folder of onnxruntime-web's dist/ files, for "
+                        f"decoding in the browser (default: $ONNXRUNTIME_WEB, else {ONNXRUNTIME_WEB_CDN})")
     args = parser.parse_args(argv)
+    if args.onnxruntime_web:
+        os.environ["ONNXRUNTIME_WEB"] = args.onnxruntime_web
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // CONCURRENCY))
     demo = build_demo(explore.load_explorer_models(args.models))
     demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0
+
+
+def install_onnxruntime_web(version: str, folder: Path = ROOT / ".cache" / "npm") -> Path:
+    """The dist/ folder of onnxruntime-web `version`, installed from npm into `folder` (git-ignored) the first time."""
+    dist = folder / "node_modules" / "onnxruntime-web" / "dist"
+    package = dist.parent / "package.json"
+    if not (package.is_file() and f'"version": "{version}"' in package.read_text()):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is missing: install Node.js 20 (CI has it)")
+        subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder),
+                        f"onnxruntime-web@{version}"], check=True, capture_output=True, timeout=240)
+    return dist
 
 
 def free_port() -> int:
@@ -71,8 +85,9 @@ def folder_bytes(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def running_app(models_dir: Path, *, base_dir: Path | None = None):
-    """Yield (url, process, temp_dir) for the app serving `models_dir`; stop it afterwards."""
+def running_app(models_dir: Path, *, base_dir: Path | None = None, env: dict[str, str] | None = None):
+    """Yield (url, process, temp_dir) for the app serving `models_dir`, with `env` added to its environment;
+    stop it afterwards."""
     with contextlib.ExitStack() as stack:
         if base_dir is None:
             base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="app-server-")))
@@ -81,7 +96,7 @@ def running_app(models_dir: Path, *, base_dir: Path | None = None):
         log_path = base_dir / "server.log"
         port = free_port()
         env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-               "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1"}
+               "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
         log = stack.enter_context(open(log_path, "w"))
         process = subprocess.Popen([sys.executable, "app.py", "--models", str(models_dir)], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)

@@ -47,11 +47,23 @@ def model_names() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """(url, process, temp_dir) of `python app.py --models assets/models` on a free port."""
+def onnxruntime_web() -> str:
+    """The dist/ folder of the app's pinned onnxruntime-web, installed from npm into .cache/npm the first time."""
+    from app import ONNXRUNTIME_WEB_VERSION
+
+    from .app_launcher import install_onnxruntime_web
+
+    return str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION))
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, onnxruntime_web):
+    """(url, process, temp_dir) of `python app.py --models assets/models` on a free port, serving
+    onnxruntime-web itself (as the public app does from its CDN) so the browser decodes slider moves."""
     from .app_launcher import running_app
 
-    with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server")) as server:
+    env = {"ONNXRUNTIME_WEB": onnxruntime_web}
+    with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server"), env=env) as server:
         yield server
 
 

@@ -1,0 +1,103 @@
+"""Slider moves decoded in the visitor's browser (onnxruntime-web, web/browser_decoder.js): no request reaches
+the server while the sliders move, and the picture matches the server's /decode. When onnxruntime-web cannot
+load, the sliders still work through the server, and the page says so.
+
+onnxruntime-web comes from npm, installed once into .cache/npm (git-ignored) by conftest's `onnxruntime_web`.
+"""
+
+import base64
+import io
+import time
+
+import numpy as np
+import pytest
+from gradio_client import Client
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from .app_launcher import running_app
+from .conftest import MODELS
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+
+pytestmark = pytest.mark.browser
+
+UNREACHABLE = "http://127.0.0.1:9/"
+MOVES = 50
+SERVER_CALLS = ("/gradio_api/queue/join", "/gradio_api/call")  # what a slider move sent before
+
+
+@pytest.fixture(scope="module")
+def unreachable_server(tmp_path_factory):
+    """The app with ONNXRUNTIME_WEB at an address that does not answer."""
+    with running_app(MODELS, base_dir=tmp_path_factory.mktemp("unreachable"), env={"ONNXRUNTIME_WEB": UNREACHABLE}) as app:
+        yield app[0]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_explorer(browser, url: str):
+    """(page, server calls seen) with the Explore tab loaded and the decoder's note showing."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    calls = []
+    page.on("request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None)
+    page.goto(url)
+    expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#browser-decoder [data-mode=browser], #browser-decoder [data-mode=server]")).to_have_count(
+        1, timeout=WAIT_MS)
+    return page, calls
+
+
+def slider(i: int) -> str:
+    """The i-th of the main sliders, then the class sliders, round and round."""
+    return f"#slider-{i % 12} input[type=range]" if i % 3 else f"#class-slider-{i % 4} input[type=range]"
+
+
+def data_url_pixels(url: str) -> np.ndarray:
+    assert url.startswith("data:image/png;base64,"), url[:80]
+    with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def test_sliders_decode_in_the_browser_without_asking_the_server(chromium, app_server, tmp_path):
+    url = app_server[0]  # serves onnxruntime-web from the npm package (see the `onnxruntime_web` fixture)
+    page, calls = open_explorer(chromium, url)
+    expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")
+    calls.clear()
+    first = page.locator("#explore-image img").get_attribute("src")
+    rng = np.random.default_rng(0)
+    seen = set()
+    for i in range(MOVES):
+        page.locator(slider(i)).fill(f"{rng.uniform(-1, 1.5):.2f}")  # in both sliders' ranges
+        seen.add(page.locator("#explore-image img").get_attribute("src"))
+    page.evaluate("() => window.browserDecoder.running")  # the last frame's decode
+    time.sleep(0.3)  # and Gradio showing it
+    shown = page.locator("#explore-image img").get_attribute("src")
+    values = page.evaluate("() => window.browserDecoder.latest")
+    assert calls == [], f"slider moves reached the server: {calls[:5]}"
+    assert shown != first and len(seen) > MOVES // 4, f"the picture changed {len(seen)} times in {MOVES} moves"
+
+    client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
+    served = client.predict("beta-1", *values[:12], "main", *values[12:], api_name="/decode")
+    with Image.open(served) as image:
+        expected = np.asarray(image.convert("RGB"), dtype=np.float64)
+    difference = np.abs(data_url_pixels(shown) - expected).mean()
+    assert difference < 1.0, f"the browser's picture differs from /decode's by {difference:.2f} of 255 on average"
+    page.close()
+
+
+def test_without_onnxruntime_web_the_sliders_decode_on_the_server(chromium, unreachable_server):
+    page, calls = open_explorer(chromium, unreachable_server)
+    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
+    calls.clear()
+    before = page.locator("#explore-image img").get_attribute("src")
+    page.locator("#slider-0 input[type=range]").fill("2")
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    assert page.locator("#explore-image img").get_attribute("src").startswith("http")  # a file the server wrote
+    assert calls, "the slider move did not reach the server"
+    page.close()

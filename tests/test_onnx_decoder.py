@@ -1,0 +1,38 @@
+"""The decoder exported to ONNX (vae.onnx_decoder) decodes like PyTorch, and the export is cached."""
+
+import numpy as np
+import onnxruntime
+import torch
+
+from vae import VAEConfig, build_model
+from vae.model import load_model
+from vae.onnx_decoder import cached_decoder
+
+from .conftest import MODELS, model_names
+
+
+def onnx_images(path, codes: torch.Tensor) -> np.ndarray:
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.concatenate([session.run(["image"], {"z": z[None].numpy()})[0] for z in codes])
+
+
+def test_onnx_decoder_matches_pytorch_on_random_codes(tmp_path):
+    model = load_model(MODELS / model_names()[0]).eval()
+    codes = torch.randn(8, model.config.latent_dim, generator=torch.Generator().manual_seed(0)) * 2
+    with torch.inference_mode():
+        expected = model.decode(codes).numpy()  # (8, 3, S, S) in [0, 1]
+    images = onnx_images(cached_decoder(model, "bundled", tmp_path), codes)
+    assert images.shape == expected.shape
+    assert np.abs(images - expected).max() <= 1e-4
+
+
+def test_the_export_is_cached_per_model(tmp_path):
+    torch.manual_seed(0)
+    tiny = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
+    first = cached_decoder(tiny, "tiny", tmp_path)
+    mtime = first.stat().st_mtime_ns
+    assert cached_decoder(tiny, "tiny", tmp_path) == first and first.stat().st_mtime_ns == mtime
+    with torch.no_grad():
+        tiny.fc_decode.bias.add_(1.0)  # new weights: a new file
+    assert cached_decoder(tiny, "tiny", tmp_path) != first
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".onnx", ".onnx"]  # no temporary files left

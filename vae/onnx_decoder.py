@@ -1,0 +1,60 @@
+"""The decoder as ONNX, for decoding codes in a visitor's browser (onnxruntime-web): z (1, D) float32 ->
+image (1, 3, S, S) in [0, 1], the sigmoid included. Only the decoder is exported; the encoder stays on the server.
+
+Files are cached by the hash of the model's config and weights, so an app start exports each model once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .model import VAE
+
+OPSET = 18
+
+
+class Decoder(nn.Module):
+    """VAE.decode as a module of its own, so the export holds nothing of the encoder."""
+
+    def __init__(self, vae: VAE):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.vae.decode(z)  # (1, 3, S, S) in [0, 1]
+
+
+def fingerprint(vae: VAE) -> str:
+    """A short hash of the model's config and weights: a new model gets a new file."""
+    digest = hashlib.sha256(json.dumps(asdict(vae.config), sort_keys=True, default=str).encode())
+    for name, tensor in sorted(vae.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@torch.no_grad()
+def export_decoder(vae: VAE, path) -> Path:
+    """Write the decoder of `vae` to `path` as ONNX (input "z", output "image")."""
+    decoder = Decoder(vae).eval()
+    z = torch.zeros(1, vae.config.latent_dim)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two apps starting at once never mix files
+    torch.onnx.export(decoder, (z,), str(temporary), input_names=["z"], output_names=["image"],
+                      opset_version=OPSET, dynamo=False)
+    os.replace(temporary, path)
+    return path
+
+
+def cached_decoder(vae: VAE, name: str, cache_dir) -> Path:
+    """The ONNX decoder of `vae` in `cache_dir`, exported only if this model's file is not there yet."""
+    path = Path(cache_dir) / f"{name}-{fingerprint(vae)}.onnx"
+    return path if path.is_file() else export_decoder(vae, path)
