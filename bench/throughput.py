@@ -23,10 +23,10 @@ WARMUP = 2
 
 
 def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
-                      base_channels: int = VAEConfig.base_channels) -> float:
+                      base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width) -> float:
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    config = VAEConfig(arch=arch, image_size=size, base_channels=base_channels)
+    config = VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)
     model = build_model(config).to(device, memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), 1e-3, fused=device.type == "cuda")
     x = torch.rand(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
@@ -43,6 +43,23 @@ def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, s
     if device.type == "cuda":
         torch.cuda.synchronize()
     return batch * steps / (time.perf_counter() - start)
+
+
+@torch.inference_mode()
+def decode_ms(arch: str, *, size: int, base_channels: int, min_width: int, repeats: int = 20) -> float:
+    """Milliseconds to decode one image on one CPU thread (what a slider move costs the server)."""
+    model = build_model(VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)).eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        z = torch.randn(1, model.config.latent_dim)
+        model.decode(z)  # warm-up
+        start = time.perf_counter()
+        for _ in range(repeats):
+            model.decode(z)
+        return 1000 * (time.perf_counter() - start) / repeats
+    finally:
+        torch.set_num_threads(threads)
 
 
 def profile_step(*, size: int, batch: int, bf16: bool, device) -> str:
@@ -64,23 +81,32 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--base-channels", default=str(VAEConfig.base_channels),
                         help="comma-separated widths at 32x32 of default-network candidates to compare")
+    parser.add_argument("--min-widths", default=str(VAEConfig.min_width),
+                        help="comma-separated full-resolution widths of default-network candidates to compare")
+    parser.add_argument("--precisions", help="comma-separated, from fp32,bf16 (default: bf16 only where the hardware has it)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    precisions = ["fp32"] + (["bf16"] if use_bf16(device, "auto") else [])
+    precisions = (args.precisions.split(",") if args.precisions
+                  else ["fp32"] + (["bf16"] if use_bf16(device, "auto") else []))
     print(f"device: {name}; image size {args.image_size}\n")
-    networks = [("seed", VAEConfig.base_channels)] + [("resnet", int(w)) for w in args.base_channels.split(",")]
-    print("| network | batch | precision | channels_last | images/s | vs seed fp32 |\n|---|---|---|---|---|---|")
+    networks = [("seed", VAEConfig.base_channels, VAEConfig.min_width)] + [
+        ("resnet", int(w), int(m)) for w in args.base_channels.split(",") for m in args.min_widths.split(",")]
+    print("| network | batch | precision | channels_last | images/s | vs seed fp32 | decode ms, 1 thread |\n"
+          "|---|---|---|---|---|---|---|")
     for batch in (int(b) for b in args.batch_sizes.split(",")):
         baseline = None
-        for arch, width in networks:
+        for arch, width, min_width in networks:
+            decode = decode_ms(arch, size=args.image_size, base_channels=width, min_width=min_width)
             for precision in precisions:
                 for channels_last in (True, False):
                     rate = images_per_second(arch, size=args.image_size, batch=batch, bf16=precision == "bf16", device=device,
-                                             steps=args.steps, channels_last=channels_last, base_channels=width)
+                                             steps=args.steps, channels_last=channels_last, base_channels=width,
+                                             min_width=min_width)
                     baseline = baseline or rate
-                    label = arch if arch == "seed" else f"resnet ({width} ch at 32x32)"
-                    print(f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x |", flush=True)
+                    label = arch if arch == "seed" else f"resnet ({width} ch at 32x32, {min_width} at full size)"
+                    print(f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x | "
+                          f"{decode:.1f} |", flush=True)
     if args.profile:
         print(profile_step(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
                            device=device))
