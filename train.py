@@ -12,7 +12,7 @@ import logging
 import sys
 
 from vae.data import DataError
-from vae.model import ARCHS, OBJECTIVES, RECONSTRUCTIONS, VAEConfig
+from vae.model import ARCHS, OBJECTIVES, RECONSTRUCTIONS, VAEConfig, default_linear_size
 from vae.training import LR_SCHEDULES, TrainingError, TrainOptions, train
 
 
@@ -51,6 +51,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="bce: the seed's; mse: squared error; gaussian: learned noise scale, beta 1 = the ELBO")
     parser.add_argument("--min-width", type=positive_int, default=16,
                         help="resnet: channels at full resolution, where the finest detail is painted")
+    parser.add_argument("--linear-size", type=int,
+                        help="side in px of a fixed linear path beside the network, started as the PCA of the training "
+                        "photos at that size, so the model starts as good as a linear projection; 0 = none "
+                        "(default: a quarter of --image-size for resnet, none for the seed network)")
     parser.add_argument("--kl-warmup-steps", type=int, default=0, help="raise the KL weight linearly over N steps")
     parser.add_argument("--capacity", type=float, help="Burgess et al.: optimise |KL - C| with C rising to this many nats")
     parser.add_argument("--capacity-steps", type=positive_int, default=10_000, help="steps over which C rises")
@@ -71,9 +75,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def linear_size(args: argparse.Namespace) -> int:
+    if args.linear_size is not None:
+        return args.linear_size
+    return default_linear_size(args.image_size) if args.arch == "resnet" else 0
+
+
 def options_from_args(args: argparse.Namespace) -> TrainOptions:
     model = VAEConfig(arch=args.arch, image_size=args.image_size, latent_dim=args.latent_dim, beta=args.beta,
-                      objective=args.objective, reconstruction=args.reconstruction, min_width=args.min_width)
+                      objective=args.objective, reconstruction=args.reconstruction, min_width=args.min_width,
+                      linear_size=linear_size(args))
     return TrainOptions(
         data=args.data, out=args.out, model=model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         lr_schedule=args.lr_schedule, warmup_steps=args.warmup_steps,

@@ -1,9 +1,10 @@
 """The seed's network against the default one, at the same wall-clock budget, in one run.
 
-    python -m bench.compare --minutes 12 --image-size 128 --data ../shared/data/landscapes
+    python -m bench.compare --minutes 12 --image-size 128 --data ../shared/data/landscapes [--wae]
 
-Trains, one after the other and on the same photos with the same beta (0.2, the seed's), the seed
-network, the default network, and the default network with the WAE-MMD objective; scores each on
+Trains, one after the other and on the same photos with the same likelihood and beta (0.2, the
+seed's), the seed network, the default network (with its linear path started from PCA), the default
+network without the linear path, and with --wae the default network with the WAE-MMD objective; scores each on
 the Testing Data split (PSNR, SSIM, share of the photos' fine detail kept) next to PCA with 128
 components fitted on the Training Data photos, and the samples of each sampler the app offers:
 N(0, I) and a Gaussian mixture fitted to the training photos' codes (sized on the validation
@@ -27,7 +28,7 @@ from vae.density import fit_best_mixture
 from vae.evaluate import score
 from vae.explore import ExplorerModel
 from vae.export import latent_means
-from vae.model import VAEConfig, count_parameters, load_model
+from vae.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
 from vae.training import TrainOptions, train
 
 GRID = 32
@@ -35,12 +36,18 @@ WAE_LAMBDA = 100.0  # MMD weight: MMD is O(0.1) while the summed BCE is O(10^4) 
 PCA_COMPONENTS = 128
 
 
-def contenders(beta: float, image_size: int) -> dict[str, VAEConfig]:
-    return {
-        "seed network": VAEConfig(arch="seed", image_size=image_size, beta=beta),
-        "default network": VAEConfig(arch="resnet", image_size=image_size, beta=beta),
-        "default, WAE-MMD": VAEConfig(arch="resnet", image_size=image_size, beta=WAE_LAMBDA, objective="wae"),
+def contenders(args) -> dict[str, VAEConfig]:
+    shared = {"image_size": args.image_size, "reconstruction": args.reconstruction}
+    linear_size = default_linear_size(args.image_size)
+    found = {
+        "seed network": VAEConfig(arch="seed", beta=args.beta, **shared),
+        "default network": VAEConfig(arch="resnet", beta=args.beta, linear_size=linear_size, **shared),
+        "default, no linear path": VAEConfig(arch="resnet", beta=args.beta, **shared),
     }
+    if args.wae:
+        found["default, WAE-MMD"] = VAEConfig(arch="resnet", beta=WAE_LAMBDA, objective="wae", linear_size=linear_size,
+                                              **shared)
+    return found
 
 
 def with_fitted_density(name: str, model, photos: Photos, *, seed: int = 0) -> ExplorerModel:
@@ -101,7 +108,7 @@ def pca_row(photos: Photos, size: int) -> dict:
 def run(args) -> list[dict]:
     photos = Photos(args.data)
     judge = SampleJudge(photos.pixels("test", args.image_size))
-    rows = [model_row(args, name, config, photos, judge) for name, config in contenders(args.beta, args.image_size).items()]
+    rows = [model_row(args, name, config, photos, judge) for name, config in contenders(args).items()]
     return [*rows, pca_row(photos, args.image_size)]
 
 
@@ -132,6 +139,9 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=12.0, help="training budget per network")
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--beta", type=float, default=0.2, help="the seed's value")
+    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="gaussian",
+                        help="the likelihood every network trains with (the bundled models': gaussian)")
+    parser.add_argument("--wae", action="store_true", help="also the default network with the WAE-MMD objective")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/out", help="run folders, grids and the table")

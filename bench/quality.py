@@ -6,7 +6,7 @@
 Table 1, reconstruction of the Testing Data photos (never trained on): PSNR, SSIM and the share of
 the photos' own fine detail kept (as in `vae.evaluate.score`), for
 - PCA with 64, 128 and 256 components fitted on the Training Data photos (exact: eigenvectors of
-  the Gram matrix of the centred photos, see `fit_pca`), reconstructions clipped to [0, 1];
+  the Gram matrix of the centred photos, see `vae.pca.fit_pca`), reconstructions clipped to [0, 1];
 - each photo shrunk to 16, 32 and 64 px and scaled back up (`vae.metrics.down_up`);
 - every model folder under --models and under --also (labelled "shipped before"), scored with
   `vae.evaluate.score` at the model's size, with its KL in nats per image.
@@ -39,13 +39,13 @@ from vae.data import ImageList, decode_all, image_lists
 from vae.evaluate import score
 from vae.explore import ExplorerModel, load_explorer_models, random_latent
 from vae.metrics import down_up, fine_detail_energy, psnr, ssim
+from vae.pca import fit_pca, pca_reconstruct, unit
 
 PCA_COMPONENTS = (64, 128, 256)
 DOWN_UP_SIZES = (16, 32, 64)
 BLUR_SIZE = 8  # the blurred reference: 128 px photos shrunk 16x
 SEED = 0
 BATCH = 64
-GRAM_CHUNK = 4096  # pixel columns per pass over the photos when fitting PCA
 DEFAULT_SAMPLER = "fitted"  # what the app's Sample tab draws from unless told otherwise
 TARGET_FD_RATIO = 0.70  # issue 9: the default sampler's FD at least 30 % below the earlier models'
 
@@ -75,56 +75,6 @@ class Photos:
             pixels, failed = decode_all(self.lists[split], size)
             self._pixels[split, size], self.unreadable[split] = pixels, len(failed)
         return self._pixels[split, size]
-
-
-def unit(images: torch.Tensor) -> torch.Tensor:
-    """uint8 images to floats in [0, 1]; float images as they are."""
-    return images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
-
-
-# PCA
-
-
-@dataclass
-class Pca:
-    mean: torch.Tensor  # (D,)
-    components: torch.Tensor  # (K, D) orthonormal rows, largest variance first
-    variances: torch.Tensor  # (K,) variance of the data along each component
-
-
-def fit_pca(images: torch.Tensor, components: int, *, chunk: int = GRAM_CHUNK) -> Pca:
-    """Exact PCA of N images (uint8, or floats in [0, 1]) with N much smaller than their pixel count D.
-
-    The top eigenvectors U of the N x N Gram matrix G = Xc Xc^T of the centred images give the
-    principal directions V = Xc^T U / sqrt(eigenvalue): the SVD of Xc without forming a D x D matrix
-    or a float copy of all images. G is summed in float64 from float32 chunks of pixel columns."""
-    x = images.flatten(1)
-    count, dim = x.shape
-    columns = [slice(start, min(start + chunk, dim)) for start in range(0, dim, chunk)]
-    mean = torch.cat([unit(x[:, c]).double().mean(0) for c in columns])
-
-    def centred(c: slice) -> torch.Tensor:
-        return (unit(x[:, c]).double() - mean[c]).float()
-
-    gram = torch.zeros(count, count, dtype=torch.float64)
-    for c in columns:
-        block = centred(c)
-        gram += (block @ block.T).double()
-    eigenvalues, eigenvectors = torch.linalg.eigh(gram)  # ascending
-    keep = min(components, count - 1)  # centred data has rank at most N - 1
-    eigenvalues, eigenvectors = eigenvalues.flip(0)[:keep], eigenvectors.flip(1)[:, :keep]
-    scale = eigenvalues.clamp_min(1e-12).sqrt()
-    directions = torch.empty(keep, dim)
-    for c in columns:
-        directions[:, c] = ((eigenvectors.T @ centred(c).double()) / scale[:, None]).float()
-    return Pca(mean.float(), directions, (eigenvalues / count).float())
-
-
-def pca_reconstruct(pca: Pca, images: torch.Tensor, components: int) -> torch.Tensor:
-    """Images projected onto the first `components` directions and back, clipped to [0, 1]."""
-    basis = pca.components[:components]
-    centred = unit(images).flatten(1) - pca.mean
-    return ((centred @ basis.T) @ basis + pca.mean).clamp(0, 1).view(images.shape)
 
 
 # scores

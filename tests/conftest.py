@@ -36,6 +36,27 @@ def seed_layout(tmp_path) -> Path:
     return root
 
 
+@pytest.fixture
+def pca_started_model():
+    """make(images, latent_dim=, linear_size=) -> (a model with a linear path started as the PCA of the
+    images' logits, those small logits, the PCA)."""
+    import torch
+
+    from vae import VAEConfig, build_model
+    from vae.model import LinearPath
+    from vae.pca import fit_pca
+
+    def make(images: "torch.Tensor", *, latent_dim: int, linear_size: int):
+        config = VAEConfig(image_size=images.shape[-1], latent_dim=latent_dim, linear_size=linear_size)
+        model = build_model(config).eval()
+        small = LinearPath.logits_of(images, images.shape[-1] // linear_size).flatten(1)
+        pca = fit_pca(small, latent_dim)
+        model.start_from_pca(pca)
+        return model, small, pca
+
+    return make
+
+
 # the real app, launched once per test session (see tests/app_launcher.py)
 
 MODELS = ROOT / "assets" / "models"

@@ -38,7 +38,7 @@ def test_throughput_is_images_over_the_timed_steps_only(monkeypatch):
 
 
 def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
-    from bench.quality import fit_pca, pca_reconstruct
+    from vae.pca import fit_pca, pca_reconstruct
 
     g = torch.Generator().manual_seed(0)
     rank, count = 5, 40
@@ -54,7 +54,8 @@ def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
 
 
 def test_pca_reconstructions_improve_with_more_components():
-    from bench.quality import fit_pca, image_scores, pca_reconstruct
+    from bench.quality import image_scores
+    from vae.pca import fit_pca, pca_reconstruct
 
     g = torch.Generator().manual_seed(1)
     images = torch.nn.functional.interpolate(torch.rand(60, 3, 4, 4, generator=g), size=16, mode="bilinear")

@@ -83,3 +83,44 @@ def test_loading_refuses_missing_files_and_bad_config(tmp_path):
     (tmp_path / "m" / "config.json").write_text('{"arch": "resnet", "surprise": 1}')
     with pytest.raises(ModelFileError, match="surprise"):
         load_model(tmp_path / "m")
+
+
+def test_a_model_started_from_pca_is_probabilistic_pca(pca_started_model):
+    g = torch.Generator().manual_seed(0)
+    images = torch.nn.functional.interpolate(torch.rand(300, 3, 8, 8, generator=g), size=32, mode="bilinear")
+    model, small, pca = pca_started_model(images, latent_dim=16, linear_size=8)
+    with torch.no_grad():
+        mu, logvar = model.encode(images)
+        reconstructed = model.decode(mu)
+    # whitened codes: unit variance along every component, as the N(0, I) prior expects
+    assert torch.allclose(mu.var(0), torch.ones(16), atol=0.02)
+    assert torch.allclose(logvar, torch.full_like(logvar, -6.0), atol=3.0)
+    centred = small - pca.mean
+    pca_logits = centred @ pca.components[:16].T @ pca.components[:16] + pca.mean
+    expected = torch.sigmoid(torch.nn.functional.interpolate(pca_logits.view(-1, 3, 8, 8), scale_factor=4, mode="bilinear"))
+    assert torch.allclose(reconstructed, expected, atol=1e-4)  # the network adds nothing yet
+
+
+def test_a_linear_path_from_fewer_photos_than_dimensions_leaves_the_rest_to_the_network(pca_started_model):
+    images = torch.rand(5, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    model, _, _ = pca_started_model(images, latent_dim=16, linear_size=8)
+    mu, _ = model.encode(torch.rand(3, 3, 32, 32))
+    assert torch.isfinite(mu).all()
+    assert (model.linear_path.encode_weight[4:] == 0).all()  # 5 photos have 4 components of variance
+
+
+def test_a_linear_path_is_saved_loaded_and_not_trained(tmp_path, pca_started_model):
+    images = torch.rand(40, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    model, _, _ = pca_started_model(images, latent_dim=8, linear_size=16)
+    assert not any("linear_path" in name for name, _ in model.named_parameters())
+    model.save_pretrained(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    z = torch.randn(2, 8)
+    with torch.no_grad():
+        assert torch.equal(model.decode(z), loaded.decode(z))
+
+
+@pytest.mark.parametrize("bad", [3, 48, 64])
+def test_a_linear_size_that_does_not_divide_the_image_is_refused(bad):
+    with pytest.raises(ValueError, match="linear_size"):
+        VAEConfig(image_size=32, linear_size=bad)

@@ -36,3 +36,13 @@ def test_the_export_is_cached_per_model(tmp_path):
         tiny.fc_decode.bias.add_(1.0)  # new weights: a new file
     assert cached_decoder(tiny, "tiny", tmp_path) != first
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".onnx", ".onnx"]  # no temporary files left
+
+
+def test_a_linear_path_decodes_in_onnx_as_in_pytorch(tmp_path, pca_started_model):
+    images = torch.rand(60, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    model, _, _ = pca_started_model(images, latent_dim=8, linear_size=8)
+    codes = torch.randn(4, 8, generator=torch.Generator().manual_seed(4)) * 2
+    with torch.inference_mode():
+        expected = model.decode(codes).numpy()
+    images = onnx_images(cached_decoder(model, "linear", tmp_path), codes)  # bilinear upsampling as ONNX Resize
+    assert np.abs(images - expected).max() <= 1e-4

@@ -45,6 +45,8 @@ def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
     assert [r["epoch"] for r in rows] == [1, 2]
     assert {"train_loss", "val_loss", "val_recon", "val_kl", "val_psnr", "seconds"} <= set(rows[0])
     model = load_model(out)
+    assert model.config.linear_size == 8  # the resnet's default: a linear path at a quarter of the size
+    assert model.linear_path.encode_weight.abs().sum() > 0  # started from the training photos' PCA
     model.save_pretrained(tmp_path / "copy")
     again = load_model(tmp_path / "copy")
     z = torch.randn(2, model.config.latent_dim)
@@ -223,3 +225,18 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
     assert torch.allclose(tuned.fc_mu.weight, donor.fc_mu.weight, atol=1e-6)  # lr ~ 0: the donor's weights
     with pytest.raises(TrainingError, match="network differs"):
         train(options(tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")))
+
+
+def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_path):
+    from vae.data import image_lists, make_dataset
+
+    linear = VAEConfig(**TINY, linear_size=8)
+    train(options(tmp_path, model=linear, epochs=1, lr=1e-12, procedural_count=200))  # lr ~ 0: the start
+    model = load_model(tmp_path)
+    photos, _ = make_dataset(image_lists(None, procedural_count=200, seed=1)["train"], 32, train=False)
+    with torch.no_grad():
+        pixels = torch.stack([photos[i] for i in range(len(photos))])
+        mu, _ = model.encode(torch.cat([pixels, pixels.flip(-1)]).float() / 255)  # as training sees them
+    # whitened principal components of the training photos: each code number has unit variance, no correlation
+    assert torch.allclose(mu.var(0), torch.ones(TINY["latent_dim"]), atol=0.05)
+    assert (torch.corrcoef(mu.T) - torch.eye(TINY["latent_dim"])).abs().max() < 0.05

@@ -67,7 +67,8 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
 def training_command(options: dict, data_dir, run_dir) -> str:
     model = options["model"]
     parts = ["python train.py", f"--data {data_dir}", f"--image-size {model['image_size']}",
-             f"--reconstruction {model['reconstruction']}", f"--beta {model['beta']:g}"]
+             f"--reconstruction {model['reconstruction']}", f"--beta {model['beta']:g}",
+             f"--linear-size {model.get('linear_size', 0)}"]  # explicit: train.py's default depends on --arch
     if model["arch"] != "resnet":
         parts.append(f"--arch {model['arch']}")
     parts += [f"{flag} {options[key]}" for key, flag in COMMAND_FLAGS if options.get(key) is not None]
@@ -110,6 +111,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "beta": model.config.beta,
         "arch": model.config.arch,
         "reconstruction": model.config.reconstruction,
+        "linear_size": model.config.linear_size,
         "image_size": size,
         "latent_dim": model.config.latent_dim,
         "parameters": count_parameters(model),

@@ -29,7 +29,8 @@ from .checkpoint import (BEST_NAME, CONFIG_NAME, SAMPLES_NAME, STATE_NAME, TRAIN
 from .data import image_lists, make_dataset
 from .losses import capacity_at, model_loss, warmup_factor
 from .metrics import psnr
-from .model import VAEConfig, build_model, check_image_size, load_model, save_model
+from .model import LinearPath, VAEConfig, build_model, check_image_size, load_model, save_model
+from .pca import fit_pca
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def warm_start(model, source) -> None:
     """Start from another model's weights: the network must match; the likelihood's own parameter
     (gaussian log_sigma) may be new, and then keeps its initial value."""
     donor = load_model(source)
-    shape_keys = ("arch", "image_size", "latent_dim", "base_channels", "max_channels", "min_width")
+    shape_keys = ("arch", "image_size", "latent_dim", "base_channels", "max_channels", "min_width", "linear_size")
     mismatch = {k: (getattr(donor.config, k), getattr(model.config, k)) for k in shape_keys
                 if getattr(donor.config, k) != getattr(model.config, k)}
     if mismatch:
@@ -208,6 +209,20 @@ def warm_start(model, source) -> None:
     if set(missing) - {"log_sigma"}:
         raise TrainingError(f"--init-from {source}: weights missing for {sorted(missing)[:3]}")
     log.info("weights from %s", source)
+
+
+@torch.no_grad()
+def start_from_pca(model, dataset, *, batch_size: int = 256) -> None:
+    """Start a model with a linear path as the PCA of the training photos' logits at its `linear_size`,
+    each photo with its mirror image: what training sees under random flips, whichever way a photo
+    happens to be flipped here."""
+    factor = model.config.image_size // model.config.linear_size
+    started = time.monotonic()
+    small = torch.cat([LinearPath.logits_of(torch.cat([pixels, pixels.flip(-1)]).float() / 255.0, factor).flatten(1)
+                       for pixels in DataLoader(dataset, batch_size=batch_size)])
+    model.start_from_pca(fit_pca(small, model.config.latent_dim))
+    log.info("linear path: PCA of %d training photos and their mirror images at %d px (%.0f s)", len(small) // 2,
+             model.config.linear_size, time.monotonic() - started)
 
 
 # data
@@ -375,6 +390,8 @@ def train(options: TrainOptions) -> Path:
     start_epoch, step, best_val, history = 0, 0, math.inf, []
     if state is None and options.init_from:
         warm_start(model, options.init_from)
+    elif state is None and model_config.linear_size:
+        start_from_pca(model, loaders.train.dataset)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
