@@ -61,25 +61,31 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def measure(clients: int, calls: int, uploads: int) -> dict:
+    """Start the app on the bundled models, time its start-up, then `measure_running`."""
     with tempfile.TemporaryDirectory() as base:
         start = time.perf_counter()
         with running_app(ROOT / "assets" / "models", base_dir=Path(base)) as (url, process, temp_dir):
             startup = time.perf_counter() - start
-            slider_client(url, 3, 0)  # the first requests pay for lazy imports
-            memory, temp = rss_bytes(process.pid), folder_bytes(temp_dir)
-            with ThreadPoolExecutor(clients + 1) as pool:
-                sliding = [pool.submit(slider_client, url, calls, c) for c in range(clients)]
-                uploading = pool.submit(upload_client, url, uploads) if uploads else None
-                slider_times = [t for f in sliding for t in f.result()]
-                upload_times = uploading.result() if uploading else []
-            return {
-                "startup_s": startup, "slider_ms": [t for t in slider_times if t is not None],
-                "upload_ms": [t for t in upload_times if t is not None],
-                "failed": sum(t is None for t in slider_times + upload_times),
-                "requests": len(slider_times) + len(upload_times),
-                "memory_growth_mb": (rss_bytes(process.pid) - memory) / 1e6,
-                "temp_growth_mb": (folder_bytes(temp_dir) - temp) / 1e6,
-            }
+            return {"startup_s": startup, **measure_running(url, process, temp_dir, clients, calls, uploads)}
+
+
+def measure_running(url: str, process, temp_dir, clients: int, calls: int, uploads: int) -> dict:
+    """Concurrent slider clients (and uploads) against an app that is already running."""
+    slider_client(url, 3, 0)  # the first requests pay for lazy imports
+    memory, temp = rss_bytes(process.pid), folder_bytes(temp_dir)
+    with ThreadPoolExecutor(clients + 1) as pool:
+        sliding = [pool.submit(slider_client, url, calls, c) for c in range(clients)]
+        uploading = pool.submit(upload_client, url, uploads) if uploads else None
+        slider_times = [t for f in sliding for t in f.result()]
+        upload_times = uploading.result() if uploading else []
+    return {
+        "slider_ms": [t for t in slider_times if t is not None],
+        "upload_ms": [t for t in upload_times if t is not None],
+        "failed": sum(t is None for t in slider_times + upload_times),
+        "requests": len(slider_times) + len(upload_times),
+        "memory_growth_mb": (rss_bytes(process.pid) - memory) / 1e6,
+        "temp_growth_mb": (folder_bytes(temp_dir) - temp) / 1e6,
+    }
 
 
 def main(argv=None) -> int:
