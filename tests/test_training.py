@@ -100,14 +100,15 @@ KILLABLE = textwrap.dedent("""
     t.model_loss = loss
     def save(obj, path, *a, **k):
         if isinstance(obj, dict) and obj.get("epoch") == 2:
-            open(flag, "w").close()
             if slow_save:
                 real_save(obj, path, *a, **k)  # the temporary file is complete but not yet renamed
+            open(flag, "w").close()
+            if slow_save:
                 time.sleep(60)
         return real_save(obj, path, *a, **k)
     t.torch.save = save
     t.train(t.TrainOptions(out=out, model=VAEConfig(image_size=32, latent_dim=8), epochs=4, batch_size=8,
-                           procedural_count=400, seed=1, precision="fp32"))
+                           procedural_count=96, seed=1, precision="fp32"))
 """)
 
 
@@ -129,7 +130,7 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment)
     assert done == (1 if "write" in moment else 2)
     if "write" in moment:
         assert list(out.glob(".*.tmp"))  # the half-finished write is there...
-    train(options(out, epochs=4, resume=True, batch_size=8, procedural_count=400))
+    train(options(out, epochs=4, resume=True, batch_size=8, procedural_count=96))
     assert not list(out.glob(".*.tmp"))  # ...and cleaned up by the resumed run
     assert [r["epoch"] for r in metrics(out)] == [1, 2, 3, 4]
     load_model(out)
@@ -231,9 +232,9 @@ def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_p
     from vae.data import image_lists, make_dataset
 
     linear = VAEConfig(**TINY, linear_size=8)
-    train(options(tmp_path, model=linear, epochs=1, lr=1e-12, procedural_count=200))  # lr ~ 0: the start
+    train(options(tmp_path, model=linear, epochs=1, lr=1e-12))  # lr ~ 0: the start
     model = load_model(tmp_path)
-    photos, _ = make_dataset(image_lists(None, procedural_count=200, seed=1)["train"], 32, train=False)
+    photos, _ = make_dataset(image_lists(None, procedural_count=64, seed=1)["train"], 32, train=False)
     with torch.no_grad():
         pixels = torch.stack([photos[i] for i in range(len(photos))])
         mu, _ = model.encode(torch.cat([pixels, pixels.flip(-1)]).float() / 255)  # as training sees them
