@@ -16,7 +16,7 @@ distance (SWD) against the Testing Data photos (`bench.sample_score`; lower is b
 samples as test photos, fixed seed, for every model and every sampler the app offers: N(0, I) and
 the density shipped with the model. Reference rows: uniform noise, the test photos blurred 16x
 (shrunk to 8x8 and back), and training photos (a floor). Then, per model, against its namesake under
---also (else the nearest beta), the ratio of the app's default sampler's FD to the earlier model's
+the first --also folder (else the nearest beta), the ratio of the app's default sampler's FD to the earlier model's
 fitted-density FD.
 
 Writes quality.md and quality.json to --out.
@@ -124,13 +124,14 @@ class Contender:
     label: str
     em: ExplorerModel
     earlier: bool  # from --also: a model shipped before
+    baseline: bool  # from the first --also folder: what the FD ratios hold the models against
 
 
 def contenders(models_dir, also_dirs) -> list[Contender]:
-    found = [Contender(f"{name} (β = {em.model.config.beta:g})", em, False)
+    found = [Contender(f"{name} (β = {em.model.config.beta:g})", em, False, False)
              for name, em in load_explorer_models(models_dir).items()]
-    for folder in also_dirs or []:
-        found += [Contender(f"shipped before ({Path(folder).as_posix()}/{name})", em, True)
+    for index, folder in enumerate(also_dirs or []):
+        found += [Contender(f"shipped before ({Path(folder).as_posix()}/{name})", em, True, index == 0)
                   for name, em in load_explorer_models(folder).items()]
     return found
 
@@ -191,7 +192,7 @@ def reference_images(photos: Photos, size: int) -> dict[str, torch.Tensor]:
 def sample_rows(photos: Photos, size: int, found: list[Contender]) -> list[dict]:
     judge = SampleJudge(photos.pixels("test", size))
     count = len(judge.real)
-    rows = [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier,
+    rows = [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier, "baseline": c.baseline,
              "sampler": key, "sampler_label": label,
              **judge(sampled_images(c.em, key, count))}
             for c in found for key, label in samplers(c.em).items()]
@@ -212,8 +213,9 @@ def earlier_match(row: dict, earlier: list[dict]) -> tuple[dict, str] | None:
 
 
 def fd_ratios(rows: list[dict]) -> list[dict]:
-    """Per model: FD of the app's default sampler over FD of the fitted density of the matching earlier model."""
-    earlier = [r for r in rows if r.get("earlier") and r["sampler"] == "fitted"]
+    """Per model: FD of the app's default sampler over FD of the fitted density of the matching baseline model
+    (from the first --also folder)."""
+    earlier = [r for r in rows if r.get("baseline") and r["sampler"] == "fitted"]
     ratios = []
     for r in rows:
         match = earlier_match(r, earlier) if r.get("earlier") is False and r["sampler"] == DEFAULT_SAMPLER else None
@@ -268,7 +270,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="photo folder in the seed's layout")
     parser.add_argument("--models", required=True, help="folder of model folders, e.g. assets/models")
-    parser.add_argument("--also", action="append", help="another folder of model folders shipped before (repeatable)")
+    parser.add_argument("--also", action="append", help="another folder of model folders shipped before (repeatable); "
+                        "the first is the baseline of the FD ratios")
     parser.add_argument("--image-size", type=int, default=128, help="size of the PCA, shrink and reference rows")
     parser.add_argument("--limit", type=int, help="at most this many photos per split, evenly spaced (quick checks)")
     parser.add_argument("--out", default="bench/out")

@@ -68,14 +68,15 @@ def test_pca_reconstructions_improve_with_more_components():
 def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nearest_beta():
     from bench.quality import fd_ratios
 
-    def row(model, beta, earlier, sampler, fd):
+    def row(model, beta, earlier, sampler, fd, baseline=None):
         return {"model": model, "beta": beta, "earlier": earlier, "sampler": sampler, "fd": fd,
-                "images": model, "sampler_label": sampler}
+                "baseline": earlier if baseline is None else baseline, "images": model, "sampler_label": sampler}
 
     rows = [row("beta-1", 1.0, False, "standard", 9.0), row("beta-1", 1.0, False, "fitted", 6.0),
             row("beta-0.25", 0.25, False, "fitted", 5.0),
             row("beta-0.2", 0.2, True, "fitted", 10.0), row("beta-1", 1.0, True, "fitted", 12.0),
-            row("beta-1", 1.0, True, "standard", 99.0), {"images": "uniform noise", "sampler": None, "fd": 99.0}]
+            row("beta-1", 1.0, True, "standard", 99.0), {"images": "uniform noise", "sampler": None, "fd": 99.0},
+            row("beta-0.25", 0.25, True, "fitted", 1.0, baseline=False)]  # from a later --also folder: not the baseline
     ratios = {r["model"]: r for r in fd_ratios(rows)}
     assert set(ratios) == {"beta-1", "beta-0.25"}
     assert ratios["beta-1"]["ratio"] == 0.5 and ratios["beta-1"]["paired_by"] == "same name"
