@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vae.density import LatentDensity, fit_best_mixture, fit_gaussian, fit_mixture
-from vae.directions import fit_axes
+from vae.directions import fit_axes, picture_metric
 
 
 def two_clusters(count: int, seed: int) -> torch.Tensor:
@@ -66,6 +66,23 @@ def test_main_directions_are_ordered_by_spread_and_class_directions_point_to_eac
     coordinates = torch.tensor([1.0, -0.5, 0.0])
     assert torch.allclose(axes.coordinates(axes.lift(coordinates), 3), coordinates, atol=1e-5)
     assert fit_axes(codes).class_directions.shape == (0, 4)
+
+
+def test_main_directions_follow_the_picture_when_every_code_number_has_the_same_spread():
+    codes = torch.randn(4000, 4, generator=torch.Generator().manual_seed(0))  # whitened: no direction stands out
+    weights = torch.tensor([0.5, 3.0, 0.1, 1.0])  # how much each code number moves the picture
+
+    def decode(z):  # a linear "decoder" to 1 x 2 x 2 pictures
+        return (z * weights).view(-1, 1, 2, 2)
+
+    metric = picture_metric(decode, torch.zeros(4))
+    assert torch.allclose(metric, torch.diag(weights**2).double(), atol=1e-6)
+    axes = fit_axes(codes, metric=metric, count=4)
+    assert axes.directions.abs().argmax(1).tolist() == [1, 3, 0, 2]
+    assert axes.share[0] == pytest.approx(9 / (9 + 1 + 0.25 + 0.01), abs=0.02)
+    assert torch.allclose(axes.spread, torch.ones(4), atol=0.05)  # spread stays in code units
+    assert torch.allclose(axes.directions @ axes.directions.T, torch.eye(4), atol=1e-5)
+    assert fit_axes(codes, count=4).share[0] < 0.3  # unweighted, the first direction is an accident of sampling
 
 
 def test_map_clicks_round_trip_to_map_coordinates():

@@ -2,7 +2,9 @@
 
 - Main directions: the principal directions of the training photos' codes, largest first (GANSpace,
   Härkönen et al. 2020). Along them the photos differ most, so moving along one changes the picture
-  far more than moving one code number of a low-beta model.
+  far more than moving one code number of a low-beta model. Code differences are measured by how much
+  they change the picture (`picture_metric`): a model whose codes are whitened (one started from PCA has
+  codes of unit variance along every number) would otherwise have no main directions at all.
 - Class directions: the mean code of each class minus the mean of all codes ("attribute vectors",
   White 2016): "more forest", "more sea".
 """
@@ -46,17 +48,38 @@ class LatentAxes:
         return cls(*(t[k].float() for k in ("mean", "directions", "spread", "share", "class_directions")))
 
 
-def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int = MAIN_DIRECTIONS) -> LatentAxes:
-    """Main directions of codes (N, D); class directions when each code has a class label."""
+def picture_metric(decode, z: torch.Tensor) -> torch.Tensor:
+    """(D, D) J^T J, J the Jacobian of `decode` (a batch of codes to pictures) at the code z (D,):
+    |J d|^2 is how much a small step d in code space changes the picture, summed over pixel values."""
+    with torch.no_grad():  # forward-mode derivatives only; nothing for the weights
+        jacobian = torch.func.jacfwd(lambda v: decode(v[None])[0])(z.float())  # (3, H, W, D)
+    flat = jacobian.reshape(-1, z.numel()).double()
+    return flat.T @ flat
+
+
+def symmetric_sqrt(matrix: torch.Tensor) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(matrix)
+    return (vectors * values.clamp_min(0).sqrt()) @ vectors.T
+
+
+def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int = MAIN_DIRECTIONS,
+             metric: torch.Tensor | None = None) -> LatentAxes:
+    """Main directions of codes (N, D); class directions when each code has a class label.
+
+    With a `metric` (D, D) from `picture_metric`, code differences are weighed by how much they change the
+    picture: the directions are the principal directions of metric^(1/2) (codes - mean), still orthonormal
+    in code space, ordered (and `share`d) by the pictures' variation along them; `spread` stays in code units."""
     codes = codes.double()
     mean = codes.mean(0)
-    _, singular, vectors = torch.linalg.svd(codes - mean, full_matrices=False)
+    weighted = codes - mean if metric is None else (codes - mean) @ symmetric_sqrt(metric.double())
+    _, singular, vectors = torch.linalg.svd(weighted, full_matrices=False)
     variance = singular.pow(2) / max(1, len(codes) - 1)
     count = min(count, len(variance))
+    spread = ((codes - mean) @ vectors[:count].T).std(0) if metric is not None else variance[:count].sqrt()
     if labels is None:
         classes = torch.zeros(0, codes.shape[1], dtype=codes.dtype)
     else:
         label_tensor = torch.as_tensor(labels)
         classes = torch.stack([codes[label_tensor == c].mean(0) - mean for c in range(int(label_tensor.max()) + 1)])
-    return LatentAxes(mean.float(), vectors[:count].float().contiguous(), variance[:count].sqrt().float(),
+    return LatentAxes(mean.float(), vectors[:count].float().contiguous(), spread.float(),
                       (variance[:count] / variance.sum()).float(), classes.float())

@@ -25,7 +25,7 @@ from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, METRICS
 from .atlas import Atlas, photo_scores, spread_indices, thumbnails_of
 from .data import SEED_LAYOUT, decode_all, image_lists
 from .density import fit_best_mixture
-from .directions import fit_axes
+from .directions import fit_axes, picture_metric
 from .evaluate import score
 from .model import count_parameters, load_model, save_model
 
@@ -98,7 +98,8 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     density.save(out_dir / DENSITY_NAME)
     good_train = [p for p in lists["train"].items if p not in train_failed]
     labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
-    fit_axes(train_codes, labels).save(out_dir / AXES_NAME)
+    metric = picture_metric(model.decode, train_codes.mean(0))  # directions ranked by how they change the picture
+    fit_axes(train_codes, labels, metric=metric).save(out_dir / AXES_NAME)
     atlas_pixels, atlas_failed = pixels[atlas_split]
     atlas_paths = [p for p in lists[atlas_split].items if p not in atlas_failed]
     atlas_labels, _ = class_labels(atlas_paths, Path(data_dir) / SEED_LAYOUT[atlas_split], classes)
