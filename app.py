@@ -61,14 +61,18 @@ any code back into a picture. Training asks for two things at once:
 - **KL divergence**: the codes should look like draws from a standard bell curve, so that *any* code
   you pick, not only those of real photos, decodes to a plausible landscape.
 
+The bundled models start as the best *linear* squeeze of the photos (a principal component analysis:
+the blurry broad strokes) and the network learns what a linear projection misses, such as sharper
+edges.
+
 The loss is **reconstruction + β · KL**. With β = 1 it is the model's honest estimate of how likely a
 photo is (the *evidence lower bound*). A small β keeps more detail per photo; a large β (a *β-VAE*)
 squeezes the codes harder: blurrier pictures, but a smoother map of landscapes in which single numbers
 tend to control single features, such as the horizon's height or the sky's brightness.
 
 ## The tabs
-- **Explore**: the sliders move the code. *Main directions* are the directions in which real photos'
-  codes differ most, largest first; *single code numbers* move one of the 128 numbers each, the most
+- **Explore**: the sliders move the code. *Main directions* are the directions in which real photos
+  differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the 128 numbers each, the most
   informative first. Start from a random code or a photo and move a slider.
 - **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
   *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
