@@ -75,7 +75,7 @@ def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int
     _, singular, vectors = torch.linalg.svd(weighted, full_matrices=False)
     variance = singular.pow(2) / max(1, len(codes) - 1)
     count = min(count, len(variance))
-    spread = ((codes - mean) @ vectors[:count].T).std(0) if metric is not None else variance[:count].sqrt()
+    spread = ((codes - mean) @ vectors[:count].T).std(0)  # in code units, with or without a metric
     if labels is None:
         classes = torch.zeros(0, codes.shape[1], dtype=codes.dtype)
     else:
