@@ -47,14 +47,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--arch", choices=ARCHS, default="resnet", help="seed: the seed's exact network; resnet: the default")
     parser.add_argument("--objective", choices=OBJECTIVES, default="vae", help="wae: WAE-MMD, beta weighs the MMD")
-    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="bce",
-                        help="bce: the seed's; mse: squared error; gaussian: learned noise scale, beta 1 = the ELBO")
+    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="gaussian",
+                        help="gaussian: learned noise scale, beta 1 = the ELBO (the bundled models'); bce: the seed's; "
+                        "mse: squared error")
     parser.add_argument("--min-width", type=positive_int, default=16,
                         help="resnet: channels at full resolution, where the finest detail is painted")
     parser.add_argument("--linear-size", type=int,
                         help="side in px of a fixed linear path beside the network, started as the PCA of the training "
                         "photos at that size, so the model starts as good as a linear projection; 0 = none "
                         "(default: a quarter of --image-size for resnet, none for the seed network)")
+    parser.add_argument("--crop-scale", type=float, default=1.0,
+                        help="augment with random square crops keeping at least this share of each photo's side "
+                        "(0.5..1), resized to --image-size; 1 = whole photos, flips only")
     parser.add_argument("--kl-warmup-steps", type=int, default=0, help="raise the KL weight linearly over N steps")
     parser.add_argument("--capacity", type=float, help="Burgess et al.: optimise |KL - C| with C rising to this many nats")
     parser.add_argument("--capacity-steps", type=positive_int, default=10_000, help="steps over which C rises")
@@ -92,6 +96,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         precision=args.precision, kl_warmup_steps=args.kl_warmup_steps, capacity=args.capacity,
         capacity_steps=args.capacity_steps, procedural_count=args.procedural_count, workers=args.workers,
         cache=False if args.no_cache else None, compile=args.compile, init_from=args.init_from,
+        crop_scale=args.crop_scale,
     )
 
 

@@ -7,6 +7,9 @@ Table 1, reconstruction of the Testing Data photos (never trained on): PSNR, SSI
 the photos' own fine detail kept (as in `vae.evaluate.score`), for
 - PCA with 64, 128 and 256 components fitted on the Training Data photos (exact: eigenvectors of
   the Gram matrix of the centred photos, see `vae.pca.fit_pca`), reconstructions clipped to [0, 1];
+- where every training run of the default network starts: a fresh model whose linear path is the
+  PCA of the training photos' logits at a quarter of the size (`vae.training.start_from_pca`), the
+  network adding nothing yet;
 - each photo shrunk to 16, 32 and 64 px and scaled back up (`vae.metrics.down_up`);
 - every model folder under --models and under --also (labelled "shipped before"), scored with
   `vae.evaluate.score` at the model's size, with its KL in nats per image.
@@ -39,7 +42,9 @@ from vae.data import ImageList, decode_all, image_lists
 from vae.evaluate import score
 from vae.explore import ExplorerModel, load_explorer_models, random_latent
 from vae.metrics import down_up, fine_detail_energy, psnr, ssim
+from vae.model import VAEConfig, build_model, default_linear_size
 from vae.pca import fit_pca, pca_reconstruct, unit
+from vae.training import start_from_pca
 
 PCA_COMPONENTS = (64, 128, 256)
 DOWN_UP_SIZES = (16, 32, 64)
@@ -162,6 +167,15 @@ def pca_rows(train: torch.Tensor, test: torch.Tensor, counts=PCA_COMPONENTS) -> 
     return rows
 
 
+def linear_start_row(train: torch.Tensor, test: torch.Tensor, latent_dim: int = 128) -> dict:
+    size = test.shape[-1]
+    model = build_model(VAEConfig(image_size=size, latent_dim=latent_dim, linear_size=default_linear_size(size)))
+    start_from_pca(model, train)
+    result = score(model, test)
+    return {"method": f"a training run at step 0: its linear path alone ({model.config.linear_size} px PCA, "
+                      f"{latent_dim} numbers)", **{key: result[key] for key in ("psnr", "ssim", "fine_detail", "kl")}}
+
+
 def down_up_rows(test: torch.Tensor, sizes=DOWN_UP_SIZES) -> list[dict]:
     return [{"method": f"shrunk to {s}×{s} and back", **image_scores(down_up(unit(test), s), test)} for s in sizes]
 
@@ -173,7 +187,9 @@ def model_row(contender: Contender, photos: Photos) -> dict:
 
 def reconstruction_rows(photos: Photos, size: int, found: list[Contender]) -> list[dict]:
     test = photos.pixels("test", size)
-    return [*pca_rows(photos.pixels("train", size), test), *down_up_rows(test), *(model_row(c, photos) for c in found)]
+    train = photos.pixels("train", size)
+    return [*pca_rows(train, test), linear_start_row(train, test), *down_up_rows(test),
+            *(model_row(c, photos) for c in found)]
 
 
 # table 2: samples

@@ -1,4 +1,5 @@
 """Training throughput of both networks, side by side in one run: fp32 and bf16 autocast, channels_last.
+The default network is measured as the bundled models are built: gaussian likelihood, linear path.
 
     python -m bench.throughput --image-size 128 [--device cuda] [--batch-sizes 64,128,256] [--profile]
 
@@ -16,17 +17,24 @@ import time
 import torch
 
 from vae.losses import model_loss
-from vae.model import VAEConfig, build_model
+from vae.model import VAEConfig, build_model, default_linear_size
 from vae.training import pick_device, use_bf16
 
 WARMUP = 2
+
+
+def network_config(arch: str, *, size: int, base_channels: int = VAEConfig.base_channels,
+                   min_width: int = VAEConfig.min_width) -> VAEConfig:
+    """Each network as train.py builds it by default (the default network with its linear path)."""
+    return VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width,
+                     reconstruction="gaussian", linear_size=default_linear_size(size) if arch == "resnet" else 0)
 
 
 def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
                       base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width) -> float:
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    config = VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)
+    config = network_config(arch, size=size, base_channels=base_channels, min_width=min_width)
     model = build_model(config).to(device, memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), 1e-3, fused=device.type == "cuda")
     x = torch.rand(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
@@ -48,7 +56,7 @@ def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, s
 @torch.inference_mode()
 def decode_ms(arch: str, *, size: int, base_channels: int, min_width: int, repeats: int = 20) -> float:
     """Milliseconds to decode one image on one CPU thread (what a slider move costs the server)."""
-    model = build_model(VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)).eval()
+    model = build_model(network_config(arch, size=size, base_channels=base_channels, min_width=min_width)).eval()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -37,6 +37,16 @@ def test_throughput_is_images_over_the_timed_steps_only(monkeypatch):
         assert rate == 4 * 3 / 2.0  # 12 images between the start and end readings
 
 
+def test_throughput_measures_the_networks_train_py_builds():
+    from bench.throughput import network_config
+    from train import options_from_args, parse_args
+
+    for arch in ("seed", "resnet"):
+        built = options_from_args(parse_args(["--arch", arch, "--image-size", "128"])).model
+        measured = network_config(arch, size=128)
+        assert (measured.linear_size, measured.reconstruction) == (built.linear_size, built.reconstruction)
+
+
 def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
     from vae.pca import fit_pca, pca_reconstruct
 
@@ -63,6 +73,18 @@ def test_pca_reconstructions_improve_with_more_components():
     pca = fit_pca(pixels[:40], 30)
     scores = [image_scores(pca_reconstruct(pca, pixels[40:], k), pixels[40:])["psnr"] for k in (2, 8, 30)]
     assert scores[0] < scores[1] < scores[2]
+
+
+def test_a_run_at_step_0_reconstructs_like_its_linear_path_far_better_than_the_mean_photo():
+    from bench.quality import image_scores, linear_start_row
+    from vae.data import decode_all, image_lists
+
+    pixels, _ = decode_all(image_lists(None, procedural_count=160, seed=3)["train"], 32)
+    train, test = pixels[:128], pixels[128:]
+    row = linear_start_row(train, test, latent_dim=64)
+    mean_photo = train.float().mean(0, keepdim=True).expand_as(test).round().to(torch.uint8)
+    assert row["psnr"] > image_scores(mean_photo, test)["psnr"] + 3.0
+    assert "8 px PCA, 64 numbers" in row["method"]
 
 
 def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nearest_beta():

@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import EpsImagePlugin, Image
 
-from vae.data import DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits
+from vae.data import (DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits,
+                      source_size)
 
 from .conftest import write_photos
 from .fuzz_inputs import SAVERS, gradient, png_chunk, png_pieces, seed_bytes
@@ -64,6 +65,24 @@ def test_cached_dataset_flips_only_when_training(tmp_path):
     assert all(torch.equal(val_set[0], val_set[0]) for _ in range(3))
     seen = {int(train_set[0][:, :, 0].float().mean() > 127) for _ in range(40)}
     assert seen == {0, 1}  # both orientations appear
+
+
+def test_random_crops_keep_at_least_their_share_of_the_photo(tmp_path):
+    image = np.zeros((60, 60, 3), np.uint8)
+    image[:, :30] = 255  # left half white: a crop's brightness tells where it was cut
+    Image.fromarray(image).save(tmp_path / "half.png")
+    images = ImageList([tmp_path / "half.png"], load_photo)
+    for cache in (True, False):
+        train_set, _ = make_dataset(images, 32, train=True, cache=cache, crop_scale=0.6)
+        crops = [train_set[0] for _ in range(60)]
+        assert all(c.shape == (3, 32, 32) and c.dtype == torch.uint8 for c in crops)
+        white = [c.float().mean().item() / 255 for c in crops]
+        # a crop keeping >= 60 % of the side has 1/6..5/6 of its columns white (a smaller one could be all white)
+        assert all(0.12 < w < 0.88 for w in white)
+        assert max(abs(w - 0.5) for w in white) > 0.1  # and crops really move and zoom
+    assert train_set.size == source_size(32, 0.6) == 54  # decoded large enough that crops only shrink
+    val_set, _ = make_dataset(images, 32, train=False, cache=True, crop_scale=0.6)
+    assert torch.equal(val_set[0], load_photo(tmp_path / "half.png", 32))  # evaluation sees whole photos
 
 
 def test_streaming_matches_cache(tmp_path):

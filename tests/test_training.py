@@ -1,5 +1,6 @@
 """Training end to end, and its promises under faults: SIGKILL, NaN, unwritable folders, two processes."""
 
+import math
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ import torch
 
 import vae.training as training
 from vae import load_model
-from vae.model import VAEConfig
+from vae.model import INITIAL_SIGMA, VAEConfig
 from vae.training import TrainingError, TrainOptions, train
 
 from .conftest import ROOT
@@ -46,6 +47,7 @@ def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
     assert {"train_loss", "val_loss", "val_recon", "val_kl", "val_psnr", "seconds"} <= set(rows[0])
     model = load_model(out)
     assert model.config.linear_size == 8  # the resnet's default: a linear path at a quarter of the size
+    assert model.config.reconstruction == "gaussian"  # the CLI default: the likelihood the bundled models use
     assert model.linear_path.encode_weight.abs().sum() > 0  # started from the training photos' PCA
     model.save_pretrained(tmp_path / "copy")
     again = load_model(tmp_path / "copy")
@@ -64,7 +66,8 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path):
     (tmp_path / "file.jpg").write_text("x")
     for args, message in ((["--data", str(tmp_path / "file.jpg")], "is a file"),
                           (["--data", str(tmp_path / "nowhere")], "not found"),
-                          (["--image-size", "48"], "power of two")):
+                          (["--image-size", "48"], "power of two"),
+                          (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1")):
         result = subprocess.run([sys.executable, "train.py", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
@@ -224,6 +227,11 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
     tuned = load_model(tmp_path / "tuned")
     assert tuned.log_sigma is not None
     assert torch.allclose(tuned.fc_mu.weight, donor.fc_mu.weight, atol=1e-6)  # lr ~ 0: the donor's weights
+    train(options(tmp_path / "gaussian-donor", model=gaussian, epochs=1))
+    learned = load_model(tmp_path / "gaussian-donor").log_sigma.item()
+    assert learned != pytest.approx(math.log(INITIAL_SIGMA), abs=1e-3)
+    train(options(tmp_path / "tuned-again", model=gaussian, epochs=1, init_from=str(tmp_path / "gaussian-donor"), lr=1e-12))
+    assert load_model(tmp_path / "tuned-again").log_sigma.item() == pytest.approx(learned, abs=1e-6)  # the donor's noise scale
     with pytest.raises(TrainingError, match="network differs"):
         train(options(tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")))
 

@@ -1,7 +1,8 @@
 """Training data: photo folders (the seed's layout or any folder) and the procedural set, as tensors.
 
 Every image is opened the same careful way (EXIF rotation, alpha on white, first frame, 16-bit
-scaled, size checked before decoding), square centre-cropped and resized to the training size.
+scaled, size checked before decoding), square centre-cropped and resized to the training size;
+training sets are augmented with flips and, when asked, random crops.
 Each image is decoded once into an in-memory uint8 cache, so later epochs do no JPEG decoding;
 when the cache would not fit in memory the dataset streams from disk instead.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -213,27 +215,41 @@ def decode_all(images: ImageList, size: int, *, workers: int = 2) -> tuple[torch
     return stacked, failed
 
 
-class CachedImages(Dataset):
-    """Decoded uint8 images held in memory; random horizontal flip when training."""
+def training_transform(size: int, crop_scale: float = 1.0) -> v2.Transform:
+    """A random horizontal flip and, with crop_scale < 1, first a random square crop whose side is at least
+    that share of the picture's, resized to `size`: more distinct pictures from the same photos, so a
+    model that would memorise a few thousand photos keeps learning from them for longer."""
+    flip = v2.RandomHorizontalFlip()
+    if crop_scale >= 1.0:
+        return flip
+    crop = v2.RandomResizedCrop(size, scale=(crop_scale**2, 1.0), ratio=(1.0, 1.0), antialias=True)
+    return v2.Compose([crop, flip])
 
-    def __init__(self, pixels: torch.Tensor, *, train: bool):
-        self.pixels = pixels
-        self.flip = v2.RandomHorizontalFlip() if train else v2.Identity()
+
+def source_size(size: int, crop_scale: float = 1.0) -> int:
+    """The side to decode photos at so the smallest random crop still has `size` pixels: crops only shrink."""
+    return math.ceil(size / crop_scale) if crop_scale < 1.0 else size
+
+
+class CachedImages(Dataset):
+    """Decoded uint8 images held in memory, each passed through `transform` when read."""
+
+    def __init__(self, pixels: torch.Tensor, transform: v2.Transform):
+        self.pixels, self.transform = pixels, transform
 
     def __len__(self) -> int:
         return len(self.pixels)
 
     def __getitem__(self, index: int) -> torch.Tensor:
-        return self.flip(self.pixels[index])
+        return self.transform(self.pixels[index])
 
 
 class StreamingImages(Dataset):
     """Decodes from disk on every access, for sets too large to cache; an unreadable image is logged
     and replaced by the next readable one."""
 
-    def __init__(self, images: ImageList, size: int, *, train: bool):
-        self.images, self.size = images, size
-        self.flip = v2.RandomHorizontalFlip() if train else v2.Identity()
+    def __init__(self, images: ImageList, size: int, transform: v2.Transform):
+        self.images, self.size, self.transform = images, size, transform
 
     def __len__(self) -> int:
         return len(self.images)
@@ -242,7 +258,7 @@ class StreamingImages(Dataset):
         for offset in range(len(self.images)):
             item = self.images.items[(index + offset) % len(self.images)]
             try:
-                return self.flip(self.images.load(item, self.size))
+                return self.transform(self.images.load(item, self.size))
             except DataError as error:
                 log.warning("skipping unreadable image %s: %s", item, error)
         raise DataError("no readable images left")
@@ -252,16 +268,20 @@ def cache_bytes(count: int, size: int) -> int:
     return count * 3 * size * size
 
 
-def make_dataset(images: ImageList, size: int, *, train: bool, cache: bool | None = None) -> tuple[Dataset, int]:
-    """(dataset, number of unreadable images skipped). cache=None caches when it fits in memory."""
-    need = cache_bytes(len(images), size)
+def make_dataset(images: ImageList, size: int, *, train: bool, cache: bool | None = None,
+                 crop_scale: float = 1.0) -> tuple[Dataset, int]:
+    """(dataset of (3, size, size) uint8, number of unreadable images skipped). Training sets are augmented
+    (`training_transform`); cache=None caches when it fits in memory."""
+    transform = training_transform(size, crop_scale) if train else v2.Identity()
+    stored = source_size(size, crop_scale) if train else size
+    need = cache_bytes(len(images), stored)
     if cache is None:
         cache = need <= CACHE_MEMORY_FRACTION * available_memory()
     if not cache:
         log.info("streaming %d images from disk (a cache would need %.1f GB)", len(images), need / 1e9)
-        return StreamingImages(images, size, train=train), 0
-    pixels, failed = decode_all(images, size)
+        return StreamingImages(images, stored, transform), 0
+    pixels, failed = decode_all(images, stored)
     for item, why in list(failed.items())[:10]:
         log.warning("skipped unreadable image %s: %s", item, why)
-    log.info("cached %d images at %dpx in memory: %.1f MB", len(pixels), size, pixels.numel() / 1e6)
-    return CachedImages(pixels, train=train), len(failed)
+    log.info("cached %d images at %dpx in memory: %.1f MB", len(pixels), stored, pixels.numel() / 1e6)
+    return CachedImages(pixels, transform), len(failed)

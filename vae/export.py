@@ -31,7 +31,7 @@ from .model import count_parameters, load_model, save_model
 
 # train.py flags recorded in facts.json's command, from the run's saved options
 COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
-                 ("seed", "--seed"), ("init_from", "--init-from"))
+                 ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"))
 
 
 @torch.inference_mode()

@@ -66,10 +66,13 @@ class TrainOptions:
     cache: bool | None = None  # None = cache decoded images when they fit in memory
     compile: bool = False
     init_from: str | None = None  # a model folder whose weights start the run (fine-tuning), same network shape
+    crop_scale: float = 1.0  # random training crops keep at least this share of a photo's side; 1 = whole photos
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if not 0.5 <= self.crop_scale <= 1.0:
+            raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
 
 
 @dataclass
@@ -196,15 +199,15 @@ def save_grid(images: torch.Tensor, path: Path, *, nrow: int) -> None:
 
 
 def warm_start(model, source) -> None:
-    """Start from another model's weights: the network must match; the likelihood's own parameter
-    (gaussian log_sigma) may be new, and then keeps its initial value."""
+    """Start from another model's weights: the network must match. The gaussian likelihood's learned
+    noise scale (log_sigma) comes along when both models have one, else keeps its initial value."""
     donor = load_model(source)
     shape_keys = ("arch", "image_size", "latent_dim", "base_channels", "max_channels", "min_width", "linear_size")
     mismatch = {k: (getattr(donor.config, k), getattr(model.config, k)) for k in shape_keys
                 if getattr(donor.config, k) != getattr(model.config, k)}
     if mismatch:
         raise TrainingError(f"--init-from {source}: the network differs (model, this run): {mismatch}")
-    weights = {k: v for k, v in donor.state_dict().items() if k != "log_sigma"}
+    weights = {k: v for k, v in donor.state_dict().items() if k != "log_sigma" or model.log_sigma is not None}
     missing, _ = model.load_state_dict(weights, strict=False)
     if set(missing) - {"log_sigma"}:
         raise TrainingError(f"--init-from {source}: weights missing for {sorted(missing)[:3]}")
@@ -214,8 +217,8 @@ def warm_start(model, source) -> None:
 @torch.no_grad()
 def start_from_pca(model, dataset, *, batch_size: int = 256) -> None:
     """Start a model with a linear path as the PCA of the training photos' logits at its `linear_size`,
-    each photo with its mirror image: what training sees under random flips, whichever way a photo
-    happens to be flipped here."""
+    each photo (as training sees it, random crop included) with its mirror image: what training sees under
+    random flips, whichever way a photo happens to be flipped here."""
     factor = model.config.image_size // model.config.linear_size
     started = time.monotonic()
     small = torch.cat([LinearPath.logits_of(torch.cat([pixels, pixels.flip(-1)]).float() / 255.0, factor).flatten(1)
@@ -245,7 +248,8 @@ def spread_sample(dataset, count: int) -> torch.Tensor:
 
 def make_loaders(options: TrainOptions, image_size: int, device: torch.device, world: int) -> Loaders:
     lists = image_lists(options.data, procedural_count=options.procedural_count, seed=options.seed)
-    train_set, skipped = make_dataset(lists["train"], image_size, train=True, cache=options.cache)
+    train_set, skipped = make_dataset(lists["train"], image_size, train=True, cache=options.cache,
+                                      crop_scale=options.crop_scale)
     val_list = lists["val"] if len(lists["val"]) else lists["train"]
     val_set, val_skipped = make_dataset(val_list, image_size, train=False, cache=options.cache)
     if skipped or val_skipped:
