@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import math
 import os
@@ -178,13 +179,20 @@ class Handlers:
             raise gr.Error(f"Unknown slider axes {kind!r}: choose one of {', '.join(em.axis_kinds())}.")
         return explore.slider_axes(em, kind, count)
 
-    def photo_of(self, path, size: int) -> torch.Tensor:
+    @staticmethod
+    @contextlib.contextmanager
+    def upload_of(path):
+        """Around the use of a visitor's file: a missing or unusable one becomes a message, not a traceback."""
         if not path:
             raise gr.Error("Please upload a photo first (or click one of the examples).")
         try:
-            return explore.photo_tensor(path, size)
+            yield
         except DataError as error:
             raise gr.Error(f"Could not use this file: {error}.") from None
+
+    def photo_of(self, path, size: int) -> torch.Tensor:
+        with self.upload_of(path):
+            return explore.photo_tensor(path, size)
 
     # Explore
 
@@ -288,12 +296,8 @@ class Handlers:
         return self.model_of(name).map_image
 
     def compare(self, path):
-        if not path:
-            raise gr.Error("Please upload a photo first (or click one of the examples).")
-        try:
+        with self.upload_of(path):
             return explore.compare_reconstructions(self.models, path)
-        except DataError as error:
-            raise gr.Error(f"Could not use this file: {error}.") from None
 
     def compare_same_code(self, seed: float):
         return explore.compare_same_code(self.models, checked_seed(seed))

@@ -19,7 +19,7 @@ from gradio_client.exceptions import AppError
 
 from .conftest import MODELS, ROOT, model_names
 from .fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
-from .test_uploads import BAD
+from .upload_corpus import BAD
 
 PHOTOS = sorted((ROOT / "assets" / "examples").glob("*.jpg"))
 SLIDERS = 12
@@ -37,7 +37,7 @@ class Outcome:
     unclear: bool  # a good request that failed, or a refusal that is not the app's own short reason
 
 
-# the odd files: some of the hostile upload corpus (tests/test_uploads.py) and mutated images
+# the odd files: some of the hostile upload corpus (tests/upload_corpus.py) and mutated images
 
 
 def write_odd_files(folder: Path, *, seed: int = 0) -> list[Path]:
