@@ -509,8 +509,12 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
             button = gr.Button("Decode the same random code with every model")
         same_code = gr.Gallery(label="One random code, every model", columns=columns, height=300)
         with gr.Row():
-            gr.ScatterPlot(pd.DataFrame(explore.rate_distortion(h.models)), x="KL (nats per image)", y="test PSNR (dB)",
-                           color="model", title="What β trades: information in the code (KL) against sharpness (PSNR)",
+            points = explore.rate_distortion(h.models)
+            kl, sharpness = "KL (nats per image)", "test PSNR (dB)"
+            gr.ScatterPlot(pd.DataFrame(points), x=kl, y=sharpness, color="model",
+                           x_lim=explore.padded_range(p[kl] for p in points),
+                           y_lim=explore.padded_range(p[sharpness] for p in points),
+                           title="What β trades: information in the code (KL) against sharpness (PSNR)",
                            elem_id="rate-distortion")
             gr.LinePlot(pd.DataFrame(explore.training_curves(h.models)), x="epoch", y="validation PSNR (dB)",
                         color="model", title="How each model learned", elem_id="training-curves")

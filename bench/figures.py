@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     bundled_samples(Path(args.models)).save(Path(args.out) / "bundled_samples.png", optimize=True)
     labelled_rows(recons).save(Path(args.out) / "bundled_recon.png", optimize=True)
     print(f"wrote {args.out}/bundled_samples.png from {args.models} and bundled_recon.png from {len(runs)} runs")
-    if Path(args.compare).is_dir():
+    if any(Path(args.compare).glob("*-recon.png")):  # bench/out also holds other benchmarks' output
         comparison_figures(Path(args.compare), Path(args.out))
         print(f"wrote {args.out}/compare_recon.png and compare_samples.png from {args.compare}")
     print(bundled_table(Path(args.models)))

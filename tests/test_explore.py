@@ -9,8 +9,8 @@ from vae import VAEConfig, build_model
 from vae.density import fit_gaussian
 from vae.directions import fit_axes
 from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_scores, encode, interpolate, load_explorer_models,
-                         photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values, traversal_grid,
-                         write_gif)
+                         padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
+                         traversal_grid, write_gif)
 
 from .conftest import write_photos
 
@@ -106,3 +106,11 @@ def test_codes_are_clipped_to_the_slider_range_only_along_the_slider_axes(em):
     z = torch.tensor([5.0, -4.0, 3.5, 0.5, -9.0, 7.0])
     clipped = clamp_to_sliders(slider_axes(em, "single", 2), z, 3.0)  # sliders move dimensions 4 and 1
     assert clipped.tolist() == [5.0, -3.0, 3.5, 0.5, -3.0, 7.0]
+
+
+def test_plot_ranges_keep_every_point_inside_the_frame():
+    low, high = padded_range([163.5, 404.4, 494.2])
+    assert low < 163.5 and high > 494.2 and high - low == pytest.approx(1.3 * (494.2 - 163.5))
+    low, high = padded_range([21.6])  # one model: still a range around it
+    assert low < 21.6 < high
+    assert padded_range([]) is None

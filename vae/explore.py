@@ -308,6 +308,16 @@ def rate_distortion(models: dict[str, ExplorerModel]) -> list[dict]:
             for em in models.values() if "test_kl" in em.facts and "test_psnr" in em.facts]
 
 
+def padded_range(values, share: float = 0.15) -> list[float] | None:
+    """[low, high] around `values` with a margin, so a plot's extreme points are not cut by its frame."""
+    values = list(values)
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    margin = share * (high - low) if high > low else max(abs(high) * 0.05, 1.0)
+    return [low - margin, high + margin]
+
+
 def training_curves(models: dict[str, ExplorerModel]) -> list[dict]:
     """Validation PSNR and loss per epoch of every model, as rows for a line plot."""
     return [{"model": em.name, "epoch": row["epoch"], "validation PSNR (dB)": row["val_psnr"],
