@@ -59,6 +59,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--crop-scale", type=float, default=1.0,
                         help="augment with random square crops keeping at least this share of each photo's side "
                         "(0.5..1), resized to --image-size; 1 = whole photos, flips only")
+    parser.add_argument("--ema-decay", type=float, metavar="D",
+                        help="validate and save a moving average of the weights with this decay (e.g. 0.999) "
+                        "instead of the last step's weights")
+    parser.add_argument("--focal-weight", type=float, metavar="W",
+                        help="add W focal frequency terms (Jiang et al. 2021) to the loss, which weigh the "
+                        "frequencies painted worst most; 1 weighs them like the likelihood's squared error")
     parser.add_argument("--kl-warmup-steps", type=int, default=0, help="raise the KL weight linearly over N steps")
     parser.add_argument("--capacity", type=float, help="Burgess et al.: optimise |KL - C| with C rising to this many nats")
     parser.add_argument("--capacity-steps", type=positive_int, default=10_000, help="steps over which C rises")
@@ -96,7 +102,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         precision=args.precision, kl_warmup_steps=args.kl_warmup_steps, capacity=args.capacity,
         capacity_steps=args.capacity_steps, procedural_count=args.procedural_count, workers=args.workers,
         cache=False if args.no_cache else None, compile=args.compile, init_from=args.init_from,
-        crop_scale=args.crop_scale,
+        crop_scale=args.crop_scale, ema_decay=args.ema_decay, focal_weight=args.focal_weight,
     )
 
 

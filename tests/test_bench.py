@@ -1,9 +1,13 @@
 """The sample-quality scores of bench/: zero for identical sets, larger for different ones."""
 
+import json
+
 import numpy as np
+import pytest
 import torch
 
 from bench.sample_score import frechet_distance, sliced_wasserstein
+from vae.model import VAEConfig
 
 
 def test_frechet_distance():
@@ -103,3 +107,22 @@ def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nea
     assert set(ratios) == {"beta-1", "beta-0.25"}
     assert ratios["beta-1"]["ratio"] == 0.5 and ratios["beta-1"]["paired_by"] == "same name"
     assert ratios["beta-0.25"]["ratio"] == 0.5 and ratios["beta-0.25"]["paired_by"] == "nearest β"
+
+
+def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layout, tmp_path, capsys, monkeypatch):
+    import bench.levers as levers
+    from vae.training import TrainOptions, train
+
+    start = tmp_path / "start"
+    train(TrainOptions(data=str(seed_layout), out=str(start), model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),
+                       epochs=1, batch_size=8, precision="fp32"))
+    argv = ["--data", str(seed_layout), "--start", str(start), "--out", str(tmp_path / "levers"), "--only", "ema"]
+    assert levers.main(argv) == 0
+    table = capsys.readouterr().out
+    for label in ("PCA, 4 components", f"start: {start}", "+ weight average"):
+        assert label in table
+    options = json.loads((tmp_path / "levers" / "beta-1-ema" / "train_options.json").read_text())
+    assert options["init_from"] == str(start) and options["epochs"] == 8 and options["crop_scale"] == 0.85
+    assert options["ema_decay"] == 0.999 and options["model"]["latent_dim"] == 4  # the start's network
+    monkeypatch.setattr(levers, "train", lambda options: pytest.fail("a finished variant was trained again"))
+    assert levers.main(argv) == 0

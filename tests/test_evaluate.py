@@ -1,34 +1,30 @@
 """python -m vae.evaluate on a tiny model and photo folder, and loading by Hub repo id."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
 
 import vae.checkpoint as checkpoint
 from vae import VAEConfig, build_model, load_model
+from vae.evaluate import main as evaluate_main
 from vae.evaluate import score
 
 from .conftest import ROOT, model_names
 
 
-def test_evaluate_cli_prints_one_json_object(seed_layout, tmp_path):
+def test_evaluate_cli_prints_one_json_object(seed_layout, tmp_path, capsys):
     build_model(VAEConfig(image_size=32, latent_dim=4)).save_pretrained(tmp_path / "m")
-    result = subprocess.run([sys.executable, "-m", "vae.evaluate", "--model", str(tmp_path / "m"), "--data", str(seed_layout),
-                             "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    scores = json.loads(result.stdout)
+    assert evaluate_main(["--model", str(tmp_path / "m"), "--data", str(seed_layout), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
     assert scores["images"] == 6  # the Testing Data split only
     assert {"psnr", "ssim", "recon", "kl", "loss", "active_units", "kl_per_dim"} <= set(scores)
     assert len(scores["kl_per_dim"]) == 4 and 0 <= scores["active_units"] <= 4
 
 
-def test_evaluate_cli_bad_model_is_a_message(tmp_path, seed_layout):
-    result = subprocess.run([sys.executable, "-m", "vae.evaluate", "--model", str(tmp_path / "none"), "--data", str(seed_layout)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
+def test_evaluate_cli_bad_model_is_a_message(tmp_path, seed_layout, capsys):
+    assert evaluate_main(["--model", str(tmp_path / "none"), "--data", str(seed_layout)]) == 1
+    assert "not found" in capsys.readouterr().err
 
 
 def test_perfect_reconstruction_scores_high_and_active_units_count_variance():

@@ -3,7 +3,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from vae.losses import capacity_at, kl_per_dim, mmd_imq, reconstruction_per_image, vae_loss, warmup_factor
+from vae.losses import (capacity_at, focal_frequency_per_image, kl_per_dim, mmd_imq, reconstruction_per_image, vae_loss,
+                        warmup_factor)
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -70,3 +71,31 @@ def test_the_learned_sigma_settles_at_the_reconstruction_error():
         optimizer.step()
     rmse = (torch.sigmoid(logits) - x).pow(2).mean().sqrt()
     assert math.isclose(log_sigma.exp().item(), rmse.item(), rel_tol=0.02)
+
+
+def test_focal_frequency_term_weighs_the_worst_frequencies_most():
+    g = torch.Generator().manual_seed(0)
+    x, mean = torch.rand(2, 3, 16, 16, generator=g), torch.rand(2, 3, 16, 16, generator=g)
+    squared_error = (x - mean).pow(2).flatten(1).sum(1)
+    # every weight 1 (alpha 0): Parseval, the squared pixel error
+    assert torch.allclose(focal_frequency_per_image(mean, x, alpha=0.0), squared_error, rtol=1e-4)
+    focal = focal_frequency_per_image(mean, x)
+    assert (focal < squared_error).all() and (focal > 0).all()  # weights in [0, 1], the largest 1
+    assert focal_frequency_per_image(x, x).abs().max() < 1e-6
+    # an error in one frequency alone: its weight is 1, so the term is its whole squared error
+    wave = 0.1 * torch.cos(torch.arange(16.0) * math.pi / 2).expand(1, 3, 16, 16)
+    assert torch.allclose(focal_frequency_per_image(x[:1] + wave, x[:1]), wave.pow(2).flatten(1).sum(1), rtol=1e-4)
+
+
+def test_focal_weight_adds_the_term_in_the_likelihoods_units():
+    logits, x = torch.randn(2, 3, 8, 8, requires_grad=True), torch.rand(2, 3, 8, 8)
+    mu, logvar = torch.randn(2, 4), torch.zeros(2, 4)
+    log_sigma = torch.tensor(math.log(0.1), requires_grad=True)
+    plain = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma)
+    tuned = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma,
+                     focal_weight=0.5)
+    focal = focal_frequency_per_image(torch.sigmoid(logits), x).mean() / (2 * 0.1**2)
+    assert torch.isclose(tuned["focal"], focal, rtol=1e-4)
+    assert torch.isclose(tuned["loss"], plain["loss"] + 0.5 * focal, rtol=1e-5)
+    tuned["focal"].backward()
+    assert log_sigma.grad is None and logits.grad.abs().sum() > 0  # it sharpens the picture, never moves sigma

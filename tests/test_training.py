@@ -62,15 +62,21 @@ def test_loss_falls(tmp_path):
     assert rows[-1]["val_psnr"] > rows[0]["val_psnr"]
 
 
-def test_cli_errors_are_messages_not_tracebacks(tmp_path):
+def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    from train import main  # in-process: each case would cost a torch import as a subprocess
+
     (tmp_path / "file.jpg").write_text("x")
-    for args, message in ((["--data", str(tmp_path / "file.jpg")], "is a file"),
-                          (["--data", str(tmp_path / "nowhere")], "not found"),
+    result = subprocess.run([sys.executable, "train.py", "--data", str(tmp_path / "file.jpg"), "--out", str(tmp_path / "r")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "is a file" in result.stderr and "Traceback" not in result.stderr
+    for args, message in ((["--data", str(tmp_path / "nowhere")], "not found"),
                           (["--image-size", "48"], "power of two"),
-                          (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1")):
-        result = subprocess.run([sys.executable, "train.py", *args, "--out", str(tmp_path / "r")], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+                          (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
+                          (["--ema-decay", "1.5"], "ema_decay must be between 0 and 1"),
+                          (["--focal-weight", "-1"], "focal_weight must not be negative")):
+        assert main([*args, "--out", str(tmp_path / "r")]) == 1
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "r" / "training_state.pt").exists()
 
 
 def test_refuses_to_overwrite_a_run_without_resume(tmp_path):
@@ -88,6 +94,39 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
     a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-4), name
+
+
+def test_a_run_with_a_weight_average_saves_the_average_and_resumes_it(tmp_path):
+    averaged = dict(ema_decay=0.9, lr_schedule="constant")
+    train(options(tmp_path / "a", epochs=1, **averaged))
+    state = torch.load(tmp_path / "a" / "training_state.pt", weights_only=True)
+    saved = load_model(tmp_path / "a").state_dict()
+    # the saved model is the average, not the last step's weights, which the state keeps for resuming
+    assert all(torch.equal(saved[k], v) for k, v in state["averaged"]["model"].items())
+    assert not torch.allclose(saved["fc_mu.weight"], state["model"]["fc_mu.weight"])
+    assert state["averaged"]["updates"] == state["step"]
+    train(options(tmp_path / "a", epochs=2, resume=True, **averaged))
+    train(options(tmp_path / "b", epochs=2, **averaged))
+    a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-4), name
+
+
+def test_the_weight_average_moves_by_its_decay():
+    from vae.weight_average import WeightAverage
+
+    model = torch.nn.Linear(2, 1)
+    torch.nn.init.zeros_(model.weight)
+    average = WeightAverage(model, decay=0.5)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    average.update(model)  # first update: decay min(0.5, 2/11)
+    assert torch.allclose(average.model.weight, torch.full((1, 2), 1 - 2 / 11))
+    for _ in range(50):
+        average.update(model)
+    assert average.current_decay() == 0.5 and torch.allclose(average.model.weight, torch.ones(1, 2))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        WeightAverage(model, decay=1.0)
 
 
 KILLABLE = textwrap.dedent("""

@@ -14,14 +14,13 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 import torch
 
-from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json,
-                         read_metrics, write_json)
+from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json, read_metrics,
+                         write_json, write_metrics)
 from .atlas import Atlas, photo_scores, spread_indices, thumbnails_of
 from .data import SEED_LAYOUT, decode_all, image_lists
 from .density import fit_best_mixture
@@ -31,7 +30,8 @@ from .model import count_parameters, load_model, save_model
 
 # train.py flags recorded in facts.json's command, from the run's saved options
 COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
-                 ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"))
+                 ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"),
+                 ("ema_decay", "--ema-decay"), ("focal_weight", "--focal-weight"))
 
 
 @torch.inference_mode()
@@ -65,6 +65,7 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
 
 
 def training_command(options: dict, data_dir, run_dir) -> str:
+    """The shell line that makes the run again."""
     model = options["model"]
     parts = ["python train.py", f"--data {data_dir}", f"--image-size {model['image_size']}",
              f"--reconstruction {model['reconstruction']}", f"--beta {model['beta']:g}",
@@ -72,7 +73,24 @@ def training_command(options: dict, data_dir, run_dir) -> str:
     if model["arch"] != "resnet":
         parts.append(f"--arch {model['arch']}")
     parts += [f"{flag} {options[key]}" for key, flag in COMMAND_FLAGS if options.get(key) is not None]
-    return " ".join([*parts, f"--out {run_dir}"])
+    command = " ".join([*parts, f"--out {run_dir}"])
+    donor = donor_facts(options)
+    if donor:  # a fine-tune of an exported model: how that model was made comes first
+        donor_run = donor["command"].rsplit("--out ", 1)[1]
+        export = f"python -m vae.export --run {donor_run} --data {data_dir} --out {options['init_from']}"
+        return f"{donor['command']} && {export} && {command}"
+    return command
+
+
+def continued(history: list[dict], *, after: int) -> list[dict]:
+    """A fine-tune's rows numbered on from its donor's last epoch."""
+    return [{**row, "epoch": row["epoch"] + after} for row in history]
+
+
+def donor_facts(options: dict) -> dict:
+    """The facts of the exported model a run was fine-tuned from; {} for a run from scratch."""
+    donor = options.get("init_from")
+    return read_json(Path(donor) / FACTS_NAME) if donor and (Path(donor) / FACTS_NAME).is_file() else {}
 
 
 def rounded_scores(scores: dict, prefix: str) -> dict:
@@ -83,8 +101,10 @@ def rounded_scores(scores: dict, prefix: str) -> dict:
 def export_run(run_dir, data_dir, out_dir) -> dict:
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     model = load_model(run_dir / BEST_NAME)
-    history = read_metrics(run_dir)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
+    donor = donor_facts(options)  # read before anything is written: the donor may be out_dir itself
+    history = read_metrics(run_dir)
+    shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(history, after=donor.get("epochs", 0))
     lists = image_lists(data_dir, seed=options["seed"])
     size = model.config.image_size
     pixels = {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
@@ -92,7 +112,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     atlas_split = "test" if len(pixels["test"][0]) else "val"  # the photos of the map: never trained on
 
     save_model(model, out_dir, half=True)
-    shutil.copyfile(run_dir / METRICS_NAME, out_dir / METRICS_NAME)
+    write_metrics(out_dir, shipped_history)
     train_codes, val_codes = latent_means(model, train_pixels), latent_means(model, pixels["val"][0])
     density, held_out = fit_best_mixture(train_codes, val_codes, seed=options["seed"])
     density.save(out_dir / DENSITY_NAME)
@@ -117,9 +137,9 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "latent_dim": model.config.latent_dim,
         "parameters": count_parameters(model),
         "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
-        "epochs": history[-1]["epoch"],
-        "best_epoch": min(history, key=lambda row: row["val_loss"])["epoch"],
-        "training_minutes": round(sum(row["seconds"] for row in history) / 60, 1),
+        "epochs": shipped_history[-1]["epoch"],  # a fine-tune counts its donor's training too
+        "best_epoch": donor.get("epochs", 0) + min(history, key=lambda row: row["val_loss"])["epoch"],
+        "training_minutes": round(sum(row["seconds"] for row in shipped_history) / 60, 1),
         "training_images": len(train_pixels),
         **rounded_scores(val_scores, "val"),
         **(rounded_scores(test_scores, "test") if test_scores else {}),

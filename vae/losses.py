@@ -48,6 +48,18 @@ def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = 
     return per_pixel.flatten(1).sum(1)
 
 
+def focal_frequency_per_image(mean: torch.Tensor, x: torch.Tensor, *, alpha: float = 1.0) -> torch.Tensor:
+    """(B,) focal frequency loss (Jiang et al. 2021): squared differences of the images' spectra, summed over
+    frequencies and channels, each weighted by its own |difference|^alpha scaled to [0, 1] per image and channel
+    (a weight, not a path for gradients), so the frequencies painted worst weigh most. With the orthonormal FFT
+    and every weight 1 it would be the sum of squared pixel errors (Parseval)."""
+    difference = torch.fft.fft2(mean.float(), norm="ortho") - torch.fft.fft2(x.float(), norm="ortho")  # (B, C, H, W)
+    distance = difference.real.pow(2) + difference.imag.pow(2)
+    weight = distance.sqrt().pow(alpha).detach()
+    weight = weight / weight.amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
+    return (weight * distance).flatten(1).sum(1)
+
+
 def mmd_imq(z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
     """Unbiased MMD between codes and prior samples, inverse multiquadratic kernels (WAE, Tolstikhin et al. 2018).
 
@@ -89,12 +101,15 @@ def vae_loss(
     log_sigma: torch.Tensor | None = None,
     kl_weight: float = 1.0,
     capacity: float | None = None,
+    focal_weight: float | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, torch.Tensor]:
     """Batch means of each term and the total to minimise.
 
     vae: recon + beta * kl_weight * KL, or recon + beta * |KL - C| with a capacity C;
     wae: recon + beta * MMD(z, prior samples); KL is still reported for comparison.
+    focal_weight adds that many focal frequency terms, in the likelihood's units: for the gaussian one,
+    divided by 2 sigma^2 as its squared error is, so 1 weighs it like the likelihood's own error term.
     """
     recon = reconstruction_per_image(logits, x, reconstruction, log_sigma).mean()
     kl = kl_per_dim(mu, logvar).sum(1).mean()
@@ -108,11 +123,15 @@ def vae_loss(
     else:
         regulariser = kl * kl_weight
     terms["loss"] = recon + beta * regulariser
+    if focal_weight:
+        scale = 0.5 * torch.exp(-2.0 * log_sigma.detach().float()) if reconstruction == "gaussian" else 1.0
+        terms["focal"] = focal_frequency_per_image(torch.sigmoid(logits), x).mean() * scale
+        terms["loss"] = terms["loss"] + focal_weight * terms["focal"]
     return terms
 
 
 def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
-               generator: torch.Generator | None = None, network=None
+               focal_weight: float | None = None, generator: torch.Generator | None = None, network=None
                ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
     `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
@@ -121,7 +140,7 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
     logits, mu, logvar, z = (network or model)(x, generator)
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
-                     generator=generator)
+                     focal_weight=focal_weight, generator=generator)
     return terms, mu, logvar
 
 

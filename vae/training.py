@@ -31,6 +31,7 @@ from .losses import capacity_at, model_loss, warmup_factor
 from .metrics import psnr
 from .model import LinearPath, VAEConfig, build_model, check_image_size, load_model, save_model
 from .pca import fit_pca
+from .weight_average import WeightAverage
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,18 @@ class TrainOptions:
     compile: bool = False
     init_from: str | None = None  # a model folder whose weights start the run (fine-tuning), same network shape
     crop_scale: float = 1.0  # random training crops keep at least this share of a photo's side; 1 = whole photos
+    ema_decay: float | None = None  # validate and save a moving average of the weights; None = the weights themselves
+    focal_weight: float | None = None  # add this many focal frequency terms to the loss (Jiang et al. 2021)
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not 0.5 <= self.crop_scale <= 1.0:
             raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be between 0 and 1 (exclusive), got {self.ema_decay}")
+        if self.focal_weight is not None and self.focal_weight < 0:
+            raise ValueError(f"focal_weight must not be negative, got {self.focal_weight}")
 
 
 @dataclass
@@ -98,7 +105,8 @@ class Schedule:
     def loss_weights(self, step: int) -> dict:
         capacity = self.options.capacity
         return {"kl_weight": warmup_factor(step, self.options.kl_warmup_steps),
-                "capacity": None if capacity is None else capacity_at(step, target=capacity, steps=self.options.capacity_steps)}
+                "capacity": None if capacity is None else capacity_at(step, target=capacity, steps=self.options.capacity_steps),
+                "focal_weight": self.options.focal_weight}
 
 
 # hardware
@@ -284,6 +292,7 @@ class EpochContext:
 
     model: torch.nn.Module  # the VAE itself
     network: torch.nn.Module  # what the training steps call: the VAE, or its DDP / compiled wrapper
+    averaged: WeightAverage | None  # the moving average of the weights, when the run keeps one
     device: torch.device
     bf16: bool
     schedule: Schedule
@@ -316,6 +325,8 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
+        if ctx.averaged is not None:
+            ctx.averaged.update(ctx.model)
         add_terms(sums, terms, len(x))
         seen += len(x)
         if deadline is not None and any_rank(time.monotonic() > deadline, world, ctx.device):
@@ -327,17 +338,24 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
     return means, step, out_of_time
 
 
+def shown_model(ctx: EpochContext) -> torch.nn.Module:
+    """The model a run validates and saves."""
+    return ctx.model if ctx.averaged is None else ctx.averaged.model
+
+
 @torch.inference_mode()
 def validate(ctx: EpochContext, loader, *, step: int, seed: int) -> dict:
-    """Mean loss terms (the trained objective at this step) and PSNR of decode(mu) on `loader`."""
-    ctx.model.eval()
+    """Mean loss terms (the trained objective at this step) and PSNR of decode(mu) on `loader`, of the model
+    the run saves: the weight average where there is one."""
+    model = shown_model(ctx)
+    model.eval()
     sums, count = {}, 0
     generator = torch.Generator(device=ctx.device).manual_seed(seed)
     for pixels in loader:
         x = to_batch(pixels, ctx.device)
         with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
-            terms, mu, _ = model_loss(ctx.model, x, generator=generator, **ctx.schedule.loss_weights(step))
-            x_hat = ctx.model.decode(mu)
+            terms, mu, _ = model_loss(model, x, generator=generator, **ctx.schedule.loss_weights(step))
+            x_hat = model.decode(mu)
         terms["psnr"] = psnr(x_hat, x).mean()
         add_terms(sums, terms, len(x))
         count += len(x)
@@ -352,9 +370,10 @@ def epoch_row(epoch: int, step: int, lr: float, train_terms: dict, val_terms: di
     return row
 
 
-def save_epoch(*, run_dir: Path, model, optimizer, history: list[dict], best_val: float, prior_z: torch.Tensor,
-               recon_inputs: torch.Tensor) -> float:
+def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dict], best_val: float,
+               prior_z: torch.Tensor, recon_inputs: torch.Tensor) -> float:
     """Write every file of the epoch that just ended; return the best validation loss so far."""
+    model = shown_model(ctx)
     row = history[-1]
     epoch, step, val_loss = row["epoch"], row["step"], row["val_loss"]
     with torch.inference_mode():
@@ -369,8 +388,10 @@ def save_epoch(*, run_dir: Path, model, optimizer, history: list[dict], best_val
         save_model(model, run_dir / BEST_NAME)
     write_metrics(run_dir, history)
     # the state goes last: once it names this epoch, every file of the epoch is in place
-    resumable = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
+    resumable = {"model": ctx.model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
                  "best_val": best_val, "history": history, "rng": torch.get_rng_state()}
+    if ctx.averaged is not None:
+        resumable["averaged"] = ctx.averaged.state_dict()
     atomic_write(run_dir / STATE_NAME, lambda tmp: torch.save(resumable, tmp))
     return best_val
 
@@ -407,11 +428,14 @@ def train(options: TrainOptions) -> Path:
     if start_epoch >= options.epochs:
         log.info("run already has %d epochs; pass a larger --epochs to train more", start_epoch)
         return run_dir
+    averaged = WeightAverage(model, options.ema_decay) if options.ema_decay else None
+    if averaged is not None and state is not None and "averaged" in state:
+        averaged.load_state_dict(state["averaged"])
     network = DistributedDataParallel(model) if world > 1 else model
     if options.compile:
         network = torch.compile(network)
     bf16 = use_bf16(device, options.precision)
-    ctx = EpochContext(model, network, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir)
+    ctx = EpochContext(model, network, averaged, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir)
     log.info("device %s, %s, %d process(es), %d training images", device, "bf16 autocast" if bf16 else "fp32", world,
              len(loaders.train.dataset))
     prior_z = torch.randn(GRID_COUNT, model_config.latent_dim, generator=torch.Generator().manual_seed(options.seed)).to(device)
@@ -429,7 +453,7 @@ def train(options: TrainOptions) -> Path:
         if is_writer:
             history.append(epoch_row(epoch, step, ctx.schedule.lr(step), train_terms, val_terms))
             try:
-                best_val = save_epoch(run_dir=run_dir, model=model, optimizer=optimizer, history=history, best_val=best_val,
+                best_val = save_epoch(run_dir=run_dir, ctx=ctx, optimizer=optimizer, history=history, best_val=best_val,
                                       prior_z=prior_z, recon_inputs=loaders.recon_inputs)
             except OSError as error:
                 raise TrainingError(f"cannot write the run folder {run_dir}: {error}. "

@@ -1,0 +1,92 @@
+"""What does each training lever buy a trained model? Fine-tune one model with each, score all side by side.
+
+    python -m bench.levers --data ../shared/data/landscapes --start assets/models/beta-1 [--out runs/levers]
+
+Every variant starts from the --start model's weights (`train.py --init-from`), trains on the Training
+Data with random crops (0.85) and a cosine schedule, and is scored on the Testing Data photos with
+`vae.evaluate.score` (PSNR, SSIM, fine detail, KL), next to the start model and PCA with as many
+components as the model has code numbers, fitted on the training photos, in the same run:
+- continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
+- weight average: the same, validating and saving an exponential moving average of the weights (0.999);
+- focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
+- warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row).
+A variant whose run folder already holds its finished run (the same command made it) is scored, not
+retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench.quality import Photos, markdown_table, pca_rows
+from train import options_from_args, parse_args
+from vae.checkpoint import read_metrics
+from vae.evaluate import score
+from vae.model import load_model
+from vae.training import train
+
+VARIANTS = {  # run name: (what it changes, train.py flags on top of the common ones)
+    "continue": ("continue: 8 epochs, learning rate 1e-4", []),
+    "ema": ("+ weight average (--ema-decay 0.999)", ["--ema-decay", "0.999"]),
+    "focal": ("+ focal frequency term (--focal-weight 1)", ["--focal-weight", "1"]),
+    "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
+}
+
+
+def variant_flags(data: str, start: str, config, out: Path, extra: list[str]) -> list[str]:
+    common = ["--data", data, "--image-size", str(config.image_size), "--latent-dim", str(config.latent_dim),
+              "--linear-size", str(config.linear_size), "--beta", f"{config.beta:g}", "--epochs", "8", "--lr", "1e-4",
+              "--crop-scale", "0.85", "--init-from", start, "--out", str(out)]
+    return common + extra  # argparse keeps the last value of a repeated flag
+
+
+def finished(run_dir: Path, epochs: int) -> bool:
+    return (run_dir / "metrics.jsonl").is_file() and len(read_metrics(run_dir)) >= epochs
+
+
+def scored(label: str, model, test, **more) -> dict:
+    result = score(model, test)
+    return {"method": label, **{key: result[key] for key in ("psnr", "ssim", "fine_detail", "kl")}, **more}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="photo folder in the seed's layout")
+    parser.add_argument("--start", required=True, help="the trained model folder every variant starts from")
+    parser.add_argument("--out", default="runs/levers", help="folder of the variants' run folders")
+    parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    start = load_model(args.start)
+    beta, size = start.config.beta, start.config.image_size
+    photos = Photos(args.data)
+    test = photos.pixels("test", size)
+    rows = pca_rows(photos.pixels("train", size), test, counts=(start.config.latent_dim,))
+    rows.append(scored(f"start: {args.start}", start, test))
+    for name in args.only:
+        label, extra = VARIANTS[name]
+        run_dir = Path(args.out) / f"beta-{beta:g}-{name}"
+        options = options_from_args(parse_args(variant_flags(args.data, args.start, start.config, run_dir, extra)))
+        if not finished(run_dir, options.epochs):
+            options.resume = (run_dir / "training_state.pt").is_file()
+            train(options)
+        history = read_metrics(run_dir)
+        rows.append(scored(label, load_model(run_dir / "best"), test, epochs=len(history),
+                           images_per_second=statistics.median(row["images_per_second"] for row in history)))
+    pca, begin = rows[0]["psnr"], rows[1]["psnr"]
+    lines = [[row["method"], f"{row['psnr']:.3f}", f"{row['psnr'] - pca:+.3f}", f"{row['psnr'] - begin:+.3f}", f"{row['ssim']:.4f}",
+              f"{100 * row['fine_detail']:.2f}", f"{row['kl']:.1f}" if "kl" in row else "—",
+              str(row.get("epochs", "—")), f"{row['images_per_second']:.0f}" if "images_per_second" in row else "—"]
+             for row in rows]
+    print(markdown_table(["Testing Data photos reconstructed by", "PSNR (dB)", "vs PCA", "vs start", "SSIM", "fine detail (%)",
+                          "KL (nats/image)", "epochs", "images/s"], lines))
+    print(f"\ntook {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
