@@ -1,5 +1,8 @@
 """The decoder exported to ONNX (vae.onnx_decoder) decodes like PyTorch, and the export is cached."""
 
+import os
+import time
+
 import numpy as np
 import onnxruntime
 import torch
@@ -36,6 +39,24 @@ def test_the_export_is_cached_per_model(tmp_path):
         tiny.fc_decode.bias.add_(1.0)  # new weights: a new file
     assert cached_decoder(tiny, "tiny", tmp_path) != first
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".onnx", ".onnx"]  # no temporary files left
+
+
+def test_a_new_version_removes_only_that_models_day_old_files(tmp_path):
+    torch.manual_seed(0)
+    tiny = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    old = cached_decoder(tiny, "tiny", tmp_path)
+    other_model = tmp_path / "tiny-2-0123456789abcdef.onnx"  # another model whose name starts alike
+    other_model.write_bytes(b"onnx")
+    for path in (old, other_model):
+        os.utime(path, (two_days_ago, two_days_ago))
+    with torch.no_grad():
+        tiny.fc_decode.bias.add_(1.0)
+    recent = cached_decoder(tiny, "tiny", tmp_path)  # exported now: `old` is a day-old earlier version
+    with torch.no_grad():
+        tiny.fc_decode.bias.add_(1.0)
+    newest = cached_decoder(tiny, "tiny", tmp_path)  # `recent` is an earlier version, but fresh
+    assert sorted(tmp_path.iterdir()) == sorted([recent, newest, other_model])
 
 
 def test_a_linear_path_decodes_in_onnx_as_in_pytorch(tmp_path, pca_started_model):

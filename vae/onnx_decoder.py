@@ -2,6 +2,8 @@
 image (1, 3, S, S) in [0, 1], the sigmoid included. Only the decoder is exported; the encoder stays on the server.
 
 Files are cached by the hash of the model's config and weights, so an app start exports each model once.
+Exporting a new version of a model removes that model's earlier files once they are a day old, so the
+cache does not grow with every retrained model (an app started within the day may still serve one).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from torch import nn
 from .model import VAE
 
 OPSET = 18
+STALE_SECONDS = 24 * 3600  # an earlier version of a model's file is removed once it is this old
 
 
 class Decoder(nn.Module):
@@ -57,4 +61,20 @@ def export_decoder(vae: VAE, path) -> Path:
 def cached_decoder(vae: VAE, name: str, cache_dir) -> Path:
     """The ONNX decoder of `vae` in `cache_dir`, exported only if this model's file is not there yet."""
     path = Path(cache_dir) / f"{name}-{fingerprint(vae)}.onnx"
-    return path if path.is_file() else export_decoder(vae, path)
+    if path.is_file():
+        return path
+    export_decoder(vae, path)
+    remove_stale_versions(path, name)
+    return path
+
+
+def remove_stale_versions(current: Path, name: str) -> None:
+    """Delete `name`'s other cached files that were exported more than STALE_SECONDS ago."""
+    cutoff = time.time() - STALE_SECONDS
+    for other in current.parent.glob(f"{name}-*.onnx"):
+        if other != current and other.stem[len(name) + 1:].isalnum():  # "beta-1-<hash>", not "beta-1-x-<hash>"
+            try:
+                if other.stat().st_mtime < cutoff:
+                    other.unlink()
+            except FileNotFoundError:  # another app start removed it first
+                pass
