@@ -65,6 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--focal-weight", type=float, metavar="W",
                         help="add W focal frequency terms (Jiang et al. 2021) to the loss, which weigh the "
                         "frequencies painted worst most; 1 weighs them like the likelihood's squared error")
+    parser.add_argument("--adversarial-weight", type=float, metavar="W",
+                        help="fine-tuning: train a patch discriminator beside the model and add its term, scaled so "
+                        "its gradient at the decoder's last layer is W times the likelihood's (VQGAN's adaptive weight)")
     parser.add_argument("--kl-warmup-steps", type=int, default=0, help="raise the KL weight linearly over N steps")
     parser.add_argument("--capacity", type=float, help="Burgess et al.: optimise |KL - C| with C rising to this many nats")
     parser.add_argument("--capacity-steps", type=positive_int, default=10_000, help="steps over which C rises")
@@ -103,6 +106,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         capacity_steps=args.capacity_steps, procedural_count=args.procedural_count, workers=args.workers,
         cache=False if args.no_cache else None, compile=args.compile, init_from=args.init_from,
         crop_scale=args.crop_scale, ema_decay=args.ema_decay, focal_weight=args.focal_weight,
+        adversarial_weight=args.adversarial_weight,
     )
 
 

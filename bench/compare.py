@@ -25,10 +25,9 @@ from torchvision.utils import make_grid, save_image
 
 from bench.quality import Photos, SampleJudge, pca_rows, sampled_images, samplers
 from vae.checkpoint import WEIGHTS_NAME, read_metrics
-from vae.density import fit_best_mixture
 from vae.evaluate import score
 from vae.explore import ExplorerModel
-from vae.export import latent_means
+from vae.export import fit_code_density
 from vae.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
 from vae.training import TrainOptions, train
 
@@ -55,8 +54,7 @@ def contenders(args) -> dict[str, VAEConfig]:
 def with_fitted_density(name: str, model, photos: Photos, *, seed: int = 0) -> ExplorerModel:
     """The model as the app would ship it: with a Gaussian mixture fitted to its training codes."""
     size = model.config.image_size
-    codes = {split: latent_means(model, photos.pixels(split, size)) for split in ("train", "val")}
-    density, _ = fit_best_mixture(codes["train"], codes["val"], seed=seed)
+    density, _ = fit_code_density(model, photos.pixels("train", size), photos.pixels("val", size), seed=seed)
     return ExplorerModel(name, model, {}, density)
 
 

@@ -116,13 +116,13 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     start = tmp_path / "start"
     train(TrainOptions(data=str(seed_layout), out=str(start), model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),
                        epochs=1, batch_size=8, precision="fp32"))
-    argv = ["--data", str(seed_layout), "--start", str(start), "--out", str(tmp_path / "levers"), "--only", "ema"]
+    argv = ["--data", str(seed_layout), "--start", str(start), "--out", str(tmp_path / "levers"), "--only", "adversarial"]
     assert levers.main(argv) == 0
     table = capsys.readouterr().out
-    for label in ("PCA, 4 components", f"start: {start}", "+ weight average"):
+    for label in ("PCA, 4 components", f"start: {start}", "+ patch discriminator"):
         assert label in table
-    options = json.loads((tmp_path / "levers" / "beta-1-ema" / "train_options.json").read_text())
+    options = json.loads((tmp_path / "levers" / "beta-1-adversarial" / "train_options.json").read_text())
     assert options["init_from"] == str(start) and options["epochs"] == 8 and options["crop_scale"] == 0.85
-    assert options["ema_decay"] == 0.999 and options["model"]["latent_dim"] == 4  # the start's network
+    assert options["adversarial_weight"] == 0.5 and options["model"]["latent_dim"] == 4  # the start's network
     monkeypatch.setattr(levers, "train", lambda options: pytest.fail("a finished variant was trained again"))
     assert levers.main(argv) == 0

@@ -2,9 +2,12 @@
 
 import json
 
-from vae import load_model
+import torch
+
+from vae import build_model, load_model
 from vae.checkpoint import read_metrics
-from vae.export import export_run
+from vae.density import LatentDensity
+from vae.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws
 from vae.model import VAEConfig
 from vae.training import TrainOptions, train
 
@@ -28,3 +31,38 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned
     assert load_model(tmp_path / "model").config.latent_dim == 4
+
+    density_file = tmp_path / "model" / "latent_density.safetensors"
+    density_file.unlink()
+    for _ in range(2):  # a second refit adds no second command
+        assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout)]) == 0
+    refitted = json.loads((tmp_path / "model" / "facts.json").read_text())
+    assert refitted["command"] == f"{tuned['command']} && python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}"
+    assert LatentDensity.load(density_file).means.shape[1] == 4
+
+
+def wide_posterior_model(objective: str):
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(image_size=32, latent_dim=4, objective=objective)).eval()
+    with torch.no_grad():
+        model.fc_logvar.weight.zero_()
+        model.fc_logvar.bias.fill_(torch.tensor(0.25).log().item())  # every posterior: variance 0.25 per dimension
+    return model
+
+
+def test_the_density_describes_posterior_draws_not_only_their_means():
+    photos = torch.randint(0, 256, (400, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    model = wide_posterior_model("vae")
+    means = latent_means(model, photos)
+    density, _ = fit_code_density(model, photos[:300], photos[300:])
+    covariance = density.scale_trils @ density.scale_trils.transpose(1, 2)
+    spread = (density.weights[:, None] * covariance.diagonal(dim1=1, dim2=2)).sum(0)  # within-component variance
+    spread = spread + (density.weights[:, None] * (density.means - density.means.mean(0)).pow(2)).sum(0)
+    assert torch.allclose(spread, means[:300].var(0) + 0.25, rtol=0.2)
+    assert len(posterior_draws(model, photos[:10], draws=3)) == 30
+
+
+def test_a_wae_density_fits_the_codes_its_decoder_saw():
+    photos = torch.randint(0, 256, (10, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    model = wide_posterior_model("wae")
+    assert torch.equal(posterior_draws(model, photos), latent_means(model, photos))  # WAE decodes the mean

@@ -85,6 +85,14 @@ def test_main_directions_follow_the_picture_when_every_code_number_has_the_same_
     assert fit_axes(codes, count=4).share[0] < 0.3  # unweighted, the first direction is an accident of sampling
 
 
+def test_a_direction_keeps_its_sign_when_the_codes_are_mirrored():
+    codes = two_clusters(1000, 0) * torch.tensor([1.0, 0.6, 0.4, 0.2])
+    first, mirrored = fit_axes(codes, count=4), fit_axes(-codes, count=4)  # the same spread, SVD signs may differ
+    assert torch.allclose(first.directions, mirrored.directions, atol=1e-5)
+    rows = torch.arange(4)
+    assert (first.directions[rows, first.directions.abs().argmax(1)] > 0).all()
+
+
 def test_map_clicks_round_trip_to_map_coordinates():
     from vae.atlas import map_coordinates, map_pixel
 

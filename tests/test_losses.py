@@ -1,10 +1,13 @@
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 
-from vae.losses import (capacity_at, focal_frequency_per_image, kl_per_dim, mmd_imq, reconstruction_per_image, vae_loss,
-                        warmup_factor)
+from vae import VAEConfig, build_model
+from vae.adversarial import Adversary, hinge_discriminator_loss
+from vae.losses import (capacity_at, focal_frequency_per_image, kl_per_dim, mmd_imq, model_loss, reconstruction_per_image,
+                        vae_loss, warmup_factor)
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -99,3 +102,26 @@ def test_focal_weight_adds_the_term_in_the_likelihoods_units():
     assert torch.isclose(tuned["loss"], plain["loss"] + 0.5 * focal, rtol=1e-5)
     tuned["focal"].backward()
     assert log_sigma.grad is None and logits.grad.abs().sum() > 0  # it sharpens the picture, never moves sigma
+
+
+def test_the_hinge_loss_is_zero_only_for_a_confident_right_discriminator():
+    assert hinge_discriminator_loss(torch.full((4,), 1.5), torch.full((4,), -2.0)).item() == 0.0
+    assert hinge_discriminator_loss(torch.zeros(4), torch.zeros(4)).item() == 2.0  # at chance
+
+
+def test_the_adversarial_term_is_scaled_to_the_reconstructions_gradient_and_leaves_the_judge_alone():
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(image_size=32, latent_dim=4)).train()
+    adversary = Adversary(0.5, 1e-3, torch.device("cpu"))
+    x = torch.rand(4, 3, 32, 32)
+    terms, _, _ = model_loss(model, x, adversary=adversary)
+    last = model.output_layer.weight
+    recon_grad, = torch.autograd.grad(terms["recon"], last, retain_graph=True)
+    adversarial_grad, = torch.autograd.grad(terms["adversarial"], last, retain_graph=True)
+    assert adversarial_grad.norm().item() == pytest.approx(0.5 * recon_grad.norm().item(), rel=1e-3)
+    terms["loss"].backward()
+    assert all(p.grad is None for p in adversary.net.parameters())  # the generator's step does not train the judge
+    weights = [p for name, p in adversary.net.named_parameters() if name.endswith("weight")]
+    before = [p.detach().clone() for p in weights]
+    adversary.train_step(x, lr=1e-3)
+    assert all(not torch.equal(a, p) for a, p in zip(before, weights))

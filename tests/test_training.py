@@ -73,7 +73,8 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
                           (["--image-size", "48"], "power of two"),
                           (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
                           (["--ema-decay", "1.5"], "ema_decay must be between 0 and 1"),
-                          (["--focal-weight", "-1"], "focal_weight must not be negative")):
+                          (["--focal-weight", "-1"], "focal_weight must not be negative"),
+                          (["--adversarial-weight", "-1"], "adversarial_weight must not be negative")):
         assert main([*args, "--out", str(tmp_path / "r")]) == 1
         assert message in capsys.readouterr().err
     assert not (tmp_path / "r" / "training_state.pt").exists()
@@ -107,6 +108,21 @@ def test_a_run_with_a_weight_average_saves_the_average_and_resumes_it(tmp_path):
     assert state["averaged"]["updates"] == state["step"]
     train(options(tmp_path / "a", epochs=2, resume=True, **averaged))
     train(options(tmp_path / "b", epochs=2, **averaged))
+    a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-4), name
+
+
+def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
+    adversarial = dict(adversarial_weight=0.5, lr_schedule="constant")
+    train(options(tmp_path / "a", epochs=1, **adversarial))
+    state = torch.load(tmp_path / "a" / "training_state.pt", weights_only=True)
+    assert set(state["adversary"]) == {"net", "optimizer"} and state["adversary"]["optimizer"]["state"]
+    row = metrics(tmp_path / "a")[0]
+    assert row["train_adversarial_weight"] > 0 and 0 < row["train_discriminator"] < 4  # hinge: 2 at chance
+    assert "val_adversarial" not in row  # validation scores the VAE's own objective
+    train(options(tmp_path / "a", epochs=2, resume=True, **adversarial))
+    train(options(tmp_path / "b", epochs=2, **adversarial))
     a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-4), name

@@ -62,6 +62,12 @@ def symmetric_sqrt(matrix: torch.Tensor) -> torch.Tensor:
     return (vectors * values.clamp_min(0).sqrt()) @ vectors.T
 
 
+def largest_entry_sign(vectors: torch.Tensor) -> torch.Tensor:
+    """(K,) the sign of each row's largest entry: a direction's sign is arbitrary to the SVD, and flipping
+    it with rounding noise (a refit, another machine) would turn a slider around."""
+    return torch.gather(vectors, 1, vectors.abs().argmax(1, keepdim=True)).squeeze(1).sign()
+
+
 def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int = MAIN_DIRECTIONS,
              metric: torch.Tensor | None = None) -> LatentAxes:
     """Main directions of codes (N, D); class directions when each code has a class label.
@@ -73,6 +79,7 @@ def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int
     mean = codes.mean(0)
     weighted = codes - mean if metric is None else (codes - mean) @ symmetric_sqrt(metric.double())
     _, singular, vectors = torch.linalg.svd(weighted, full_matrices=False)
+    vectors = vectors * largest_entry_sign(vectors)[:, None]
     variance = singular.pow(2) / max(1, len(codes) - 1)
     count = min(count, len(variance))
     spread = ((codes - mean) @ vectors[:count].T).std(0)  # in code units, with or without a metric

@@ -35,7 +35,7 @@ class ExplorerModel:
     name: str
     model: VAE
     facts: dict
-    density: LatentDensity | None = None  # fitted to the training photos' codes
+    density: LatentDensity | None = None  # fitted to codes drawn from the training photos' posteriors
     axes: LatentAxes | None = None  # main and class directions
     atlas: Atlas | None = None  # held-out photos: the map, nearest photos, how typical
     history: list[dict] = field(default_factory=list)  # per-epoch training metrics

@@ -1,12 +1,16 @@
 """Turn a finished run into a small, self-describing model folder for the app.
 
     python -m vae.export --run runs/bundled/beta-1 --data ../shared/data/landscapes --out assets/models/beta-1
+    python -m vae.export --refit assets/models/beta-1 --data ../shared/data/landscapes
+
+The second form fits an exported model's density, directions and map again from its own weights, for a
+model exported before the export changed (its run folder may be gone).
 
 Writes the run's best model in fp16 (config.json + model.safetensors) and what the app shows about it:
 - `facts.json`: beta, size, epochs, minutes, validation and test scores, latent dimensions ranked by
   mean KL, the class names, and the command that trained it;
-- `latent_density.safetensors`: a Gaussian mixture fitted to the training photos' codes
-  (`vae.density`), sized by how well it predicts the validation photos' codes;
+- `latent_density.safetensors`: a Gaussian mixture fitted to codes drawn from the training photos'
+  posteriors q(z|x) (`vae.density`), sized by how well it predicts codes of the validation photos;
 - `latent_axes.safetensors`: main directions and class directions (`vae.directions`);
 - `metrics.jsonl`: the run's per-epoch metrics, for the training curves.
 """
@@ -28,15 +32,41 @@ from .directions import fit_axes, picture_metric
 from .evaluate import score
 from .model import count_parameters, load_model, save_model
 
+DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
+
 # train.py flags recorded in facts.json's command, from the run's saved options
 COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
                  ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"),
-                 ("ema_decay", "--ema-decay"), ("focal_weight", "--focal-weight"))
+                 ("ema_decay", "--ema-decay"), ("focal_weight", "--focal-weight"),
+                 ("adversarial_weight", "--adversarial-weight"))
 
 
 @torch.inference_mode()
 def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
     return torch.cat([model.encode(pixels[i : i + batch_size].float() / 255.0)[0] for i in range(0, len(pixels), batch_size)])
+
+
+@torch.inference_mode()
+def posterior_draws(model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, seed: int = 0,
+                    batch_size: int = 128) -> torch.Tensor:
+    """Codes as the decoder met them in training: `draws` per photo from q(z|x) (WAE: the mean, once)."""
+    generator = torch.Generator().manual_seed(seed)
+    found = []
+    for start in range(0, len(pixels), batch_size):
+        mu, logvar = model.encode(pixels[start : start + batch_size].float() / 255.0)
+        if model.config.objective == "wae":
+            found.append(mu)
+        else:
+            found += [model.reparameterize(mu, logvar, generator) for _ in range(draws)]
+    return torch.cat(found)
+
+
+def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor, *, seed: int = 0):
+    """The Sample tab's density: a mixture fitted to posterior draws, not to the posterior means. At large
+    beta each photo's posterior is wide (beta = 32: variance 0.15 per dimension against 0.95 between
+    photos), so a density of the means is too narrow and its samples too alike."""
+    return fit_best_mixture(posterior_draws(model, train_pixels, seed=seed),
+                            posterior_draws(model, val_pixels, seed=seed + 1), seed=seed)
 
 
 def class_labels(paths, split_root: Path, classes: list[str] | None = None) -> tuple[list[int] | None, list[str]]:
@@ -108,22 +138,11 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     lists = image_lists(data_dir, seed=options["seed"])
     size = model.config.image_size
     pixels = {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
-    train_pixels, train_failed = pixels["train"]
-    atlas_split = "test" if len(pixels["test"][0]) else "val"  # the photos of the map: never trained on
+    train_pixels = pixels["train"][0]
 
     save_model(model, out_dir, half=True)
     write_metrics(out_dir, shipped_history)
-    train_codes, val_codes = latent_means(model, train_pixels), latent_means(model, pixels["val"][0])
-    density, held_out = fit_best_mixture(train_codes, val_codes, seed=options["seed"])
-    density.save(out_dir / DENSITY_NAME)
-    good_train = [p for p in lists["train"].items if p not in train_failed]
-    labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
-    metric = picture_metric(model.decode, train_codes.mean(0))  # directions ranked by how they change the picture
-    fit_axes(train_codes, labels, metric=metric).save(out_dir / AXES_NAME)
-    atlas_pixels, atlas_failed = pixels[atlas_split]
-    atlas_paths = [p for p in lists[atlas_split].items if p not in atlas_failed]
-    atlas_labels, _ = class_labels(atlas_paths, Path(data_dir) / SEED_LAYOUT[atlas_split], classes)
-    build_atlas(model, density, atlas_pixels, atlas_labels).save(out_dir)
+    density, held_out, classes = write_latent_files(model, lists, pixels, data_dir, out_dir, seed=options["seed"])
     val_scores = score(model, pixels["val"][0])
     test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
     kl_per_dim = val_scores["kl_per_dim"]
@@ -147,20 +166,66 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "dims_by_kl": sorted(range(len(kl_per_dim)), key=lambda d: -kl_per_dim[d]),
         "kl_per_dim": [round(v, 4) for v in kl_per_dim],
         "classes": classes,
-        "density_components": density.components,
-        "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()},
+        **density_facts(density, held_out),
         "command": training_command(options, data_dir, run_dir),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
 
 
+def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int):
+    """The density, the directions and the map of `model`, from its photos; returns (density, held-out
+    score of each mixture size, class names)."""
+    train_pixels, train_failed = pixels["train"]
+    density, held_out = fit_code_density(model, train_pixels, pixels["val"][0], seed=seed)
+    density.save(out_dir / DENSITY_NAME)
+    good_train = [p for p in lists["train"].items if p not in train_failed]
+    labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
+    train_codes = latent_means(model, train_pixels)
+    metric = picture_metric(model.decode, train_codes.mean(0))  # directions ranked by how they change the picture
+    fit_axes(train_codes, labels, metric=metric).save(out_dir / AXES_NAME)
+    atlas_split = "test" if len(pixels["test"][0]) else "val"  # the photos of the map: never trained on
+    atlas_pixels, atlas_failed = pixels[atlas_split]
+    atlas_paths = [p for p in lists[atlas_split].items if p not in atlas_failed]
+    atlas_labels, _ = class_labels(atlas_paths, Path(data_dir) / SEED_LAYOUT[atlas_split], classes)
+    build_atlas(model, density, atlas_pixels, atlas_labels).save(out_dir)
+    return density, held_out, classes
+
+
+def density_facts(density, held_out: dict) -> dict:
+    return {"density_components": density.components,
+            "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()}}
+
+
+def refit(model_dir, data_dir, *, seed: int = 0) -> dict:
+    """Fit an exported model's density, directions and map again from its shipped weights and the photos it
+    was trained on, and add the command to its facts."""
+    model_dir = Path(model_dir)
+    model, facts = load_model(model_dir), read_json(model_dir / FACTS_NAME)
+    lists = image_lists(data_dir, seed=seed)
+    pixels = {split: decode_all(lists[split], model.config.image_size) for split in ("train", "val", "test")}
+    density, held_out, _ = write_latent_files(model, lists, pixels, data_dir, model_dir, seed=seed)
+    command = f"python -m vae.export --refit {model_dir} --data {data_dir}"
+    facts = {**facts, **density_facts(density, held_out),
+             "command": facts["command"] if facts["command"].endswith(command) else f"{facts['command']} && {command}"}
+    write_json(model_dir / FACTS_NAME, facts)
+    return facts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", required=True, help="a finished run folder")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="a finished run folder")
+    source.add_argument("--refit", metavar="MODEL_DIR", help="an exported model folder to fit the density, directions and map of again")
     parser.add_argument("--data", required=True, help="the photo folder the run trained on")
-    parser.add_argument("--out", required=True, help="model folder to write")
+    parser.add_argument("--out", help="model folder to write (with --run)")
     args = parser.parse_args(argv)
+    if args.run and not args.out:
+        parser.error("--run needs --out")
+    if args.refit:
+        facts = refit(args.refit, args.data)
+        print(f"refitted {args.refit}: {facts['density_components']}-component density")
+        return 0
     facts = export_run(args.run, args.data, args.out)
     print(f"wrote {args.out}: validation PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
           f"{facts['active_units']} active units, {facts['density_components']}-component density, {facts['file_mb']} MB")

@@ -131,16 +131,20 @@ def vae_loss(
 
 
 def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
-               focal_weight: float | None = None, generator: torch.Generator | None = None, network=None
-               ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+               focal_weight: float | None = None, generator: torch.Generator | None = None, network=None,
+               adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
     `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
-    module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper)."""
+    module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
+    `adversary` (a `vae.adversarial.Adversary`, training only) adds its term for the reconstructions."""
     config = model.config
     logits, mu, logvar, z = (network or model)(x, generator)
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
                      focal_weight=focal_weight, generator=generator)
+    if adversary is not None:
+        terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float())))
+        terms["loss"] = terms["loss"] + terms["adversarial"]
     return terms, mu, logvar
 
 

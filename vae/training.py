@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from torchvision.utils import make_grid, save_image
 from tqdm import tqdm
 
+from .adversarial import Adversary
 from .checkpoint import (BEST_NAME, CONFIG_NAME, SAMPLES_NAME, STATE_NAME, TRAIN_OPTIONS_NAME, atomic_write, read_config,
                          write_json, write_metrics)
 from .data import image_lists, make_dataset
@@ -70,6 +71,7 @@ class TrainOptions:
     crop_scale: float = 1.0  # random training crops keep at least this share of a photo's side; 1 = whole photos
     ema_decay: float | None = None  # validate and save a moving average of the weights; None = the weights themselves
     focal_weight: float | None = None  # add this many focal frequency terms to the loss (Jiang et al. 2021)
+    adversarial_weight: float | None = None  # train a patch discriminator; its term weighs W x the likelihood's
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
@@ -78,8 +80,9 @@ class TrainOptions:
             raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be between 0 and 1 (exclusive), got {self.ema_decay}")
-        if self.focal_weight is not None and self.focal_weight < 0:
-            raise ValueError(f"focal_weight must not be negative, got {self.focal_weight}")
+        for name in ("focal_weight", "adversarial_weight"):
+            if (getattr(self, name) or 0) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
 
 @dataclass
@@ -297,6 +300,7 @@ class EpochContext:
     bf16: bool
     schedule: Schedule
     run_dir: Path
+    adversary: Adversary | None = None  # the patch discriminator, when the run has an adversarial term
 
 
 def add_terms(sums: dict, terms: dict, count: int) -> None:
@@ -315,7 +319,8 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
             group["lr"] = ctx.schedule.lr(step)
         step += 1
         with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
-            terms, _, _ = model_loss(ctx.model, x, network=ctx.network, **ctx.schedule.loss_weights(step))
+            terms, _, _ = model_loss(ctx.model, x, network=ctx.network, adversary=ctx.adversary,
+                                     **ctx.schedule.loss_weights(step))
         loss_value = terms["loss"].item()
         if not math.isfinite(loss_value):
             raise TrainingError(
@@ -327,6 +332,9 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
         optimizer.step()
         if ctx.averaged is not None:
             ctx.averaged.update(ctx.model)
+        if ctx.adversary is not None:
+            with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
+                terms["discriminator"] = ctx.adversary.train_step(x, ctx.schedule.lr(step - 1))
         add_terms(sums, terms, len(x))
         seen += len(x)
         if deadline is not None and any_rank(time.monotonic() > deadline, world, ctx.device):
@@ -392,6 +400,8 @@ def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dic
                  "best_val": best_val, "history": history, "rng": torch.get_rng_state()}
     if ctx.averaged is not None:
         resumable["averaged"] = ctx.averaged.state_dict()
+    if ctx.adversary is not None:
+        resumable["adversary"] = ctx.adversary.state_dict()
     atomic_write(run_dir / STATE_NAME, lambda tmp: torch.save(resumable, tmp))
     return best_val
 
@@ -412,6 +422,8 @@ def train(options: TrainOptions) -> Path:
 
     model = build_model(model_config).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, fused=device.type == "cuda")
+    # made before a resumed run restores the random state, as in the run it continues
+    adversary = Adversary(options.adversarial_weight, options.lr, device, world) if options.adversarial_weight else None
     start_epoch, step, best_val, history = 0, 0, math.inf, []
     if state is None and options.init_from:
         warm_start(model, options.init_from)
@@ -420,6 +432,8 @@ def train(options: TrainOptions) -> Path:
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if adversary is not None and "adversary" in state:
+            adversary.load_state_dict(state["adversary"])
         start_epoch, step, best_val, history = state["epoch"], state["step"], state["best_val"], list(state["history"])
         torch.set_rng_state(state["rng"])
         log.info("resuming after epoch %d (step %d)", start_epoch, step)
@@ -435,7 +449,8 @@ def train(options: TrainOptions) -> Path:
     if options.compile:
         network = torch.compile(network)
     bf16 = use_bf16(device, options.precision)
-    ctx = EpochContext(model, network, averaged, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir)
+    ctx = EpochContext(model, network, averaged, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir,
+                       adversary)
     log.info("device %s, %s, %d process(es), %d training images", device, "bf16 autocast" if bf16 else "fp32", world,
              len(loaders.train.dataset))
     prior_z = torch.randn(GRID_COUNT, model_config.latent_dim, generator=torch.Generator().manual_seed(options.seed)).to(device)
