@@ -116,9 +116,9 @@ class SampleJudge:
                 "swd": sliced_wasserstein(fake, self.real, seed=SEED)}
 
 
-def sampled_images(em: ExplorerModel, sampler: str, count: int) -> torch.Tensor:
+def sampled_images(em: ExplorerModel, sampler: str, count: int, temperature: float = 1.0) -> torch.Tensor:
     """`count` images decoded from codes the app's `sampler` draws ("standard" or "fitted"), fixed seed."""
-    return decode_codes(em.model, random_latent(em, SEED, fitted=sampler == "fitted", count=count))
+    return decode_codes(em.model, random_latent(em, SEED, fitted=sampler == "fitted", temperature=temperature, count=count))
 
 
 # the contenders
@@ -205,13 +205,19 @@ def reference_images(photos: Photos, size: int) -> dict[str, torch.Tensor]:
             f"training photos ({len(floor)} of them: the floor)": floor}
 
 
-def sample_rows(photos: Photos, size: int, found: list[Contender]) -> list[dict]:
+def sample_rows(photos: Photos, size: int, found: list[Contender], temperatures=()) -> list[dict]:
+    """Every sampler of every model at temperature 1 (the app's default), and the bundled models' fitted
+    density at each of `temperatures`."""
     judge = SampleJudge(photos.pixels("test", size))
     count = len(judge.real)
     rows = [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier, "baseline": c.baseline,
              "sampler": key, "sampler_label": label,
              **judge(sampled_images(c.em, key, count))}
             for c in found for key, label in samplers(c.em).items()]
+    rows += [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier, "baseline": False,
+              "sampler": f"fitted, temperature {t:g}", "sampler_label": f"{density_label(c.em)}, temperature {t:g}",
+              **judge(sampled_images(c.em, "fitted", count, temperature=t))}
+             for c in found if not c.earlier and c.em.density is not None for t in temperatures]
     rows += [{"images": name, "sampler": None, "sampler_label": "—", **judge(images)}
              for name, images in reference_images(photos, size).items()]
     return rows
@@ -290,12 +296,14 @@ def main(argv=None) -> int:
                         "the first is the baseline of the FD ratios")
     parser.add_argument("--image-size", type=int, default=128, help="size of the PCA, shrink and reference rows")
     parser.add_argument("--limit", type=int, help="at most this many photos per split, evenly spaced (quick checks)")
+    parser.add_argument("--temperatures", type=lambda text: [float(t) for t in text.split(",")], default=[],
+                        help="also score the bundled models' fitted density at these temperatures, e.g. 0.8,1.2")
     parser.add_argument("--out", default="bench/out")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     photos, found = Photos(args.data, args.limit), contenders(args.models, args.also)
     recon = reconstruction_rows(photos, args.image_size, found)
-    samples = sample_rows(photos, args.image_size, found)
+    samples = sample_rows(photos, args.image_size, found, args.temperatures)
     ratios = fd_ratios(samples)
     text = report(photos, args.image_size, recon, samples, ratios)
     seconds = time.perf_counter() - started
