@@ -78,7 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default="assets/models", help="bundled models, for the facts table")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
-    runs = sorted((p for p in Path(args.runs).iterdir() if (p / "config.json").is_file()),
+    runs_dir = Path(args.runs)  # run folders are not kept in git: without them only the samples are drawn
+    runs = sorted((p for p in runs_dir.iterdir() if (p / "config.json").is_file()) if runs_dir.is_dir() else [],
                   key=lambda p: json.loads((p / "config.json").read_text())["beta"])
     recons = []
     for run in runs:
@@ -86,8 +87,10 @@ def main(argv=None) -> int:
         last = sorted((run / "samples").glob("recon_epoch_*.png"))[-1]
         recons.append((f"beta = {beta:g}", Image.open(last).convert("RGB")))
     bundled_samples(Path(args.models)).save(Path(args.out) / "bundled_samples.png", optimize=True)
-    labelled_rows(recons).save(Path(args.out) / "bundled_recon.png", optimize=True)
-    print(f"wrote {args.out}/bundled_samples.png from {args.models} and bundled_recon.png from {len(runs)} runs")
+    print(f"wrote {args.out}/bundled_samples.png from {args.models}")
+    if recons:
+        labelled_rows(recons).save(Path(args.out) / "bundled_recon.png", optimize=True)
+        print(f"wrote {args.out}/bundled_recon.png from {len(runs)} runs")
     if any(Path(args.compare).glob("*-recon.png")):  # bench/out also holds other benchmarks' output
         comparison_figures(Path(args.compare), Path(args.out))
         print(f"wrote {args.out}/compare_recon.png and compare_samples.png from {args.compare}")
