@@ -9,7 +9,7 @@ components as the model has code numbers, fitted on the training photos, in the 
 - continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
 - weight average: the same, validating and saving an exponential moving average of the weights (0.999);
 - focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
-- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5 (`vae.adversarial`);
+- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 1 or 4 (`vae.adversarial`);
 - warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row).
 A variant whose run folder already holds its finished run (the same command made it) is scored, not
 retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it.
@@ -35,6 +35,8 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
     "ema": ("+ weight average (--ema-decay 0.999)", ["--ema-decay", "0.999"]),
     "focal": ("+ focal frequency term (--focal-weight 1)", ["--focal-weight", "1"]),
     "adversarial": ("+ patch discriminator (--adversarial-weight 0.5)", ["--adversarial-weight", "0.5"]),
+    "adversarial-1": ("+ patch discriminator (--adversarial-weight 1)", ["--adversarial-weight", "1"]),
+    "adversarial-4": ("+ patch discriminator (--adversarial-weight 4)", ["--adversarial-weight", "4"]),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
 }
 

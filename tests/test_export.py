@@ -40,6 +40,12 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert refitted["command"] == f"{tuned['command']} && python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}"
     assert LatentDensity.load(density_file).means.shape[1] == 4
 
+    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, init_from=str(tmp_path / "model"), **tiny))
+    again = export_run(tmp_path / "again", seed_layout, tmp_path / "model")  # a third stage, after the refit
+    assert again["command"].split(" && ")[:3] == tuned["command"].split(" && ")
+    assert again["command"].split(" && ")[3] == f"python -m vae.export --run {tmp_path / 'tuned'} --data {seed_layout} --out {tmp_path / 'model'}"
+    assert "--refit" not in again["command"] and again["epochs"] == 4
+
 
 def wide_posterior_model(objective: str):
     torch.manual_seed(0)

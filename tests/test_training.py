@@ -242,14 +242,14 @@ def test_full_disk_is_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypat
 def test_two_process_ddp_with_gloo(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(
+    result = subprocess.run(  # with a discriminator, whose own DistributedDataParallel must not upset the model's
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "train.py",
          "--image-size", "32", "--latent-dim", "8", "--epochs", "2", "--batch-size", "8", "--procedural-count", "64",
-         "--device", "cpu", "--out", str(out)],
+         "--adversarial-weight", "0.5", "--device", "cpu", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 process(es)" in result.stderr
-    assert [r["epoch"] for r in metrics(out)] == [1, 2]
+    assert [r["epoch"] for r in metrics(out)] == [1, 2] and metrics(out)[-1]["train_discriminator"] > 0
     load_model(out)
 
 

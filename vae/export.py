@@ -106,9 +106,11 @@ def training_command(options: dict, data_dir, run_dir) -> str:
     command = " ".join([*parts, f"--out {run_dir}"])
     donor = donor_facts(options)
     if donor:  # a fine-tune of an exported model: how that model was made comes first
-        donor_run = donor["command"].rsplit("--out ", 1)[1]
+        # a refit is left out: exporting the donor's run with today's export fits what the refit did
+        steps = [step for step in donor["command"].split(" && ") if " --refit " not in step]
+        donor_run = steps[-1].rsplit("--out ", 1)[1]
         export = f"python -m vae.export --run {donor_run} --data {data_dir} --out {options['init_from']}"
-        return f"{donor['command']} && {export} && {command}"
+        return " && ".join([*steps, export, command])
     return command
 
 
