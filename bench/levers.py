@@ -12,7 +12,8 @@ components as the model has code numbers, fitted on the training photos, in the 
 - patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 1 or 4 (`vae.adversarial`);
 - warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row).
 A variant whose run folder already holds its finished run (the same command made it) is scored, not
-retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it.
+retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it. `--figure PATH`
+also draws the validation photos above each variant's reconstructions of them at its best epoch.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import sys
 import time
 from pathlib import Path
 
+from PIL import Image
+
+from bench.figures import labelled_rows
 from bench.quality import Photos, markdown_table, pca_rows
 from train import options_from_args, parse_args
 from vae.checkpoint import read_metrics
@@ -57,12 +61,26 @@ def scored(label: str, model, test, **more) -> dict:
     return {"method": label, **{key: result[key] for key in ("psnr", "ssim", "fine_detail", "kl")}, **more}
 
 
+def reconstruction_figure(run_dirs: dict[str, Path]) -> Image.Image:
+    """The validation photos, then each run's reconstructions of them at its best epoch (training's grids)."""
+    rows = []
+    for name, run_dir in run_dirs.items():
+        best = min(read_metrics(run_dir), key=lambda row: row["val_loss"])["epoch"]
+        grid = Image.open(run_dir / "samples" / f"recon_epoch_{best:03d}.png").convert("RGB")
+        tile = (grid.height - 2) // 2  # two rows of images, each with make_grid's padding
+        if not rows:
+            rows.append(("photos", grid.crop((0, 0, grid.width, tile + 2))))
+        rows.append((f"{name}\nepoch {best}", grid.crop((0, tile, grid.width, 2 * tile + 2))))
+    return labelled_rows(rows)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="photo folder in the seed's layout")
     parser.add_argument("--start", required=True, help="the trained model folder every variant starts from")
     parser.add_argument("--out", default="runs/levers", help="folder of the variants' run folders")
     parser.add_argument("--only", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--figure", help="also write the reconstructions picture here (PNG)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     start = load_model(args.start)
@@ -71,9 +89,10 @@ def main(argv=None) -> int:
     test = photos.pixels("test", size)
     rows = pca_rows(photos.pixels("train", size), test, counts=(start.config.latent_dim,))
     rows.append(scored(f"start: {args.start}", start, test))
+    run_dirs = {}
     for name in args.only:
         label, extra = VARIANTS[name]
-        run_dir = Path(args.out) / f"beta-{beta:g}-{name}"
+        run_dir = run_dirs[name] = Path(args.out) / f"beta-{beta:g}-{name}"
         options = options_from_args(parse_args(variant_flags(args.data, args.start, start.config, run_dir, extra)))
         if not finished(run_dir, options.epochs):
             options.resume = (run_dir / "training_state.pt").is_file()
@@ -88,6 +107,9 @@ def main(argv=None) -> int:
              for row in rows]
     print(markdown_table(["Testing Data photos reconstructed by", "PSNR (dB)", "vs PCA", "vs start", "SSIM", "fine detail (%)",
                           "KL (nats/image)", "epochs", "images/s"], lines))
+    if args.figure:
+        reconstruction_figure(run_dirs).save(args.figure, optimize=True)
+        print(f"\nwrote {args.figure}")
     print(f"\ntook {time.perf_counter() - started:.0f} s")
     return 0
 

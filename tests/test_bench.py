@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from bench.sample_score import frechet_distance, sliced_wasserstein
 from vae.model import VAEConfig
@@ -117,7 +118,8 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     train(TrainOptions(data=str(seed_layout), out=str(start), model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),
                        epochs=1, batch_size=8, precision="fp32"))
     argv = ["--data", str(seed_layout), "--start", str(start), "--out", str(tmp_path / "levers"), "--only", "adversarial"]
-    assert levers.main(argv) == 0
+    assert levers.main([*argv, "--figure", str(tmp_path / "levers.png")]) == 0
+    assert Image.open(tmp_path / "levers.png").height == 2 * (2 + 32 + 2)  # the photos, then one variant's reconstructions, padded
     table = capsys.readouterr().out
     for label in ("PCA, 4 components", f"start: {start}", "+ patch discriminator"):
         assert label in table

@@ -63,8 +63,7 @@ def posterior_draws(model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, 
 
 def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor, *, seed: int = 0):
     """The Sample tab's density: a mixture fitted to posterior draws, not to the posterior means. At large
-    beta each photo's posterior is wide (beta = 32: variance 0.15 per dimension against 0.95 between
-    photos), so a density of the means is too narrow and its samples too alike."""
+    beta each photo's posterior is wide, so a density of the means is too narrow and its samples too alike."""
     return fit_best_mixture(posterior_draws(model, train_pixels, seed=seed),
                             posterior_draws(model, val_pixels, seed=seed + 1), seed=seed)
 
