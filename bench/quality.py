@@ -209,14 +209,15 @@ def sample_rows(photos: Photos, size: int, found: list[Contender], temperatures=
     """Every sampler of every model at temperature 1 (the app's default), and the bundled models' fitted
     density at each of `temperatures`."""
     judge = SampleJudge(photos.pixels("test", size))
-    count = len(judge.real)
-    rows = [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier, "baseline": c.baseline,
-             "sampler": key, "sampler_label": label,
-             **judge(sampled_images(c.em, key, count))}
-            for c in found for key, label in samplers(c.em).items()]
-    rows += [{"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier, "baseline": False,
-              "sampler": f"fitted, temperature {t:g}", "sampler_label": f"{density_label(c.em)}, temperature {t:g}",
-              **judge(sampled_images(c.em, "fitted", count, temperature=t))}
+
+    def row(c: Contender, key: str, label: str, temperature: float = 1.0) -> dict:
+        images = sampled_images(c.em, key, len(judge.real), temperature)
+        suffix = "" if temperature == 1.0 else f", temperature {temperature:g}"  # not the app's default: no FD ratio
+        return {"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier,
+                "baseline": c.baseline and not suffix, "sampler": key + suffix, "sampler_label": label + suffix, **judge(images)}
+
+    rows = [row(c, key, label) for c in found for key, label in samplers(c.em).items()]
+    rows += [row(c, "fitted", density_label(c.em), t)
              for c in found if not c.earlier and c.em.density is not None for t in temperatures]
     rows += [{"images": name, "sampler": None, "sampler_label": "—", **judge(images)}
              for name, images in reference_images(photos, size).items()]

@@ -136,9 +136,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     donor = donor_facts(options)  # read before anything is written: the donor may be out_dir itself
     history = read_metrics(run_dir)
     shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(history, after=donor.get("epochs", 0))
-    lists = image_lists(data_dir, seed=options["seed"])
-    size = model.config.image_size
-    pixels = {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
+    lists, pixels = photos_of(data_dir, model.config.image_size, seed=options["seed"])
     train_pixels = pixels["train"][0]
 
     save_model(model, out_dir, half=True)
@@ -153,7 +151,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "arch": model.config.arch,
         "reconstruction": model.config.reconstruction,
         "linear_size": model.config.linear_size,
-        "image_size": size,
+        "image_size": model.config.image_size,
         "latent_dim": model.config.latent_dim,
         "parameters": count_parameters(model),
         "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
@@ -172,6 +170,12 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
+
+
+def photos_of(data_dir, size: int, *, seed: int) -> tuple[dict, dict]:
+    """Each split's image list and its decoded (pixels, unreadable paths)."""
+    lists = image_lists(data_dir, seed=seed)
+    return lists, {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
 
 
 def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int):
@@ -203,8 +207,7 @@ def refit(model_dir, data_dir, *, seed: int = 0) -> dict:
     was trained on, and add the command to its facts."""
     model_dir = Path(model_dir)
     model, facts = load_model(model_dir), read_json(model_dir / FACTS_NAME)
-    lists = image_lists(data_dir, seed=seed)
-    pixels = {split: decode_all(lists[split], model.config.image_size) for split in ("train", "val", "test")}
+    lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
     density, held_out, _ = write_latent_files(model, lists, pixels, data_dir, model_dir, seed=seed)
     command = f"python -m vae.export --refit {model_dir} --data {data_dir}"
     facts = {**facts, **density_facts(density, held_out),
