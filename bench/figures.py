@@ -24,10 +24,13 @@ TILE = 130  # a 128 px image plus make_grid's 2 px padding
 LABEL_WIDTH = 120
 
 
-def top_rows(path: Path, rows: int = 2) -> Image.Image:
-    """The first rows of a make_grid picture of 128 px images."""
-    grid = Image.open(path).convert("RGB")
-    return grid.crop((0, 0, grid.width, rows * TILE + 2))
+def grid_rows(grid: Image.Image, first: int = 0, count: int = 2, tile: int = TILE) -> Image.Image:
+    """Rows first .. first + count - 1 of a make_grid picture whose images (with padding) are `tile` px."""
+    return grid.crop((0, first * tile, grid.width, (first + count) * tile + 2))
+
+
+def top_rows(path: Path) -> Image.Image:
+    return grid_rows(Image.open(path).convert("RGB"))
 
 
 def labelled_rows(rows: list[tuple[str, Image.Image]]) -> Image.Image:
@@ -67,7 +70,7 @@ def bundled_samples(models_dir: Path) -> Image.Image:
     for em in explore.load_explorer_models(models_dir).values():
         for label, fitted in (("N(0, I)", False), ("fitted", True)):
             grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=fitted and em.density is not None))
-            rows.append((f"beta = {em.model.config.beta:g}\n{label}", grid.crop((0, 0, grid.width, 2 * TILE + 2))))
+            rows.append((f"beta = {em.model.config.beta:g}\n{label}", grid_rows(grid)))
     return labelled_rows(rows)
 
 

@@ -9,8 +9,11 @@ components as the model has code numbers, fitted on the training photos, in the 
 - continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
 - weight average: the same, validating and saving an exponential moving average of the weights (0.999);
 - focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
-- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 1 or 4 (`vae.adversarial`);
-- warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row).
+- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`);
+- warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row);
+- wider: the network with 32 channels instead of 16 at 64 and 128 px, where detail is painted, trained
+  from scratch for 26 epochs at 5e-4 (the bundled models' first stage), so its row is held against a
+  --start model made by that stage: runs/crop-bundled/beta-1.
 A variant whose run folder already holds its finished run (the same command made it) is scored, not
 retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it. `--figure PATH`
 also draws the validation photos above each variant's reconstructions of them at its best epoch.
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench.figures import labelled_rows
+from bench.figures import grid_rows, labelled_rows
 from bench.quality import Photos, markdown_table, pca_rows
 from train import options_from_args, parse_args
 from vae.checkpoint import read_metrics
@@ -39,16 +42,21 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
     "ema": ("+ weight average (--ema-decay 0.999)", ["--ema-decay", "0.999"]),
     "focal": ("+ focal frequency term (--focal-weight 1)", ["--focal-weight", "1"]),
     "adversarial": ("+ patch discriminator (--adversarial-weight 0.5)", ["--adversarial-weight", "0.5"]),
+    "adversarial-0.75": ("+ patch discriminator (--adversarial-weight 0.75)", ["--adversarial-weight", "0.75"]),
     "adversarial-1": ("+ patch discriminator (--adversarial-weight 1)", ["--adversarial-weight", "1"]),
     "adversarial-4": ("+ patch discriminator (--adversarial-weight 4)", ["--adversarial-weight", "4"]),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
+    "wider": ("wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
+              ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"]),
 }
+FROM_SCRATCH = {"wider"}  # a different network: trained as a first stage is, to hold against a 26-epoch start
 
 
-def variant_flags(data: str, start: str, config, out: Path, extra: list[str]) -> list[str]:
+def variant_flags(data: str, start: str | None, config, out: Path, extra: list[str]) -> list[str]:
+    """train.py's flags of a variant; with start None, it trains from scratch."""
     common = ["--data", data, "--image-size", str(config.image_size), "--latent-dim", str(config.latent_dim),
               "--linear-size", str(config.linear_size), "--beta", f"{config.beta:g}", "--epochs", "8", "--lr", "1e-4",
-              "--crop-scale", "0.85", "--init-from", start, "--out", str(out)]
+              "--crop-scale", "0.85", "--out", str(out)] + (["--init-from", start] if start else [])
     return common + extra  # argparse keeps the last value of a repeated flag
 
 
@@ -69,8 +77,8 @@ def reconstruction_figure(run_dirs: dict[str, Path]) -> Image.Image:
         grid = Image.open(run_dir / "samples" / f"recon_epoch_{best:03d}.png").convert("RGB")
         tile = (grid.height - 2) // 2  # two rows of images, each with make_grid's padding
         if not rows:
-            rows.append(("photos", grid.crop((0, 0, grid.width, tile + 2))))
-        rows.append((f"{name}\nepoch {best}", grid.crop((0, tile, grid.width, 2 * tile + 2))))
+            rows.append(("photos", grid_rows(grid, 0, 1, tile)))
+        rows.append((f"{name}\nepoch {best}", grid_rows(grid, 1, 1, tile)))
     return labelled_rows(rows)
 
 
@@ -93,7 +101,8 @@ def main(argv=None) -> int:
     for name in args.only:
         label, extra = VARIANTS[name]
         run_dir = run_dirs[name] = Path(args.out) / f"beta-{beta:g}-{name}"
-        options = options_from_args(parse_args(variant_flags(args.data, args.start, start.config, run_dir, extra)))
+        donor = None if name in FROM_SCRATCH else args.start
+        options = options_from_args(parse_args(variant_flags(args.data, donor, start.config, run_dir, extra)))
         if not finished(run_dir, options.epochs):
             options.resume = (run_dir / "training_state.pt").is_file()
             train(options)

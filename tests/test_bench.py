@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from bench.sample_score import frechet_distance, sliced_wasserstein
-from vae.model import VAEConfig
+from vae.model import VAEConfig, load_model
 
 
 def test_frechet_distance():
@@ -128,3 +128,8 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     assert options["adversarial_weight"] == 0.5 and options["model"]["latent_dim"] == 4  # the start's network
     monkeypatch.setattr(levers, "train", lambda options: pytest.fail("a finished variant was trained again"))
     assert levers.main(argv) == 0
+
+    from train import options_from_args, parse_args  # a different network starts from scratch, not from --start
+    wider = options_from_args(parse_args(levers.variant_flags(str(seed_layout), None, load_model(start).config,
+                                                              tmp_path / "wider", levers.VARIANTS["wider"][1])))
+    assert wider.init_from is None and wider.model.min_width == 32 and wider.epochs == 26 and wider.model.latent_dim == 4

@@ -1,6 +1,7 @@
 """Slider moves decoded in the visitor's browser (onnxruntime-web, web/browser_decoder.js): no request reaches
 the server while the sliders move, and the picture matches the server's /decode. When onnxruntime-web cannot
-load (the browser's request for it fails), the sliders still work through the server, and the page says so.
+load (the browser's request for it fails), or a model's decoder file is gone from the server, the sliders still
+work through the server, and the page says so.
 
 onnxruntime-web comes from npm, installed once into .cache/npm (git-ignored) by conftest's `onnxruntime_web`.
 """
@@ -31,12 +32,15 @@ def chromium():
         browser.close()
 
 
-def open_explorer(browser, url: str, *, refuse: str | None = None):
+def open_explorer(browser, url: str, *, refuse: str | None = None, missing: str | None = None):
     """(page, server calls seen) with the Explore tab loaded and the decoder's note showing; requests
-    for URLs matching the glob `refuse` fail, as when a network blocks them."""
+    for URLs matching the glob `refuse` fail, as when a network blocks them, and those matching `missing`
+    get a 404, as for a file the server no longer has."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     if refuse:
         page.route(refuse, lambda route: route.abort("connectionrefused"))
+    if missing:
+        page.route(missing, lambda route: route.fulfill(status=404, body="File not found"))
     calls = []
     page.on("request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None)
     page.goto(url)
@@ -92,5 +96,23 @@ def test_without_onnxruntime_web_the_sliders_decode_on_the_server(chromium, app_
     page.locator("#slider-0 input[type=range]").fill("2")
     expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
     assert page.locator("#explore-image img").get_attribute("src").startswith("http")  # a file the server wrote
+    assert calls, "the slider move did not reach the server"
+    page.close()
+
+
+def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromium, app_server):
+    """A page opened on an app whose cached decoder of one model was pruned by a later app start: switching
+    to that model keeps its sliders working, decoded on the server, and the page says so."""
+    page, calls = open_explorer(chromium, app_server[0], missing="**/beta-32-*.onnx")
+    expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")  # beta-1's file is there
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name="beta-32").click()
+    page.wait_for_function("() => window.browserDecoder.settings.onnx.includes('beta-32')", timeout=WAIT_MS)
+    time.sleep(0.5)  # and Gradio showing the switched model's picture
+    before = page.locator("#explore-image img").get_attribute("src")
+    calls.clear()
+    page.locator("#slider-0 input[type=range]").fill("2")
+    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
     assert calls, "the slider move did not reach the server"
     page.close()

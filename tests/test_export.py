@@ -7,7 +7,7 @@ import torch
 from vae import build_model, load_model
 from vae.checkpoint import read_metrics
 from vae.density import LatentDensity
-from vae.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws
+from vae.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws, training_seed
 from vae.model import VAEConfig
 from vae.training import TrainOptions, train
 
@@ -32,6 +32,8 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned
     assert load_model(tmp_path / "model").config.latent_dim == 4
 
+    # a refit draws posterior codes with the seed its export used
+    assert training_seed(tuned) == 1 and training_seed({"command": "python train.py --data photos"}) == 0
     density_file = tmp_path / "model" / "latent_density.safetensors"
     density_file.unlink()
     for _ in range(2):  # a second refit adds no second command

@@ -11,6 +11,7 @@ which keeps W meaningful whatever the likelihood's units. Meant for fine-tuning 
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
@@ -55,7 +56,7 @@ class Adversary:
     judges the reconstructions the last `generator_term` saw."""
 
     def __init__(self, weight: float, lr: float, device: torch.device, world: int = 1):
-        self.weight = weight
+        self.weight, self.world = weight, world
         self.net = PatchDiscriminator().to(device, memory_format=torch.channels_last)
         self.network = DistributedDataParallel(self.net) if world > 1 else self.net
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr, betas=DISCRIMINATOR_BETAS)
@@ -69,7 +70,11 @@ class Adversary:
         finally:
             self.net.requires_grad_(True)
         self.fakes = fakes.detach()
-        weight = self.weight * adaptive_weight(reconstruction, term, model.output_layer.weight)
+        ratio = adaptive_weight(reconstruction, term, model.output_layer.weight)
+        if self.world > 1:  # the ranks' mean: every rank weighs its term alike, as one process would
+            dist.all_reduce(ratio)
+            ratio = ratio / self.world
+        weight = self.weight * ratio
         return {"adversarial": weight * term, "adversarial_weight": weight}
 
     def train_step(self, real: torch.Tensor, lr: float) -> torch.Tensor:

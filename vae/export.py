@@ -18,6 +18,7 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from .density import fit_best_mixture
 from .directions import fit_axes, picture_metric
 from .evaluate import score
 from .model import count_parameters, load_model, save_model
+from .training import TrainOptions
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
 
@@ -202,11 +204,18 @@ def density_facts(density, held_out: dict) -> dict:
             "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()}}
 
 
-def refit(model_dir, data_dir, *, seed: int = 0) -> dict:
+def training_seed(facts: dict) -> int:
+    """The seed of a model's last training run: its export drew the density's posterior codes with it."""
+    seeds = re.findall(r"--seed (\d+)", facts["command"])
+    return int(seeds[-1]) if seeds else TrainOptions.seed
+
+
+def refit(model_dir, data_dir) -> dict:
     """Fit an exported model's density, directions and map again from its shipped weights and the photos it
-    was trained on, and add the command to its facts."""
+    was trained on, with the seed its export used, and add the command to its facts."""
     model_dir = Path(model_dir)
     model, facts = load_model(model_dir), read_json(model_dir / FACTS_NAME)
+    seed = training_seed(facts)
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
     density, held_out, _ = write_latent_files(model, lists, pixels, data_dir, model_dir, seed=seed)
     command = f"python -m vae.export --refit {model_dir} --data {data_dir}"
