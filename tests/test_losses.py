@@ -104,6 +104,31 @@ def test_focal_weight_adds_the_term_in_the_likelihoods_units():
     assert log_sigma.grad is None and logits.grad.abs().sum() > 0  # it sharpens the picture, never moves sigma
 
 
+class NoTruthValue(torch.nn.Module):
+    """A wrapper like torch.compile's, whose truth value raises (it asks the wrapped model for len())."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.calls = model, 0
+
+    def __len__(self):
+        raise TypeError("no len()")
+
+    def forward(self, *args):
+        self.calls += 1
+        return self.model(*args)
+
+
+def test_model_loss_calls_a_wrapper_of_the_model_whatever_its_truth_value():
+    torch.manual_seed(0)
+    model = build_model(VAEConfig(image_size=32, latent_dim=4))
+    wrapper = NoTruthValue(model)
+    x = torch.rand(2, 3, 32, 32)
+    wrapped = model_loss(model, x, network=wrapper, generator=torch.Generator().manual_seed(0))
+    direct = model_loss(model, x, generator=torch.Generator().manual_seed(0))
+    assert wrapper.calls == 1 and torch.equal(wrapped[0]["loss"], direct[0]["loss"])
+
+
 def test_the_hinge_loss_is_zero_only_for_a_confident_right_discriminator():
     assert hinge_discriminator_loss(torch.full((4,), 1.5), torch.full((4,), -2.0)).item() == 0.0
     assert hinge_discriminator_loss(torch.zeros(4), torch.zeros(4)).item() == 2.0  # at chance

@@ -138,7 +138,7 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
     module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
     `adversary` (a `vae.adversarial.Adversary`, training only) adds its term for the reconstructions."""
     config = model.config
-    logits, mu, logvar, z = (network or model)(x, generator)
+    logits, mu, logvar, z = (model if network is None else network)(x, generator)  # a compiled module has no truth value
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
                      focal_weight=focal_weight, generator=generator)
