@@ -9,7 +9,8 @@ components as the model has code numbers, fitted on the training photos, in the 
 - continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
 - weight average: the same, validating and saving an exponential moving average of the weights (0.999);
 - focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
-- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`);
+- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`),
+  and at 0.5 with a constant learning rate (no annealing to 0);
 - warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row);
 - wider: the network with 32 channels instead of 16 at 64 and 128 px, where detail is painted, trained
   from scratch for 26 epochs at 5e-4 (the bundled models' first stage), so its row is held against a
@@ -43,6 +44,8 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
     "focal": ("+ focal frequency term (--focal-weight 1)", ["--focal-weight", "1"]),
     "adversarial": ("+ patch discriminator (--adversarial-weight 0.5)", ["--adversarial-weight", "0.5"]),
     "adversarial-0.75": ("+ patch discriminator (--adversarial-weight 0.75)", ["--adversarial-weight", "0.75"]),
+    "adversarial-constant": ("+ patch discriminator (0.5), constant learning rate", ["--adversarial-weight", "0.5",
+                                                                                      "--lr-schedule", "constant"]),
     "adversarial-1": ("+ patch discriminator (--adversarial-weight 1)", ["--adversarial-weight", "1"]),
     "adversarial-4": ("+ patch discriminator (--adversarial-weight 4)", ["--adversarial-weight", "4"]),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
