@@ -105,10 +105,11 @@ def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromi
     to that model keeps its sliders working, decoded on the server, and the page says so."""
     page, calls = open_explorer(chromium, app_server[0], missing="**/beta-32-*.onnx")
     expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")  # beta-1's file is there
+    beta_1 = page.locator("#explore-image img").get_attribute("src")
     page.get_by_label("Model").click()
     page.get_by_role("option", name="beta-32").click()
     page.wait_for_function("() => window.browserDecoder.settings.onnx.includes('beta-32')", timeout=WAIT_MS)
-    time.sleep(0.5)  # and Gradio showing the switched model's picture
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", beta_1, timeout=WAIT_MS)  # beta-32's picture
     before = page.locator("#explore-image img").get_attribute("src")
     calls.clear()
     page.locator("#slider-0 input[type=range]").fill("2")
