@@ -65,6 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--focal-weight", type=float, metavar="W",
                         help="add W focal frequency terms (Jiang et al. 2021) to the loss, which weigh the "
                         "frequencies painted worst most; 1 weighs them like the likelihood's squared error")
+    parser.add_argument("--msssim-weight", type=float, metavar="W",
+                        help="add W x (1 - MS-SSIM) per pixel value to the loss (Zhao et al. 2017), which asks for "
+                        "local contrast and structure at up to five scales (four at 128 px)")
     parser.add_argument("--adversarial-weight", type=float, metavar="W",
                         help="fine-tuning: train a patch discriminator beside the model and add its term, scaled so "
                         "its gradient at the decoder's last layer is W times the likelihood's (VQGAN's adaptive weight)")
@@ -106,7 +109,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         capacity_steps=args.capacity_steps, procedural_count=args.procedural_count, workers=args.workers,
         cache=False if args.no_cache else None, compile=args.compile, init_from=args.init_from,
         crop_scale=args.crop_scale, ema_decay=args.ema_decay, focal_weight=args.focal_weight,
-        adversarial_weight=args.adversarial_weight,
+        msssim_weight=args.msssim_weight, adversarial_weight=args.adversarial_weight,
     )
 
 

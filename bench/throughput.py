@@ -1,11 +1,12 @@
 """Training throughput of both networks, side by side in one run: fp32 and bf16 autocast, channels_last.
 The default network is measured as the bundled models are built: gaussian likelihood, linear path.
 
-    python -m bench.throughput --image-size 128 [--device cuda] [--batch-sizes 64,128,256] [--profile]
+    python -m bench.throughput --image-size 128 [--device cuda] [--batch-sizes 64,128,256] [--profile] [--compile]
 
 Each configuration does a few warm-up steps, then times `--steps` optimiser steps on random images;
 the table gives images/s and the ratio to the seed network in fp32 (how the seed trained).
---profile also prints where one training step of the default network spends its time.
+--profile also prints where one training step of the default network spends its time; --compile, what
+torch.compile costs at start and buys after it.
 """
 
 from __future__ import annotations
@@ -30,27 +31,36 @@ def network_config(arch: str, *, size: int, base_channels: int = VAEConfig.base_
                      reconstruction="gaussian", linear_size=default_linear_size(size) if arch == "resnet" else 0)
 
 
-def images_per_second(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
-                      base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width) -> float:
+def timed_training(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
+                   base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width,
+                   compile: bool = False) -> tuple[float, float]:
+    """(seconds of the warm-up steps, images/s over the timed steps after them). With compile, the steps call
+    the torch.compile'd model as `train.py --compile` does, and the warm-up holds the compiling."""
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     config = network_config(arch, size=size, base_channels=base_channels, min_width=min_width)
     model = build_model(config).to(device, memory_format=fmt)
+    network = torch.compile(model) if compile else None
     optimizer = torch.optim.Adam(model.parameters(), 1e-3, fused=device.type == "cuda")
     x = torch.rand(batch, 3, size, size, device=device).contiguous(memory_format=fmt)
+    warmup_start = time.perf_counter()
     for i in range(WARMUP + steps):
         if i == WARMUP:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             start = time.perf_counter()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = model_loss(model, x)[0]["loss"]
+            loss = model_loss(model, x, network=network)[0]["loss"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return batch * steps / (time.perf_counter() - start)
+    return start - warmup_start, batch * steps / (time.perf_counter() - start)
+
+
+def images_per_second(arch: str, **settings) -> float:
+    return timed_training(arch, **settings)[1]
 
 
 @torch.inference_mode()
@@ -80,6 +90,17 @@ def profile_step(*, size: int, batch: int, bf16: bool, device) -> str:
     return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
 
 
+def compile_table(*, size: int, batch: int, bf16: bool, device, steps: int) -> str:
+    """The default network's first steps and speed, eager and compiled, side by side."""
+    lines = [f"\n| default network, batch {batch} | first {WARMUP} steps (s) | images/s after them |", "|---|---|---|"]
+    for compile in (False, True):
+        torch._dynamo.reset()  # each compiled run starts cold, as a fresh train.py process does
+        warmup, rate = timed_training("resnet", size=size, batch=batch, bf16=bf16, device=device, steps=steps,
+                                      compile=compile)
+        lines.append(f"| {'torch.compile' if compile else 'eager'} | {warmup:.1f} | {rate:.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image-size", type=int, default=128)
@@ -87,6 +108,8 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time the default network torch.compile'd (train.py --compile): its warm-up and speed")
     parser.add_argument("--base-channels", default=str(VAEConfig.base_channels),
                         help="comma-separated widths at 32x32 of default-network candidates to compare")
     parser.add_argument("--min-widths", default=str(VAEConfig.min_width),
@@ -115,6 +138,9 @@ def main(argv=None) -> int:
                     label = arch if arch == "seed" else f"resnet ({width} ch at 32x32, {min_width} at full size)"
                     print(f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x | "
                           f"{decode:.1f} |", flush=True)
+    if args.compile:
+        print(compile_table(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
+                            device=device, steps=args.steps))
     if args.profile:
         print(profile_step(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
                            device=device))

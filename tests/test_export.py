@@ -21,12 +21,12 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert "--ema-decay" not in first["command"] and "&&" not in first["command"]
 
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "tuned"), epochs=1, init_from=str(tmp_path / "model"),
-                       ema_decay=0.99, focal_weight=0.5, **tiny))
+                       ema_decay=0.99, focal_weight=0.5, msssim_weight=2.0, **tiny))
     tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model")  # over its donor, as the bundled models are
     donor_line, export_line, own_line = tuned["command"].split(" && ")
     assert donor_line == first["command"]
     assert export_line == f"python -m vae.export --run {tmp_path / 'run'} --data {seed_layout} --out {tmp_path / 'model'}"
-    assert "--ema-decay 0.99 --focal-weight 0.5" in own_line and f"--init-from {tmp_path / 'model'}" in own_line
+    assert "--ema-decay 0.99 --focal-weight 0.5 --msssim-weight 2.0" in own_line and f"--init-from {tmp_path / 'model'}" in own_line
     assert tuned["epochs"] == 3 and tuned["best_epoch"] == 3
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from vae import VAEConfig, build_model
 from vae.adversarial import Adversary, hinge_discriminator_loss
+from vae.metrics import ms_ssim
 from vae.losses import (capacity_at, focal_frequency_per_image, kl_per_dim, mmd_imq, model_loss, reconstruction_per_image,
                         vae_loss, warmup_factor)
 
@@ -90,17 +91,26 @@ def test_focal_frequency_term_weighs_the_worst_frequencies_most():
     assert torch.allclose(focal_frequency_per_image(x[:1] + wave, x[:1]), wave.pow(2).flatten(1).sum(1), rtol=1e-4)
 
 
-def test_focal_weight_adds_the_term_in_the_likelihoods_units():
-    logits, x = torch.randn(2, 3, 8, 8, requires_grad=True), torch.rand(2, 3, 8, 8)
+def focal_in_nats(mean, x):  # the focal frequency term over the likelihood's 2 sigma^2, sigma = 0.1
+    return focal_frequency_per_image(mean, x).mean() / (2 * 0.1**2)
+
+
+def msssim_per_value(mean, x):
+    return (1.0 - ms_ssim(mean, x)).mean() * x[0].numel()
+
+
+@pytest.mark.parametrize("term, expected", [("focal", focal_in_nats), ("msssim", msssim_per_value)])
+def test_a_detail_term_adds_its_weight_in_the_likelihoods_units_and_leaves_sigma_alone(term, expected):
+    logits, x = torch.randn(2, 3, 32, 32, requires_grad=True), torch.rand(2, 3, 32, 32)
     mu, logvar = torch.randn(2, 4), torch.zeros(2, 4)
     log_sigma = torch.tensor(math.log(0.1), requires_grad=True)
     plain = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma)
     tuned = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma,
-                     focal_weight=0.5)
-    focal = focal_frequency_per_image(torch.sigmoid(logits), x).mean() / (2 * 0.1**2)
-    assert torch.isclose(tuned["focal"], focal, rtol=1e-4)
-    assert torch.isclose(tuned["loss"], plain["loss"] + 0.5 * focal, rtol=1e-5)
-    tuned["focal"].backward()
+                     **{f"{term}_weight": 0.5})
+    value = expected(torch.sigmoid(logits), x)
+    assert torch.isclose(tuned[term], value, rtol=1e-4)
+    assert torch.isclose(tuned["loss"], plain["loss"] + 0.5 * value, rtol=1e-5)
+    tuned[term].backward()
     assert log_sigma.grad is None and logits.grad.abs().sum() > 0  # it sharpens the picture, never moves sigma
 
 

@@ -74,6 +74,7 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
                           (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
                           (["--ema-decay", "1.5"], "ema_decay must be between 0 and 1"),
                           (["--focal-weight", "-1"], "focal_weight must not be negative"),
+                          (["--msssim-weight", "-1"], "msssim_weight must not be negative"),
                           (["--adversarial-weight", "-1"], "adversarial_weight must not be negative")):
         assert main([*args, "--out", str(tmp_path / "r")]) == 1
         assert message in capsys.readouterr().err

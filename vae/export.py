@@ -40,7 +40,7 @@ DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the de
 COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
                  ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"),
                  ("ema_decay", "--ema-decay"), ("focal_weight", "--focal-weight"),
-                 ("adversarial_weight", "--adversarial-weight"))
+                 ("msssim_weight", "--msssim-weight"), ("adversarial_weight", "--adversarial-weight"))
 
 
 @torch.inference_mode()

@@ -11,6 +11,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .metrics import ms_ssim
+
 IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
@@ -102,6 +104,7 @@ def vae_loss(
     kl_weight: float = 1.0,
     capacity: float | None = None,
     focal_weight: float | None = None,
+    msssim_weight: float | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, torch.Tensor]:
     """Batch means of each term and the total to minimise.
@@ -110,6 +113,8 @@ def vae_loss(
     wae: recon + beta * MMD(z, prior samples); KL is still reported for comparison.
     focal_weight adds that many focal frequency terms, in the likelihood's units: for the gaussian one,
     divided by 2 sigma^2 as its squared error is, so 1 weighs it like the likelihood's own error term.
+    msssim_weight adds that many times (1 - MS-SSIM) per pixel value (the MS-SSIM half of Zhao et al. 2017's
+    mix, with the likelihood as its pixel term).
     """
     recon = reconstruction_per_image(logits, x, reconstruction, log_sigma).mean()
     kl = kl_per_dim(mu, logvar).sum(1).mean()
@@ -127,12 +132,15 @@ def vae_loss(
         scale = 0.5 * torch.exp(-2.0 * log_sigma.detach().float()) if reconstruction == "gaussian" else 1.0
         terms["focal"] = focal_frequency_per_image(torch.sigmoid(logits), x).mean() * scale
         terms["loss"] = terms["loss"] + focal_weight * terms["focal"]
+    if msssim_weight:
+        terms["msssim"] = (1.0 - ms_ssim(torch.sigmoid(logits), x)).mean() * x[0].numel()
+        terms["loss"] = terms["loss"] + msssim_weight * terms["msssim"]
     return terms
 
 
 def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
-               focal_weight: float | None = None, generator: torch.Generator | None = None, network=None,
-               adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+               focal_weight: float | None = None, msssim_weight: float | None = None,
+               generator: torch.Generator | None = None, network=None, adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
     `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
     module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
@@ -141,7 +149,7 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
     logits, mu, logvar, z = (model if network is None else network)(x, generator)  # a compiled module has no truth value
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
-                     focal_weight=focal_weight, generator=generator)
+                     focal_weight=focal_weight, msssim_weight=msssim_weight, generator=generator)
     if adversary is not None:
         terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float())))
         terms["loss"] = terms["loss"] + terms["adversarial"]

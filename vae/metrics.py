@@ -4,6 +4,7 @@ image's complexity as its lossless compressed size."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import torch
@@ -13,6 +14,8 @@ import torch.nn.functional as F
 SSIM_WINDOW = 11  # Wang et al. (2004): 11x11 Gaussian window, sigma 1.5
 SSIM_SIGMA = 1.5
 SSIM_C1, SSIM_C2 = 0.01**2, 0.03**2  # stabilisers for a data range of 1
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)  # Wang et al. (2003), finest scale first
+MS_SSIM_FLOOR = 1e-4  # a scale whose mean SSIM falls to 0 or below would make its power NaN
 MIN_MSE = 1e-10  # caps PSNR at 100 dB for identical images
 
 
@@ -29,9 +32,8 @@ def _gaussian_window(channels: int, device) -> torch.Tensor:
     return (g[:, None] * g[None, :]).expand(channels, 1, SSIM_WINDOW, SSIM_WINDOW).contiguous()
 
 
-def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """(B,) structural similarity, averaged over channels and valid window positions."""
-    x, y = x.float(), y.float()
+def _ssim_maps(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """SSIM's map and its contrast-structure part alone, at every valid window position."""
     channels = x.shape[1]
     window = _gaussian_window(channels, x.device)
 
@@ -42,10 +44,34 @@ def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     var_x = blur(x * x) - mu_x**2
     var_y = blur(y * y) - mu_y**2
     cov = blur(x * y) - mu_x * mu_y
-    score = ((2 * mu_x * mu_y + SSIM_C1) * (2 * cov + SSIM_C2)) / (
-        (mu_x**2 + mu_y**2 + SSIM_C1) * (var_x + var_y + SSIM_C2)
-    )
-    return score.flatten(1).mean(1)
+    contrast_structure = (2 * cov + SSIM_C2) / (var_x + var_y + SSIM_C2)
+    luminance = (2 * mu_x * mu_y + SSIM_C1) / (mu_x**2 + mu_y**2 + SSIM_C1)
+    return luminance * contrast_structure, contrast_structure
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B,) structural similarity, averaged over channels and valid window positions."""
+    return _ssim_maps(x.float(), y.float())[0].flatten(1).mean(1)
+
+
+def ms_ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(B,) multi-scale SSIM (Wang et al. 2003) per channel, then averaged over channels: contrast-structure at
+    each scale, SSIM at the coarsest, each raised to its weight. Uses as many of the paper's five 2x scales as
+    leave the window room (4 at 128 px), their weights renormalised to sum to 1. Each scale's mean is kept
+    above 0 so that its power stays real."""
+    x, y = x.float(), y.float()
+    scales = max(1, min(len(MS_SSIM_WEIGHTS), int(math.log2(min(x.shape[-2:]) / SSIM_WINDOW)) + 1))
+    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], device=x.device)
+    weights = weights / weights.sum()
+    result = x.new_ones(x.shape[:2])
+    for scale, weight in enumerate(weights):
+        whole, contrast_structure = _ssim_maps(x, y)
+        last = scale == scales - 1
+        mean = (whole if last else contrast_structure).flatten(2).mean(2).clamp_min(MS_SSIM_FLOOR)
+        result = result * mean.pow(weight)
+        if not last:
+            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+    return result.mean(1)
 
 
 def down_up(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -71,6 +71,7 @@ class TrainOptions:
     crop_scale: float = 1.0  # random training crops keep at least this share of a photo's side; 1 = whole photos
     ema_decay: float | None = None  # validate and save a moving average of the weights; None = the weights themselves
     focal_weight: float | None = None  # add this many focal frequency terms to the loss (Jiang et al. 2021)
+    msssim_weight: float | None = None  # add this many (1 - MS-SSIM) per pixel value to the loss (Zhao et al. 2017)
     adversarial_weight: float | None = None  # train a patch discriminator; its term weighs W x the likelihood's
 
     def __post_init__(self) -> None:
@@ -80,7 +81,7 @@ class TrainOptions:
             raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be between 0 and 1 (exclusive), got {self.ema_decay}")
-        for name in ("focal_weight", "adversarial_weight"):
+        for name in ("focal_weight", "msssim_weight", "adversarial_weight"):
             if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
@@ -109,7 +110,7 @@ class Schedule:
         capacity = self.options.capacity
         return {"kl_weight": warmup_factor(step, self.options.kl_warmup_steps),
                 "capacity": None if capacity is None else capacity_at(step, target=capacity, steps=self.options.capacity_steps),
-                "focal_weight": self.options.focal_weight}
+                "focal_weight": self.options.focal_weight, "msssim_weight": self.options.msssim_weight}
 
 
 # hardware
