@@ -30,3 +30,16 @@ def test_ms_ssim_keeps_a_finite_gradient_for_opposite_pictures():
     score = ms_ssim(x, y)
     score.sum().backward()
     assert torch.isfinite(score).all() and torch.isfinite(y.grad).all()
+
+
+def test_ms_ssim_and_its_gradient_are_fp32_under_bf16_autocast():
+    x, y = noisy_pair(64)
+    exact = ms_ssim(x, y.clone().requires_grad_(True))
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # as training steps run
+        moved = y.clone().requires_grad_(True)
+        autocast = ms_ssim(x, moved)
+    assert autocast.dtype == torch.float32 and torch.allclose(autocast, exact, atol=1e-6)
+    autocast.sum().backward()
+    reference = y.clone().requires_grad_(True)
+    ms_ssim(x, reference).sum().backward()
+    assert torch.allclose(moved.grad, reference.grad, atol=1e-6)

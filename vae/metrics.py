@@ -37,8 +37,9 @@ def _ssim_maps(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Te
     channels = x.shape[1]
     window = _gaussian_window(channels, x.device)
 
-    def blur(t):
-        return F.conv2d(t, window, groups=channels)
+    def blur(t):  # in fp32 even under autocast: the variances are differences of close numbers
+        with torch.autocast(t.device.type, enabled=False):
+            return F.conv2d(t, window, groups=channels)
 
     mu_x, mu_y = blur(x), blur(y)
     var_x = blur(x * x) - mu_x**2
