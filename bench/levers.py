@@ -11,7 +11,8 @@ components as the model has code numbers, fitted on the training photos, in the 
 - focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
 - patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`),
   and at 0.5 with a constant learning rate (no annealing to 0);
-- MS-SSIM: the discriminator at 0.5 plus 1 or 3 times (1 - MS-SSIM) per pixel value (Zhao et al. 2017);
+- MS-SSIM: the discriminator at 0.5 plus 1 or 3 times (1 - MS-SSIM) per pixel value (Zhao et al. 2017), and
+  at 1 as a warm restart (12 epochs at 3e-4, whose extra training might win back what the term costs);
 - warm restart: 12 epochs at a peak of 3e-4 (more steps: its own budget, not an equal-epoch row);
 - wider: the network with 32 channels instead of 16 at 64 and 128 px, where detail is painted, trained
   from scratch for 26 epochs at 5e-4 (the bundled models' first stage), so its row is held against a
@@ -53,6 +54,8 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
                ["--adversarial-weight", "0.5", "--msssim-weight", "1"]),
     "msssim-3": ("+ patch discriminator (0.5), + MS-SSIM term (--msssim-weight 3)",
                  ["--adversarial-weight", "0.5", "--msssim-weight", "3"]),
+    "msssim-restart": ("+ patch discriminator (0.5), + MS-SSIM term (1): 12 epochs, learning rate 3e-4",
+                       ["--adversarial-weight", "0.5", "--msssim-weight", "1", "--epochs", "12", "--lr", "3e-4"]),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
     "wider": ("wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
               ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"]),
