@@ -100,7 +100,7 @@ def msssim_per_value(mean, x):
 
 
 @pytest.mark.parametrize("term, expected", [("focal", focal_in_nats), ("msssim", msssim_per_value)])
-def test_a_detail_term_adds_its_weight_in_the_likelihoods_units_and_leaves_sigma_alone(term, expected):
+def test_a_detail_term_adds_its_weighted_value_and_leaves_sigma_alone(term, expected):
     logits, x = torch.randn(2, 3, 32, 32, requires_grad=True), torch.rand(2, 3, 32, 32)
     mu, logvar = torch.randn(2, 4), torch.zeros(2, 4)
     log_sigma = torch.tensor(math.log(0.1), requires_grad=True)

@@ -140,7 +140,8 @@ def vae_loss(
 
 def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
                focal_weight: float | None = None, msssim_weight: float | None = None,
-               generator: torch.Generator | None = None, network=None, adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+               generator: torch.Generator | None = None, network=None,
+               adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
     `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
     module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
