@@ -169,10 +169,10 @@ class Handlers:
         self.default = "beta-1" if "beta-1" in models else self.names[0]
         self.start_photo = str(START_PHOTO) if START_PHOTO.is_file() else None
 
-    def model_of(self, name: str) -> explore.ExplorerModel:
-        if name not in self.models:
-            raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.names)}.")
-        return self.models[name]
+    def model_of(self, model: str) -> explore.ExplorerModel:
+        if model not in self.models:
+            raise gr.Error(f"Unknown model {model!r}: choose one of {', '.join(self.names)}.")
+        return self.models[model]
 
     def axes_of(self, em: explore.ExplorerModel, kind: str, count: int = SLIDERS) -> explore.SliderAxes:
         if kind not in em.axis_kinds():
@@ -202,9 +202,9 @@ class Handlers:
             return torch.zeros(em.latent_dim)
         return explore.encode(em, explore.photo_tensor(self.start_photo, em.image_size))
 
-    def code_view(self, name: str, kind: str, z: torch.Tensor) -> tuple:
+    def code_view(self, model: str, kind: str, z: torch.Tensor) -> tuple:
         """(decoded image, the code to keep, slider settings) for code z on axes `kind`."""
-        em = self.model_of(name)
+        em = self.model_of(model)
         axes = self.axes_of(em, kind)
         z = explore.clamp_to_sliders(axes, z, SLIDER_RANGE)
         values = explore.slider_values(axes, z, SLIDER_RANGE)
@@ -212,72 +212,72 @@ class Handlers:
         sliders += [{"value": 0.0, "label": "(unused)", "visible": False}] * (SLIDERS - len(sliders))
         return explore.decode(em, z), z.tolist(), sliders
 
-    def show_code(self, name: str, kind: str, z: torch.Tensor) -> list:
-        image, code, sliders = self.code_view(name, kind, z)
+    def show_code(self, model: str, kind: str, z: torch.Tensor) -> list:
+        image, code, sliders = self.code_view(model, kind, z)
         return [image, code, *(gr.update(**slider) for slider in sliders)]
 
-    def current_code(self, name: str, values, kind: str, amounts, base) -> tuple[explore.ExplorerModel, torch.Tensor]:
+    def current_code(self, model: str, values, kind: str, amounts, base) -> tuple[explore.ExplorerModel, torch.Tensor]:
         """The code the Explore tab shows: `base` moved to the slider values, plus the class sliders' amounts."""
-        em = self.model_of(name)
+        em = self.model_of(model)
         axes = self.axes_of(em, kind or "main")
         values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(values)]
         amounts = [checked_number(a, f"Class slider {i + 1}", *CLASS_RANGE) for i, a in enumerate(amounts)]
         base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else axes.origin
         return em, explore.with_class_amounts(em, axes.with_values(base_z, values[: len(axes.scale)]), amounts)
 
-    def decode_sliders(self, name: str, *inputs):
+    def decode_sliders(self, model: str, *inputs):
         values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
-        em, z = self.current_code(name, values, kind, amounts, base)
+        em, z = self.current_code(model, values, kind, amounts, base)
         return explore.decode(em, z)
 
-    def how_typical_code(self, name: str, *inputs):
+    def how_typical_code(self, model: str, *inputs):
         values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
-        em, z = self.current_code(name, values, kind, amounts, base)
+        em, z = self.current_code(model, values, kind, amounts, base)
         return explore.code_typicality(em, z), explore.nearest_photos(em, z)
 
-    def switch_axes(self, name: str, *inputs):
+    def switch_axes(self, model: str, *inputs):
         """Keep the code on screen, show it on the newly chosen axes."""
         values, kind, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[-1]
-        em = self.model_of(name)
+        em = self.model_of(model)
         other = next(k for k in em.axis_kinds() if k != kind) if len(em.axis_kinds()) > 1 else kind
         old_axes = self.axes_of(em, other)
         base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else old_axes.origin
-        return self.show_code(name, kind, old_axes.with_values(base_z, values[: len(old_axes.scale)]))
+        return self.show_code(model, kind, old_axes.with_values(base_z, values[: len(old_axes.scale)]))
 
-    def randomise(self, name: str, kind: str, seed: float):
-        em = self.model_of(name)
-        return self.show_code(name, kind, explore.random_latent(em, checked_seed(seed), fitted=True)[0])
+    def randomise(self, model: str, kind: str, seed: float):
+        em = self.model_of(model)
+        return self.show_code(model, kind, explore.random_latent(em, checked_seed(seed), fitted=True)[0])
 
-    def reset(self, name: str, kind: str):
-        em = self.model_of(name)
-        return self.show_code(name, kind, self.axes_of(em, kind).origin)
+    def reset(self, model: str, kind: str):
+        em = self.model_of(model)
+        return self.show_code(model, kind, self.axes_of(em, kind).origin)
 
-    def start_from_photo(self, name: str, kind: str, path):
-        em = self.model_of(name)
+    def start_from_photo(self, model: str, kind: str, path):
+        em = self.model_of(model)
         kind = kind if kind in em.axis_kinds() else em.axis_kinds()[0]
         path = path or self.start_photo
         z = explore.encode(em, self.photo_of(path, em.image_size)) if path else torch.zeros(em.latent_dim)
         return [gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind),
-                *self.show_code(name, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
+                *self.show_code(model, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
 
     # the other tabs
 
-    def sample(self, name: str, seed: float, count: float, temperature: float = 1.0, source: str = "fitted"):
-        em = self.model_of(name)
+    def sample(self, model: str, seed: float, count: float, temperature: float = 1.0, source: str = "fitted"):
+        em = self.model_of(model)
         count = int(checked_number(count, "Count", 1, explore.MAX_SAMPLES))
         temperature = checked_number(temperature, "Temperature", 0.1, 2.0)
         if source not in ("standard", "fitted"):
             raise gr.Error(f"Unknown sampler {source!r}: choose 'standard' or 'fitted'.")
         return explore.sample_grid(em, checked_seed(seed), count, temperature, fitted=source == "fitted")
 
-    def reconstruct(self, name: str, path):
-        em = self.model_of(name)
+    def reconstruct(self, model: str, path):
+        em = self.model_of(model)
         original, copy, scores = explore.reconstruct(em, self.photo_of(path, em.image_size))
         return original, copy, explore.describe_scores(scores)
 
-    def reconstruct_extras(self, name: str, path, original, copy):
+    def reconstruct_extras(self, model: str, path, original, copy):
         """The before/after wipe, how typical the photo is, and the nearest real photos."""
-        em = self.model_of(name)
+        em = self.model_of(model)
         x = self.photo_of(path, em.image_size)
         return (original, copy), explore.photo_typicality(em, x), explore.nearest_photos(em, explore.encode(em, x))
 
@@ -285,15 +285,15 @@ class Handlers:
         x_pixel, y_pixel = event.index
         return explore.map_click(x_pixel, y_pixel)
 
-    def decode_map(self, name: str, x: float, y: float):
-        em = self.model_of(name)
+    def decode_map(self, model: str, x: float, y: float):
+        em = self.model_of(model)
         if em.axes is None:
-            raise gr.Error(f"Model {name!r} ships no main directions, so it has no map.")
+            raise gr.Error(f"Model {model!r} ships no main directions, so it has no map.")
         z = explore.map_point(em, checked_number(x, "x", -MAP_LIMIT, MAP_LIMIT), checked_number(y, "y", -MAP_LIMIT, MAP_LIMIT))
         return explore.decode(em, z), explore.nearest_photos(em, z)
 
-    def show_map(self, name: str):
-        return self.model_of(name).map_image
+    def show_map(self, model: str):
+        return self.model_of(model).map_image
 
     def compare(self, path):
         with self.upload_of(path):
@@ -302,8 +302,8 @@ class Handlers:
     def compare_same_code(self, seed: float):
         return explore.compare_same_code(self.models, checked_seed(seed))
 
-    def traverse(self, name: str, kind: str, start: str, seed: float, path, rows: float):
-        em = self.model_of(name)
+    def traverse(self, model: str, kind: str, start: str, seed: float, path, rows: float):
+        em = self.model_of(model)
         axes = self.axes_of(em, kind, int(checked_number(rows, "Rows", 1, SLIDERS)))
         if start == "photo":
             base = explore.encode(em, self.photo_of(path, em.image_size))
@@ -313,8 +313,8 @@ class Handlers:
             base = axes.origin
         return explore.traversal_grid(em, base, axes)
 
-    def interpolate(self, name: str, path_a, path_b, frames: float):
-        em = self.model_of(name)
+    def interpolate(self, model: str, path_a, path_b, frames: float):
+        em = self.model_of(model)
         images = explore.interpolate(em, self.photo_of(path_a, em.image_size), self.photo_of(path_b, em.image_size),
                                      int(checked_number(frames, "Frames", 2, explore.MAX_FRAMES)))
         gif = explore.write_gif(images, Path(tempfile.mkdtemp()) / "interpolation.gif")
@@ -349,23 +349,23 @@ class BrowserDecoding:
         gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
         self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS}
 
-    def settings(self, name: str, kind: str, base) -> dict:
-        em = self.h.model_of(name)
+    def settings(self, model: str, kind: str, base) -> dict:
+        em = self.h.model_of(model)
         axes = self.h.axes_of(em, kind or "main")
         base = base if base and len(base) == em.latent_dim else axes.origin.tolist()
         classes = em.axes.class_directions[: len(em.classes)].tolist() if em.classes else []
-        return {**self.common, "onnx": served_url(self.onnx[name]), "base": base, "origin": axes.origin.tolist(),
+        return {**self.common, "onnx": served_url(self.onnx[model]), "base": base, "origin": axes.origin.tolist(),
                 "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(), "class_directions": classes}
 
 
 def with_named_sliders(handler):
-    """`handler(name, *sliders, axes, *class amounts, base)` with a signature that names each input, so that
+    """`handler(model, *sliders, axes, *class amounts, base)` with a signature that names each input, so that
     gradio_client users see slider_1 ... slider_12, `axes`, more_class_1 ... (with defaults) instead of param_1 ..."""
 
     def named(*args):
         return handler(*args)
 
-    parameters = [inspect.Parameter("model_name", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters = [inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     parameters += [inspect.Parameter(f"slider_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
                    for i in range(SLIDERS)]
     parameters.append(inspect.Parameter("axes", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="main"))

@@ -21,9 +21,8 @@ import time
 from playwright.async_api import async_playwright
 
 from app import ONNXRUNTIME_WEB_VERSION
-from tests.app_launcher import ROOT, install_onnxruntime_web, running_app
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_browser_decoding import SERVER_CALLS
+from support.app_launcher import ROOT, install_onnxruntime_web, running_app
+from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS
 
 WAIT_MS = 60_000
 

@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tests.app_launcher import ROOT, running_app
-from tests.conftest import MODELS, model_names
-from tests.fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
+from support.app_launcher import MODELS, ROOT, model_names, running_app
+from support.fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
 from vae.data import DataError, open_rgb, square_resize
 
 CRASHES = ROOT / "bench" / "out" / "fuzz-crashes"

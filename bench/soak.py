@@ -17,10 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.app_latency import percentile
-from tests import soak_mix
-from tests.app_launcher import folder_bytes, rss_bytes, running_app
-from tests.conftest import MODELS
+from support import soak_mix
+from support.app_launcher import MODELS, folder_bytes, rss_bytes, running_app
+from support.latency import percentile
 
 MAX_MEMORY_GROWTH = 100e6
 

@@ -1,39 +1,16 @@
-"""Shared fixtures: tiny image folders made by the tests themselves."""
+"""Shared fixtures: tiny image folders (support/photos.py), a PCA-started model, and the real app, launched
+once per test session. Every test that starts the app, a browser or a subprocess, or trains for more
+than a few steps, is marked slow: `python -m pytest -m "not slow"` is the fast inner loop."""
 
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
+
+from support.photos import seed_layout, write_photos  # noqa: F401  (fixtures and helpers for the test files)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def write_photos(folder: Path, count: int, *, size: int = 48, seed: int = 0) -> list[Path]:
-    """Smooth random colour images (gradients plus a blob), like tiny landscapes."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    ramp = np.linspace(0, 1, size)[:, None, None]
-    for i in range(count):
-        top, bottom = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
-        pixels = (top * (1 - ramp) + bottom * ramp) * np.ones((size, size, 3))
-        path = folder / f"img_{i:03d}.jpg"
-        Image.fromarray(pixels.astype(np.uint8)).save(path, quality=90)
-        paths.append(path)
-    return paths
-
-
-@pytest.fixture
-def seed_layout(tmp_path) -> Path:
-    """A miniature of the seed's layout: two classes in each split."""
-    root = tmp_path / "landscapes"
-    for i, (split, count) in enumerate((("Training Data", 24), ("Validation Data", 6), ("Testing Data", 6))):
-        for k, cls in enumerate(("Forest", "Sea")):
-            write_photos(root / split / cls, count // 2, seed=10 * i + k)
-    return root
 
 
 @pytest.fixture
@@ -57,14 +34,9 @@ def pca_started_model():
     return make
 
 
-# the real app, launched once per test session (see tests/app_launcher.py)
+# the real app, launched once per test session (see support/app_launcher.py)
 
-MODELS = ROOT / "assets" / "models"
-
-
-def model_names() -> list[str]:
-    """The bundled model folders, as the app finds them."""
-    return sorted(p.name for p in MODELS.iterdir() if (p / "config.json").is_file())
+from support.app_launcher import MODELS  # noqa: E402  (the app under test serves these)
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +44,7 @@ def onnxruntime_web() -> str:
     """The dist/ folder of the app's pinned onnxruntime-web, installed from npm into .cache/npm the first time."""
     from app import ONNXRUNTIME_WEB_VERSION
 
-    from .app_launcher import install_onnxruntime_web
+    from support.app_launcher import install_onnxruntime_web
 
     return str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION))
 
@@ -81,7 +53,7 @@ def onnxruntime_web() -> str:
 def app_server(tmp_path_factory, onnxruntime_web):
     """(url, process, temp_dir) of `python app.py --models assets/models` on a free port, serving
     onnxruntime-web itself (as the public app does from its CDN) so the browser decodes slider moves."""
-    from .app_launcher import running_app
+    from support.app_launcher import running_app
 
     env = {"ONNXRUNTIME_WEB": onnxruntime_web}
     with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server"), env=env) as server:
@@ -94,3 +66,13 @@ def client(app_server, tmp_path_factory):
     from gradio_client import Client
 
     return Client(app_server[0], verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))
+
+
+SERVER_FIXTURES = {"app_server", "client", "browser_page", "chromium"}  # each starts the app or a browser
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts the app or a browser is slow, whether or not its file says so."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

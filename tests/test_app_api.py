@@ -13,8 +13,8 @@ from gradio_client.exceptions import AppError
 from gradio_client.utils import construct_args
 from PIL import Image
 
-from .conftest import MODELS, ROOT, model_names
-from .fuzz_inputs import GENERIC_ERROR, is_clear_refusal
+from support.app_launcher import MODELS, ROOT, model_names
+from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 MODEL = "beta-1" if (MODELS / "beta-1").is_dir() else model_names()[0]
@@ -192,7 +192,7 @@ def test_decode_on_single_code_numbers(client):
 def test_public_parameters_have_readable_names(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     names = [p["parameter_name"] for p in endpoints["/decode"]["parameters"]]
-    assert names[:14] == ["model_name", *(f"slider_{i}" for i in range(1, 13)), "axes"]
+    assert names[:14] == ["model", *(f"slider_{i}" for i in range(1, 13)), "axes"]
     for api_name, info in endpoints.items():
         for p in info["parameters"]:
             assert p["parameter_name"] and not re.fullmatch(r"param_\d+", p["parameter_name"]), (api_name, p)

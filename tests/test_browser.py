@@ -13,15 +13,12 @@ from PIL import Image
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from .conftest import ROOT, model_names
+from support.app_launcher import ROOT, model_names
+from support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
-WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")

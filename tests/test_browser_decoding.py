@@ -16,12 +16,11 @@ from gradio_client import Client
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
 
 pytestmark = pytest.mark.browser
 
 MOVES = 50
-SERVER_CALLS = ("/gradio_api/queue/join", "/gradio_api/call")  # what a slider move sent before
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from PIL import EpsImagePlugin, Image
 from vae.data import (DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits,
                       source_size)
 
-from .conftest import write_photos
-from .fuzz_inputs import SAVERS, gradient, png_chunk, png_pieces, seed_bytes
+from support.photos import write_photos
+from support.fuzz_inputs import SAVERS, gradient, png_chunk, png_pieces, seed_bytes
 
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
 

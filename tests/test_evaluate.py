@@ -10,7 +10,7 @@ from vae import VAEConfig, build_model, load_model
 from vae.evaluate import main as evaluate_main
 from vae.evaluate import score
 
-from .conftest import ROOT, model_names
+from support.app_launcher import ROOT, model_names
 
 
 def test_evaluate_cli_prints_one_json_object(seed_layout, tmp_path, capsys):

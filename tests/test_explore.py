@@ -12,7 +12,7 @@ from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_score
                          padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
                          traversal_grid, write_gif)
 
-from .conftest import write_photos
+from support.photos import write_photos
 
 
 @pytest.fixture(scope="module")

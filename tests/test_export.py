@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 from vae import build_model, load_model
@@ -12,6 +13,7 @@ from vae.model import VAEConfig
 from vae.training import TrainOptions, train
 
 
+@pytest.mark.slow
 def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
@@ -58,6 +60,7 @@ def wide_posterior_model(objective: str):
     return model
 
 
+@pytest.mark.slow
 def test_the_density_describes_posterior_draws_not_only_their_means():
     photos = torch.randint(0, 256, (400, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     model = wide_posterior_model("vae")

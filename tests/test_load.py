@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.app_latency import measure_running, percentile
+from support.latency import measure_running, percentile
 
 
 @pytest.mark.slow

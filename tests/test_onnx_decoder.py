@@ -11,7 +11,7 @@ from vae import VAEConfig, build_model
 from vae.model import load_model
 from vae.onnx_decoder import cached_decoder
 
-from .conftest import MODELS, model_names
+from support.app_launcher import MODELS, model_names
 
 
 def onnx_images(path, codes: torch.Tensor) -> np.ndarray:

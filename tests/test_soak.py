@@ -4,8 +4,8 @@ by no more than what the requests wrote, and the server is still up. bench/soak.
 
 import pytest
 
-from . import soak_mix
-from .app_launcher import folder_bytes, rss_bytes
+from support import soak_mix
+from support.app_launcher import folder_bytes, rss_bytes
 
 CLIENTS = 2  # one per core of a small machine; the app serves two requests at a time
 WARM_UP_REQUESTS = 20  # each kind of request a few times: lazy imports, allocator pools, first uploads

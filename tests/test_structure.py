@@ -51,14 +51,33 @@ for name in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow
 def test_each_module_imports_on_its_own():
     result = subprocess.run([sys.executable, "-c", EACH_ON_ITS_OWN, *MODULES], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_the_app_does_not_import_the_training_loop():
     code = "import sys, app; print('vae.training' in sys.modules, 'torch.distributed.run' in sys.modules, 'vae.explore' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["False", "False", "True"]
+
+
+def imported_packages(folder: str) -> set[tuple[str, str]]:
+    """(file, top-level package) for every absolute import in the .py files under `folder`."""
+    found = set()
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            found |= {(path.name, name.split(".")[0]) for name in names}
+    return found
+
+
+def test_tests_and_bench_import_nothing_from_each_other():
+    assert {f for f, package in imported_packages("tests") if package == "bench"} == set()
+    assert {f for f, package in imported_packages("bench") if package == "tests"} == set()

@@ -33,6 +33,7 @@ def metrics(run_dir) -> list[dict]:
     return [json.loads(line) for line in (Path(run_dir) / "metrics.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
     out = tmp_path / "run"
     result = subprocess.run([sys.executable, "train.py", "--image-size", "32", "--epochs", "2", "--out", str(out),
@@ -55,6 +56,7 @@ def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
     assert torch.equal(model.decode(z), again.decode(z))
 
 
+@pytest.mark.slow
 def test_loss_falls(tmp_path):
     train(options(tmp_path, epochs=6))
     rows = metrics(tmp_path)
@@ -62,6 +64,7 @@ def test_loss_falls(tmp_path):
     assert rows[-1]["val_psnr"] > rows[0]["val_psnr"]
 
 
+@pytest.mark.slow
 def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
     from train import main  # in-process: each case would cost a torch import as a subprocess
 
@@ -81,12 +84,14 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
     assert not (tmp_path / "r" / "training_state.pt").exists()
 
 
+@pytest.mark.slow
 def test_refuses_to_overwrite_a_run_without_resume(tmp_path):
     train(options(tmp_path, epochs=1))
     with pytest.raises(TrainingError, match="--resume"):
         train(options(tmp_path, epochs=1))
 
 
+@pytest.mark.slow
 def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
     # extending --epochs stretches a cosine schedule, so this uses a constant rate (the SIGKILL test covers cosine)
     train(options(tmp_path / "a", epochs=2, lr_schedule="constant"))
@@ -98,6 +103,7 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
         assert torch.allclose(pa, pb, atol=1e-4), name
 
 
+@pytest.mark.slow
 def test_a_run_with_a_weight_average_saves_the_average_and_resumes_it(tmp_path):
     averaged = dict(ema_decay=0.9, lr_schedule="constant")
     train(options(tmp_path / "a", epochs=1, **averaged))
@@ -114,6 +120,7 @@ def test_a_run_with_a_weight_average_saves_the_average_and_resumes_it(tmp_path):
         assert torch.allclose(pa, pb, atol=1e-4), name
 
 
+@pytest.mark.slow
 def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
     adversarial = dict(adversarial_weight=0.5, lr_schedule="constant")
     train(options(tmp_path / "a", epochs=1, **adversarial))
@@ -171,6 +178,7 @@ KILLABLE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", ["during an epoch", "during a checkpoint write"])
 def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment):
     out, flag = tmp_path / "run", tmp_path / "flag"
@@ -195,6 +203,7 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment)
     load_model(out)
 
 
+@pytest.mark.slow
 def test_nan_stops_with_the_step_and_keeps_the_last_good_model(tmp_path, monkeypatch):
     train(options(tmp_path, epochs=1))
     good = load_model(tmp_path).state_dict()
@@ -224,6 +233,7 @@ def test_read_only_run_folder_is_a_clear_error(tmp_path):
         tmp_path.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_full_disk_is_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypatch):
     train(options(tmp_path, epochs=1))
     before = (tmp_path / "training_state.pt").read_bytes()
@@ -240,6 +250,7 @@ def test_full_disk_is_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypat
     assert training.load_state(tmp_path)["epoch"] == 1
 
 
+@pytest.mark.slow
 def test_two_process_ddp_with_gloo(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -254,6 +265,7 @@ def test_two_process_ddp_with_gloo(tmp_path):
     load_model(out)
 
 
+@pytest.mark.slow
 def test_corrupt_photo_mid_dataset_is_skipped_counted_and_training_goes_on(seed_layout, tmp_path, caplog):
     victims = sorted((seed_layout / "Training Data" / "Forest").glob("*.jpg"))
     victims[len(victims) // 2].write_bytes(b"\xff\xd8\xff\xe0 broken jpeg")
@@ -275,6 +287,7 @@ def test_cosine_schedule_warms_up_then_decays_to_zero_at_the_last_step():
     assert constant.lr(49) == 1e-3
 
 
+@pytest.mark.slow
 def test_a_run_can_start_from_another_models_weights(tmp_path):
     train(options(tmp_path / "donor", epochs=1))
     donor = load_model(tmp_path / "donor")
@@ -292,6 +305,7 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
         train(options(tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")))
 
 
+@pytest.mark.slow
 def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_path):
     from vae.data import image_lists, make_dataset
 

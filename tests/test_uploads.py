@@ -8,9 +8,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from .app_launcher import rss_bytes
-from .conftest import ROOT, model_names
-from .upload_corpus import BAD, BLUE, GOOD, GREEN, PHOTO, RED, photo
+from support.app_launcher import ROOT, model_names, rss_bytes
+from support.upload_corpus import BAD, BLUE, GOOD, GREEN, PHOTO, RED, photo
 
 MODEL = "beta-1"
 MAX_RSS = 2.5e9

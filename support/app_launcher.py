@@ -15,7 +15,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "assets" / "models"
 START_TIMEOUT = 60.0
+
+
+def model_names() -> list[str]:
+    """The bundled model folders, as the app finds them."""
+    return sorted(p.name for p in MODELS.iterdir() if (p / "config.json").is_file())
 
 
 def install_onnxruntime_web(version: str, folder: Path = ROOT / ".cache" / "npm") -> Path:

@@ -26,6 +26,7 @@ def test_sliced_wasserstein_prefers_similar_images():
     assert sliced_wasserstein(smooth, smooth) < 0.2 * sliced_wasserstein(smooth, noise)
 
 
+@pytest.mark.slow
 def test_throughput_is_images_over_the_timed_steps_only(monkeypatch):
     import bench.throughput as throughput
 
@@ -110,6 +111,7 @@ def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nea
     assert ratios["beta-0.25"]["ratio"] == 0.5 and ratios["beta-0.25"]["paired_by"] == "nearest β"
 
 
+@pytest.mark.slow
 def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layout, tmp_path, capsys, monkeypatch):
     import bench.levers as levers
     from vae.training import TrainOptions, train

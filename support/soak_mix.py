@@ -17,7 +17,7 @@ from pathlib import Path
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from .conftest import MODELS, ROOT, model_names
+from .app_launcher import MODELS, ROOT, model_names
 from .fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
 from .upload_corpus import BAD
 

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from .conftest import ROOT
+from .app_launcher import ROOT
 from .fuzz_inputs import png_chunk
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
