@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import math
 import os
 import tempfile
@@ -23,6 +22,8 @@ import torch  # noqa: E402
 from vae import explore  # noqa: E402
 from vae.data import DataError  # noqa: E402
 from vae.onnx_decoder import cached_decoder  # noqa: E402
+from ui import words  # noqa: E402
+from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
@@ -47,74 +48,10 @@ CSS = ".big-image img { width: 100%; height: 100%; object-fit: contain; }"
 DECODER_HTML = '<canvas hidden></canvas><small class="decoder-note"></small>'
 DECODER_LOAD_JS = "import(new URL(props.value.module, document.baseURI).href).then((m) => m.start({ element, props, watch }));"
 SLIDER_MOVED_JS = "(image, ...values) => window.browserDecoder ? window.browserDecoder.move(image, values) : image"
+# what gradio_client users see /decode's inputs called, with their defaults
+DECODE_INPUTS = [("model", REQUIRED), *((f"slider_{i + 1}", 0.0) for i in range(SLIDERS)), ("axes", "main"),
+                 *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)), ("base", None)]
 AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
-
-INTRO = """# 🏔️ Landscape VAE Explorer
-A **variational autoencoder** squeezes each landscape photo into a short list of numbers (its *code*)
-and learns to paint a landscape back from any code. Move the sliders, sample new scenes, upload a photo
-and see what the model keeps, or compare models trained with different **β** (how hard the code is squeezed)."""
-
-ABOUT = """## What is a VAE?
-An **encoder** turns a photo into a code: 128 numbers, each a point on a bell curve. A **decoder** turns
-any code back into a picture. Training asks for two things at once:
-
-- **Reconstruction**: the decoded picture should look like the photo that went in;
-- **KL divergence**: the codes should look like draws from a standard bell curve, so that *any* code
-  you pick, not only those of real photos, decodes to a plausible landscape.
-
-The bundled models start as the best *linear* squeeze of the photos (a principal component analysis:
-the blurry broad strokes) and the network learns what a linear projection misses, such as sharper
-edges.
-
-The loss is **reconstruction + β · KL**. With β = 1 it is the model's honest estimate of how likely a
-photo is (the *evidence lower bound*). A small β keeps more detail per photo; a large β (a *β-VAE*)
-squeezes the codes harder: blurrier pictures, but a smoother map of landscapes in which single numbers
-tend to control single features, such as the horizon's height or the sky's brightness.
-
-## The tabs
-- **Explore**: the sliders move the code. *Main directions* are the directions in which real photos
-  differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the 128 numbers each, the most
-  informative first. Start from a random code or a photo and move a slider.
-- **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
-  *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
-  to them), which gives more realistic samples than the standard bell curve (Ghosh et al. 2020).
-- **Reconstruct**: a photo, its code, and the picture decoded from it, with scores in plain words.
-- **Compare β**: the same photo and the same random code through every model.
-- **Traverse & interpolate**: each row moves along one slider axis from −3 to +3; and a smooth walk
-  between two photos' codes, as frames and as a GIF.
-
-The models were trained with `train.py` on about 5,300 landscape photos from the Intel Image
-Classification dataset; the example photos come from its test split, never seen in training."""
-
-BETA_NOTE = """**What β trades.** Small β: sharper copies, but random codes land between the photos' codes and
-decode to muddle. Large β: the code holds less (lower KL, fewer active dimensions), copies get blurrier,
-and the space gets smoother, so random samples and traversals look more coherent."""
-
-
-class PhotoInput(gr.Image):
-    """An image upload whose file goes to the handlers unopened: vae.data opens it carefully and says
-    what is wrong with a bad file, where Gradio's own opening fails with a generic error."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**{"type": "filepath", "sources": ["upload"], **kwargs})  # Gradio re-creates it with both
-
-    # Gradio builds the props it sends to the browser from the signature of __init__; without gr.Image's
-    # the browser gets none (no `buttons`: the page crashes at "Loading...", no label in the API docs).
-    __init__.__signature__ = inspect.signature(gr.Image.__init__)
-
-    @classmethod
-    def get_block_name(cls) -> str:
-        return "image"  # the browser draws it as a plain gr.Image
-
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        if payload.path:
-            return payload.path  # Gradio has already checked the path is an upload in its cache
-        # never hand inline (data: URL) images to Gradio's own opening: it accepts every format Pillow
-        # knows, EPS included, which Pillow renders by running Ghostscript
-        raise gr.Error("Please upload the image as a file.")
-
 
 # checking what comes in: every public input is checked where it enters, and named in the message
 
@@ -133,31 +70,6 @@ def checked_number(value, name: str, low: float, high: float) -> float:
 
 def checked_seed(value) -> int:
     return int(checked_number(value, "Seed", 0, MAX_SEED))
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
-
-
-def input_names(block_fn) -> list[str]:
-    """What the API page calls each input of an event: its handler's parameter names, else the labels."""
-    names = list(inspect.signature(block_fn.fn).parameters) if block_fn.fn else []
-    return names if len(names) == len(block_fn.inputs) else [str(block.label) for block in block_fn.inputs]
-
-
-class CheckedBlocks(gr.Blocks):
-    """gr.Blocks that refuses by name what Gradio would drop silently (values beyond an event's inputs) or
-    fail on with its generic error (a string or NaN for a number: its bounds check and int() trip on them)."""
-
-    def validate_inputs(self, block_fn, inputs):
-        super().validate_inputs(block_fn, inputs)
-        states = sum(block.stateful for block in block_fn.inputs)  # gradio_client fills these in itself
-        if len(inputs) > len(block_fn.inputs):
-            raise gr.Error(f"Too many values for /{block_fn.api_name}: it takes {len(block_fn.inputs) - states}, "
-                           f"got {len(inputs) - states}.")
-        for name, block, value in zip(input_names(block_fn), block_fn.inputs, inputs, strict=True):
-            if isinstance(block, (gr.Number, gr.Slider)) and value is not None and not is_number(value):
-                raise gr.Error(f"{name} must be a number, got {value!r}.")
 
 
 class Handlers:
@@ -189,6 +101,10 @@ class Handlers:
             yield
         except DataError as error:
             raise gr.Error(f"Could not use this file: {error}.") from None
+
+    @staticmethod
+    def nearest(em: explore.ExplorerModel, z: torch.Tensor) -> list[tuple]:
+        return [(photo, words.class_caption(name)) for photo, name in explore.nearest_photos(em, z)]
 
     def photo_of(self, path, size: int) -> torch.Tensor:
         with self.upload_of(path):
@@ -233,7 +149,7 @@ class Handlers:
     def how_typical_code(self, model: str, *inputs):
         values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
         em, z = self.current_code(model, values, kind, amounts, base)
-        return explore.code_typicality(em, z), explore.nearest_photos(em, z)
+        return words.typicality(explore.code_typicality(em, z), "this code"), self.nearest(em, z)
 
     def switch_axes(self, model: str, *inputs):
         """Keep the code on screen, show it on the newly chosen axes."""
@@ -273,13 +189,14 @@ class Handlers:
     def reconstruct(self, model: str, path):
         em = self.model_of(model)
         original, copy, scores = explore.reconstruct(em, self.photo_of(path, em.image_size))
-        return original, copy, explore.describe_scores(scores)
+        return original, copy, words.describe_scores(scores)
 
     def reconstruct_extras(self, model: str, path, original, copy):
         """The before/after wipe, how typical the photo is, and the nearest real photos."""
         em = self.model_of(model)
         x = self.photo_of(path, em.image_size)
-        return (original, copy), explore.photo_typicality(em, x), explore.nearest_photos(em, explore.encode(em, x))
+        return ((original, copy), words.typicality(explore.photo_typicality(em, x), "this photo"),
+                self.nearest(em, explore.encode(em, x)))
 
     def map_clicked(self, event: gr.SelectData):
         x_pixel, y_pixel = event.index
@@ -290,14 +207,15 @@ class Handlers:
         if em.axes is None:
             raise gr.Error(f"Model {model!r} ships no main directions, so it has no map.")
         z = explore.map_point(em, checked_number(x, "x", -MAP_LIMIT, MAP_LIMIT), checked_number(y, "y", -MAP_LIMIT, MAP_LIMIT))
-        return explore.decode(em, z), explore.nearest_photos(em, z)
+        return explore.decode(em, z), self.nearest(em, z)
 
     def show_map(self, model: str):
         return self.model_of(model).map_image
 
     def compare(self, path):
         with self.upload_of(path):
-            return explore.compare_reconstructions(self.models, path)
+            compared = explore.compare_reconstructions(self.models, path)
+        return [(copy, words.reconstruction_caption(em.model.config.beta, scores)) for em, copy, scores in compared]
 
     def compare_same_code(self, seed: float):
         return explore.compare_same_code(self.models, checked_seed(seed))
@@ -356,25 +274,6 @@ class BrowserDecoding:
         classes = em.axes.class_directions[: len(em.classes)].tolist() if em.classes else []
         return {**self.common, "onnx": served_url(self.onnx[model]), "base": base, "origin": axes.origin.tolist(),
                 "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(), "class_directions": classes}
-
-
-def with_named_sliders(handler):
-    """`handler(model, *sliders, axes, *class amounts, base)` with a signature that names each input, so that
-    gradio_client users see slider_1 ... slider_12, `axes`, more_class_1 ... (with defaults) instead of param_1 ..."""
-
-    def named(*args):
-        return handler(*args)
-
-    parameters = [inspect.Parameter("model", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    parameters += [inspect.Parameter(f"slider_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
-                   for i in range(SLIDERS)]
-    parameters.append(inspect.Parameter("axes", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="main"))
-    parameters += [inspect.Parameter(f"more_class_{i + 1}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0)
-                   for i in range(MAX_CLASSES)]
-    parameters.append(inspect.Parameter("base", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
-    named.__signature__ = inspect.Signature(parameters)
-    named.__name__ = handler.__name__
-    return named
 
 
 # small builders for the repeated widgets
@@ -445,7 +344,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
     # slider moves decode in the browser (no request); the browser clicks server_decode if it cannot
     gr.on([s.input for s in [*sliders, *class_sliders]], None, [image, *sliders, *class_sliders], image,
           js=SLIDER_MOVED_JS, show_progress="hidden")
-    server_decode.click(with_named_sliders(h.decode_sliders), code_inputs, image, api_name="decode",
+    server_decode.click(with_named_inputs(h.decode_sliders, DECODE_INPUTS), code_inputs, image, api_name="decode",
                         trigger_mode="always_last", show_progress="hidden")
     typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], api_visibility="private")
     new_codes = [
@@ -499,7 +398,7 @@ def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
 def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
     columns = len(h.models)
     with gr.Tab("Compare β"):
-        gr.Markdown(BETA_NOTE)
+        gr.Markdown(words.BETA_NOTE)
         with gr.Row():
             photo = PhotoInput(label="A photo", height=260)
             reconstructions = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=columns, height=300)
@@ -509,17 +408,17 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
             button = gr.Button("Decode the same random code with every model")
         same_code = gr.Gallery(label="One random code, every model", columns=columns, height=300)
         with gr.Row():
-            points = explore.rate_distortion(h.models)
-            kl, sharpness = "KL (nats per image)", "test PSNR (dB)"
-            gr.ScatterPlot(pd.DataFrame(points), x=kl, y=sharpness, color="model",
-                           x_lim=explore.padded_range(p[kl] for p in points),
-                           y_lim=explore.padded_range(p[sharpness] for p in points),
+            points = pd.DataFrame(explore.rate_distortion(h.models), columns=["model", "kl", "psnr"])
+            gr.ScatterPlot(points.rename(columns={"kl": words.KL_LABEL, "psnr": words.PSNR_LABEL}), x=words.KL_LABEL,
+                           y=words.PSNR_LABEL, color="model", x_lim=explore.padded_range(points["kl"]),
+                           y_lim=explore.padded_range(points["psnr"]),
                            title="What β trades: information in the code (KL) against sharpness (PSNR)",
                            elem_id="rate-distortion")
-            gr.LinePlot(pd.DataFrame(explore.training_curves(h.models)), x="epoch", y="validation PSNR (dB)",
+            curves = pd.DataFrame(explore.training_curves(h.models), columns=["model", "epoch", "val_psnr"])
+            gr.LinePlot(curves.rename(columns={"val_psnr": words.CURVE_LABEL}), x="epoch", y=words.CURVE_LABEL,
                         color="model", title="How each model learned", elem_id="training-curves")
-        header, rows = explore.facts_table(h.models)
-        gr.Dataframe(value=rows, headers=header, label="The models", interactive=False)
+        facts = pd.DataFrame(explore.model_facts(h.models), columns=list(words.FACT_HEADERS))
+        gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
     photo.change(h.compare, photo, reconstructions, api_name="compare")
     button.click(h.compare_same_code, seed, same_code, api_visibility="private")
     demo.load(h.compare_same_code, seed, same_code, api_visibility="private")
@@ -576,7 +475,7 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
 def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     h = Handlers(models)
     with CheckedBlocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(words.INTRO)
         model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
         with gr.Tabs():
             explore_tab(h, model)
@@ -586,7 +485,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             map_tab(h, model)
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
-                gr.Markdown(ABOUT)
+                gr.Markdown(words.ABOUT)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 

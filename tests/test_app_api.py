@@ -198,6 +198,14 @@ def test_public_parameters_have_readable_names(client):
             assert p["parameter_name"] and not re.fullmatch(r"param_\d+", p["parameter_name"]), (api_name, p)
 
 
+def test_every_endpoint_that_takes_a_model_names_it_model(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for api_name, info in endpoints.items():
+        names = [p["parameter_name"] for p in info["parameters"]]
+        assert not {"name", "model_name"} & set(names), (api_name, names)
+        assert api_name == "/compare" or names[0] == "model", (api_name, names)
+
+
 def test_the_first_default_slider_visibly_changes_the_picture(client):
     low, high = (decode(client, [value] + [0.0] * 11) for value in (-3.0, 3.0))
     change = np.abs(low.astype(float) - high.astype(float)).mean() / 255

@@ -8,7 +8,8 @@ from PIL import Image
 from vae import VAEConfig, build_model
 from vae.density import fit_gaussian
 from vae.directions import fit_axes
-from vae.explore import (ExplorerModel, clamp_to_sliders, decode, describe_scores, encode, interpolate, load_explorer_models,
+from ui.words import describe_scores
+from vae.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
                          padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
                          traversal_grid, write_gif)
 

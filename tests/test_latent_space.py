@@ -102,12 +102,14 @@ def test_map_clicks_round_trip_to_map_coordinates():
 
 
 def test_typicality_is_a_percentile_in_plain_words():
-    from vae.atlas import percentile_below, typicality_words
+    from ui.words import typicality
+    from vae.atlas import percentile_below
 
     scores = torch.arange(100.0)
     assert percentile_below(scores, 50.0) == 50.0
-    assert typicality_words(percentile_below(scores, -1.0), "this").startswith("**Unusual.**")
-    assert typicality_words(50.0, "this").startswith("**Typical.**")
+    assert typicality(percentile_below(scores, -1.0), "this").startswith("**Unusual.**")
+    assert typicality(50.0, "this").startswith("**Typical.**")
+    assert "no photos" in typicality(None, "this")
 
 
 def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():

@@ -83,19 +83,6 @@ def percentile_below(values: torch.Tensor, value: float) -> float:
     return 100.0 * float((values < value).float().mean())
 
 
-def typicality_words(percentile: float, what: str) -> str:
-    """Plain words for a percentile of the model's score among real photos."""
-    if percentile < 1:
-        verdict = "**Unusual.** Less typical than 99% of the real landscape photos"
-    elif percentile < 10:
-        verdict = "**Rather unusual.** Less typical than most real landscape photos"
-    elif percentile <= 90:
-        verdict = "**Typical.** As typical as most real landscape photos"
-    else:
-        verdict = "**Very typical.** More typical than most real landscape photos"
-    return f"{verdict} (the model scores {what} above {percentile:.0f}% of them)."
-
-
 # the map
 
 

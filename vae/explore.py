@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores, typicality_words
+from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
 from .checkpoint import ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, read_json, read_metrics
 from .data import open_rgb, square_resize
 from .density import LatentDensity
@@ -203,27 +203,9 @@ def reconstruct(em: ExplorerModel, x: torch.Tensor) -> tuple[np.ndarray, np.ndar
     return to_uint8(x[0]), to_uint8(x_hat[0]), scores
 
 
-def describe_scores(scores: dict) -> str:
-    """The scores in words a non-programmer understands."""
-    psnr_db, similarity, kl = scores["psnr"], scores["ssim"], scores["kl"]
-    closeness = ("very close to" if psnr_db >= 25 else "close to" if psnr_db >= 20
-                 else "a rough sketch of" if psnr_db >= 16 else "only loosely like")
-    return (
-        f"**The copy is {closeness} the original.** "
-        f"PSNR {psnr_db:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). "
-        f"SSIM {similarity:.2f}: how well shapes and textures survive, from 0 (not at all) to 1 (perfectly). "
-        f"KL {kl:.0f} nats: how much information the code holds about this photo; "
-        f"a bigger β squeezes it, trading detail for a smoother, more regular latent space."
-    )
-
-
-def compare_reconstructions(models: dict[str, ExplorerModel], source) -> list[tuple[np.ndarray, str]]:
-    """One photo through every model, each captioned with its beta and PSNR."""
-    gallery = []
-    for em in models.values():
-        _, copy, scores = reconstruct(em, photo_tensor(source, em.image_size))
-        gallery.append((copy, f"β = {em.model.config.beta:g} · PSNR {scores['psnr']:.1f}"))
-    return gallery
+def compare_reconstructions(models: dict[str, ExplorerModel], source) -> list[tuple[ExplorerModel, np.ndarray, dict]]:
+    """One photo through every model: (model, its reconstruction, its scores)."""
+    return [(em, *reconstruct(em, photo_tensor(source, em.image_size))[1:]) for em in models.values()]
 
 
 def compare_same_code(models: dict[str, ExplorerModel], seed: int) -> list[tuple[np.ndarray, str]]:
@@ -263,12 +245,12 @@ def write_gif(frames: list[np.ndarray], path, *, seconds: float = 3.0, scale: in
 # the map, nearest photos, how typical
 
 
-def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[tuple[np.ndarray, str]]:
-    """The real photos whose codes are closest to z, captioned with their class."""
+def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[tuple[np.ndarray, str | None]]:
+    """The real photos whose codes are closest to z, with their class name (None without classes)."""
     if em.atlas is None:
         return []
     names = em.classes
-    return [(em.atlas.thumbnails[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else "photo")
+    return [(em.atlas.thumbnails[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
             for i in em.atlas.nearest(z, count)]
 
 
@@ -283,28 +265,29 @@ def map_click(x_pixel: float, y_pixel: float) -> tuple[float, float]:
     return round(x, 2), round(y, 2)
 
 
-def code_typicality(em: ExplorerModel, z: torch.Tensor) -> str:
-    """How typical code z is, by the fitted density, among the codes of real held-out photos."""
+def code_typicality(em: ExplorerModel, z: torch.Tensor) -> float | None:
+    """How typical code z is: the percentile of its fitted log-density among the codes of real held-out
+    photos (None when the model ships no photos)."""
     if em.density is None or em.atlas is None:
-        return "This model ships no photos to compare with."
-    percentile = percentile_below(em.atlas.code_log_density, float(em.density.log_prob(z[None])[0]))
-    return typicality_words(percentile, "this code")
+        return None
+    return percentile_below(em.atlas.code_log_density, float(em.density.log_prob(z[None])[0]))
 
 
-def photo_typicality(em: ExplorerModel, x: torch.Tensor) -> str:
-    """How typical a photo is, by the model's complexity-corrected ELBO, among real held-out photos."""
+def photo_typicality(em: ExplorerModel, x: torch.Tensor) -> float | None:
+    """How typical a photo is: the percentile of the model's complexity-corrected ELBO among real held-out
+    photos (None when the model ships no photos)."""
     if em.atlas is None:
-        return "This model ships no photos to compare with."
+        return None
     score = float(photo_scores(em.model, (x * 255).round().to(torch.uint8))[0])
-    return typicality_words(percentile_below(em.atlas.photo_score, score), "this photo")
+    return percentile_below(em.atlas.photo_score, score)
 
 
 # comparing models
 
 
 def rate_distortion(models: dict[str, ExplorerModel]) -> list[dict]:
-    """One point per model: KL (nats per image, the rate) and test PSNR (the distortion), as rows for a plot."""
-    return [{"model": em.name, "KL (nats per image)": em.facts["test_kl"], "test PSNR (dB)": em.facts["test_psnr"]}
+    """One point per model: test KL (nats per image, the rate) and test PSNR (the distortion)."""
+    return [{"model": em.name, "kl": em.facts["test_kl"], "psnr": em.facts["test_psnr"]}
             for em in models.values() if "test_kl" in em.facts and "test_psnr" in em.facts]
 
 
@@ -319,18 +302,15 @@ def padded_range(values, share: float = 0.15) -> list[float] | None:
 
 
 def training_curves(models: dict[str, ExplorerModel]) -> list[dict]:
-    """Validation PSNR and loss per epoch of every model, as rows for a line plot."""
-    return [{"model": em.name, "epoch": row["epoch"], "validation PSNR (dB)": row["val_psnr"],
-             "validation loss per pixel value": row["val_loss"] / (3 * em.image_size**2)}
+    """Validation PSNR per epoch of every model."""
+    return [{"model": em.name, "epoch": row["epoch"], "val_psnr": row["val_psnr"]}
             for em in models.values() for row in em.history]
 
 
-def facts_table(models: dict[str, ExplorerModel]) -> tuple[list[str], list[list]]:
-    """Header and rows describing each model, for the comparison tab."""
-    header = ["model", "β", "val PSNR (dB)", "val SSIM", "KL (nats)", "active dims", "epochs", "minutes", "size (MB)"]
-    rows = []
-    for em in models.values():
-        f = em.facts
-        rows.append([em.name, em.model.config.beta, f.get("val_psnr"), f.get("val_ssim"), f.get("val_kl"),
-                     f.get("active_units"), f.get("epochs"), f.get("training_minutes"), f.get("file_mb")])
-    return header, rows
+FACT_KEYS = ("val_psnr", "val_ssim", "val_kl", "active_units", "epochs", "training_minutes", "file_mb")
+
+
+def model_facts(models: dict[str, ExplorerModel]) -> list[dict]:
+    """What each model's facts say about it, one dict per model (missing facts are None)."""
+    return [{"model": em.name, "beta": em.model.config.beta, **{key: em.facts.get(key) for key in FACT_KEYS}}
+            for em in models.values()]

@@ -1,0 +1,92 @@
+"""What the app says: its texts, captions and plot labels, and scores in words a non-programmer
+understands. vae/ returns numbers; these turn them into sentences."""
+
+from __future__ import annotations
+
+INTRO = """# 🏔️ Landscape VAE Explorer
+A **variational autoencoder** squeezes each landscape photo into a short list of numbers (its *code*)
+and learns to paint a landscape back from any code. Move the sliders, sample new scenes, upload a photo
+and see what the model keeps, or compare models trained with different **β** (how hard the code is squeezed)."""
+
+ABOUT = """## What is a VAE?
+An **encoder** turns a photo into a code: 128 numbers, each a point on a bell curve. A **decoder** turns
+any code back into a picture. Training asks for two things at once:
+
+- **Reconstruction**: the decoded picture should look like the photo that went in;
+- **KL divergence**: the codes should look like draws from a standard bell curve, so that *any* code
+  you pick, not only those of real photos, decodes to a plausible landscape.
+
+The bundled models start as the best *linear* squeeze of the photos (a principal component analysis:
+the blurry broad strokes) and the network learns what a linear projection misses, such as sharper
+edges.
+
+The loss is **reconstruction + β · KL**. With β = 1 it is the model's honest estimate of how likely a
+photo is (the *evidence lower bound*). A small β keeps more detail per photo; a large β (a *β-VAE*)
+squeezes the codes harder: blurrier pictures, but a smoother map of landscapes in which single numbers
+tend to control single features, such as the horizon's height or the sky's brightness.
+
+## The tabs
+- **Explore**: the sliders move the code. *Main directions* are the directions in which real photos
+  differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the 128 numbers each, the most
+  informative first. Start from a random code or a photo and move a slider.
+- **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
+  *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
+  to them), which gives more realistic samples than the standard bell curve (Ghosh et al. 2020).
+- **Reconstruct**: a photo, its code, and the picture decoded from it, with scores in plain words.
+- **Compare β**: the same photo and the same random code through every model.
+- **Traverse & interpolate**: each row moves along one slider axis from −3 to +3; and a smooth walk
+  between two photos' codes, as frames and as a GIF.
+
+The models were trained with `train.py` on about 5,300 landscape photos from the Intel Image
+Classification dataset; the example photos come from its test split, never seen in training."""
+
+BETA_NOTE = """**What β trades.** Small β: sharper copies, but random codes land between the photos' codes and
+decode to muddle. Large β: the code holds less (lower KL, fewer active dimensions), copies get blurrier,
+and the space gets smoother, so random samples and traversals look more coherent."""
+
+
+
+def describe_scores(scores: dict) -> str:
+    """A reconstruction's PSNR, SSIM and KL in plain words."""
+    psnr_db, similarity, kl = scores["psnr"], scores["ssim"], scores["kl"]
+    closeness = ("very close to" if psnr_db >= 25 else "close to" if psnr_db >= 20
+                 else "a rough sketch of" if psnr_db >= 16 else "only loosely like")
+    return (
+        f"**The copy is {closeness} the original.** "
+        f"PSNR {psnr_db:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). "
+        f"SSIM {similarity:.2f}: how well shapes and textures survive, from 0 (not at all) to 1 (perfectly). "
+        f"KL {kl:.0f} nats: how much information the code holds about this photo; "
+        f"a bigger β squeezes it, trading detail for a smoother, more regular latent space."
+    )
+
+
+def typicality(percentile: float | None, what: str) -> str:
+    """Plain words for a percentile of the model's score among real photos (None: the model ships none)."""
+    if percentile is None:
+        return "This model ships no photos to compare with."
+    if percentile < 1:
+        verdict = "**Unusual.** Less typical than 99% of the real landscape photos"
+    elif percentile < 10:
+        verdict = "**Rather unusual.** Less typical than most real landscape photos"
+    elif percentile <= 90:
+        verdict = "**Typical.** As typical as most real landscape photos"
+    else:
+        verdict = "**Very typical.** More typical than most real landscape photos"
+    return f"{verdict} (the model scores {what} above {percentile:.0f}% of them)."
+
+
+def reconstruction_caption(beta: float, scores: dict) -> str:
+    return f"β = {beta:g} · PSNR {scores['psnr']:.1f}"
+
+
+def class_caption(name: str | None) -> str:
+    return name or "photo"
+
+
+# the Compare β tab's plots and table
+
+KL_LABEL = "KL (nats per image)"
+PSNR_LABEL = "test PSNR (dB)"
+CURVE_LABEL = "validation PSNR (dB)"
+FACT_HEADERS = {"model": "model", "beta": "β", "val_psnr": "val PSNR (dB)", "val_ssim": "val SSIM", "val_kl": "KL (nats)",
+                "active_units": "active dims", "epochs": "epochs", "training_minutes": "minutes", "file_mb": "size (MB)"}
