@@ -7,8 +7,6 @@ Data with random crops (0.85) and a cosine schedule, and is scored on the Testin
 `vae.evaluate.score` (PSNR, SSIM, fine detail, KL), next to the start model and PCA with as many
 components as the model has code numbers, fitted on the training photos, in the same run:
 - continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
-- weight average: the same, validating and saving an exponential moving average of the weights (0.999);
-- focal frequency term: the same, plus a focal frequency term of weight 1 (Jiang et al. 2021);
 - patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`),
   and at 0.5 with a constant learning rate (no annealing to 0);
 - MS-SSIM: the discriminator at 0.5 plus 1 or 3 times (1 - MS-SSIM) per pixel value (Zhao et al. 2017), and
@@ -42,8 +40,6 @@ from vae.training import train
 
 VARIANTS = {  # run name: (what it changes, train.py flags on top of the common ones)
     "continue": ("continue: 8 epochs, learning rate 1e-4", []),
-    "ema": ("+ weight average (--ema-decay 0.999)", ["--ema-decay", "0.999"]),
-    "focal": ("+ focal frequency term (--focal-weight 1)", ["--focal-weight", "1"]),
     "adversarial": ("+ patch discriminator (--adversarial-weight 0.5)", ["--adversarial-weight", "0.5"]),
     "adversarial-0.75": ("+ patch discriminator (--adversarial-weight 0.75)", ["--adversarial-weight", "0.75"]),
     "adversarial-constant": ("+ patch discriminator (0.5), constant learning rate", ["--adversarial-weight", "0.5",

@@ -18,7 +18,7 @@ import time
 import torch
 
 from vae.losses import model_loss
-from vae.model import VAEConfig, build_model, default_linear_size
+from vae.model import VAEConfig, build_model
 from vae.training import pick_device, use_bf16
 
 WARMUP = 2
@@ -27,8 +27,7 @@ WARMUP = 2
 def network_config(arch: str, *, size: int, base_channels: int = VAEConfig.base_channels,
                    min_width: int = VAEConfig.min_width) -> VAEConfig:
     """Each network as train.py builds it by default (the default network with its linear path)."""
-    return VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width,
-                     reconstruction="gaussian", linear_size=default_linear_size(size) if arch == "resnet" else 0)
+    return VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)
 
 
 def timed_training(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,

@@ -77,7 +77,8 @@ def test_bundled_models_load_fit_the_budget_and_ship_what_the_app_shows(name):
     facts = json.loads((folder / "facts.json").read_text())
     assert facts["beta"] == model.config.beta and sorted(facts["dims_by_kl"]) == list(range(model.config.latent_dim))
     assert facts["classes"] == ["Forest", "Glacier", "Mountain", "Sea"]
-    assert facts["command"].startswith("python train.py") and f"--beta {model.config.beta:g} " in facts["command"]
+    assert facts["stages"][-1]["options"]["model"] == model.config.to_dict()
+    assert facts["commands"][0].startswith("python train.py") and facts["commands"][-1].endswith(f"--out assets/models/{name}")
     assert model.config.linear_size and model.linear_path.encode_weight.abs().sum() > 0  # started from PCA
     for shipped in ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors", "atlas.jpg", "metrics.jsonl"):
         assert (folder / shipped).is_file(), shipped

@@ -19,7 +19,7 @@ from support.photos import write_photos
 @pytest.fixture(scope="module")
 def em():
     torch.manual_seed(0)
-    model = build_model(VAEConfig(image_size=32, latent_dim=6)).eval()
+    model = build_model(VAEConfig(image_size=32, latent_dim=6, reconstruction="bce", linear_size=0)).eval()
     codes = torch.randn(400, 6) * torch.tensor([3.0, 0.5, 0.2, 0.1, 0.1, 0.1]) + 1.0
     return ExplorerModel("tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]}, axes=fit_axes(codes, [i % 2 for i in range(400)]))
 

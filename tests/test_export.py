@@ -17,38 +17,39 @@ from vae.training import TrainOptions, train
 def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
-    first = export_run(tmp_path / "run", seed_layout, tmp_path / "model")
+    first = export_run(tmp_path / "run", None, tmp_path / "model")  # the photos the run trained on
     assert first["epochs"] == 2 and first["classes"] == ["Forest", "Sea"]
-    assert first["command"].endswith("--crop-scale 0.9 --out " + str(tmp_path / "run"))
-    assert "--ema-decay" not in first["command"] and "&&" not in first["command"]
+    (stage,) = first["stages"]
+    assert stage["run"] == str(tmp_path / "run") and TrainOptions.from_dict(stage["options"]).crop_scale == 0.9
+    assert first["commands"] == [f"python train.py --data {seed_layout} --out {tmp_path / 'run'} --epochs 2 --batch-size 8 "
+                                 f"--seed 1 --precision fp32 --crop-scale 0.9 --image-size 32 --latent-dim 4 --linear-size 8",
+                                 f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'}"]
 
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "tuned"), epochs=1, init_from=str(tmp_path / "model"),
-                       ema_decay=0.99, focal_weight=0.5, msssim_weight=2.0, **tiny))
+                       msssim_weight=2.0, **tiny))
     tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model")  # over its donor, as the bundled models are
-    donor_line, export_line, own_line = tuned["command"].split(" && ")
-    assert donor_line == first["command"]
-    assert export_line == f"python -m vae.export --run {tmp_path / 'run'} --data {seed_layout} --out {tmp_path / 'model'}"
-    assert "--ema-decay 0.99 --focal-weight 0.5 --msssim-weight 2.0" in own_line and f"--init-from {tmp_path / 'model'}" in own_line
+    assert tuned["stages"][0] == stage and tuned["stages"][1]["options"]["msssim_weight"] == 2.0
+    assert tuned["commands"][:2] == first["commands"] and "--msssim-weight 2" in tuned["commands"][2]
     assert tuned["epochs"] == 3 and tuned["best_epoch"] == 3
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned
     assert load_model(tmp_path / "model").config.latent_dim == 4
 
     # a refit draws posterior codes with the seed its export used
-    assert training_seed(tuned) == 1 and training_seed({"command": "python train.py --data photos"}) == 0
+    assert training_seed(tuned) == 1 and training_seed({"commands": []}) == 0
     density_file = tmp_path / "model" / "latent_density.safetensors"
     density_file.unlink()
-    for _ in range(2):  # a second refit adds no second command
+    for _ in range(2):  # a second refit adds no second line
         assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout)]) == 0
     refitted = json.loads((tmp_path / "model" / "facts.json").read_text())
-    assert refitted["command"] == f"{tuned['command']} && python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}"
+    assert refitted["commands"] == [*tuned["commands"], f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}"]
     assert LatentDensity.load(density_file).means.shape[1] == 4
 
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, init_from=str(tmp_path / "model"), **tiny))
     again = export_run(tmp_path / "again", seed_layout, tmp_path / "model")  # a third stage, after the refit
-    assert again["command"].split(" && ")[:3] == tuned["command"].split(" && ")
-    assert again["command"].split(" && ")[3] == f"python -m vae.export --run {tmp_path / 'tuned'} --data {seed_layout} --out {tmp_path / 'model'}"
-    assert "--refit" not in again["command"] and again["epochs"] == 4
+    assert again["stages"][:2] == tuned["stages"] and len(again["stages"]) == 3
+    assert again["commands"][:4] == tuned["commands"] and not any("--refit" in line for line in again["commands"])
+    assert again["epochs"] == 4
 
 
 def wide_posterior_model(objective: str):

@@ -6,7 +6,7 @@ from vae.model import save_model
 
 
 def test_seed_network_has_the_seeds_parameter_count():
-    assert count_parameters(build_model(VAEConfig(arch="seed", image_size=256))) == 55_975_555
+    assert count_parameters(build_model(VAEConfig(arch="seed", image_size=256, reconstruction="bce"))) == 55_975_555
 
 
 def test_default_network_is_at_most_a_quarter_of_the_seed():

@@ -20,11 +20,12 @@ from vae.training import TrainingError, TrainOptions, train
 
 from .conftest import ROOT
 
-TINY = dict(image_size=32, latent_dim=8)
+TINY = dict(image_size=32, latent_dim=8, linear_size=0)
+SEED_LIKELIHOOD = VAEConfig(**TINY, reconstruction="bce")  # the tests' runs: the seed's likelihood, no linear path
 
 
 def options(out, **overrides) -> TrainOptions:
-    base = dict(out=str(out), model=VAEConfig(**TINY), epochs=2, batch_size=16, procedural_count=64, seed=1,
+    base = dict(out=str(out), model=SEED_LIKELIHOOD, epochs=2, batch_size=16, procedural_count=64, seed=1,
                 precision="fp32")  # identical on every CPU; bf16 is covered by the CLI test where the CPU has it
     return TrainOptions(**{**base, **overrides})
 
@@ -75,8 +76,6 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
     for args, message in ((["--data", str(tmp_path / "nowhere")], "not found"),
                           (["--image-size", "48"], "power of two"),
                           (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
-                          (["--ema-decay", "1.5"], "ema_decay must be between 0 and 1"),
-                          (["--focal-weight", "-1"], "focal_weight must not be negative"),
                           (["--msssim-weight", "-1"], "msssim_weight must not be negative"),
                           (["--adversarial-weight", "-1"], "adversarial_weight must not be negative")):
         assert main([*args, "--out", str(tmp_path / "r")]) == 1
@@ -104,23 +103,6 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_run_with_a_weight_average_saves_the_average_and_resumes_it(tmp_path):
-    averaged = dict(ema_decay=0.9, lr_schedule="constant")
-    train(options(tmp_path / "a", epochs=1, **averaged))
-    state = torch.load(tmp_path / "a" / "training_state.pt", weights_only=True)
-    saved = load_model(tmp_path / "a").state_dict()
-    # the saved model is the average, not the last step's weights, which the state keeps for resuming
-    assert all(torch.equal(saved[k], v) for k, v in state["averaged"]["model"].items())
-    assert not torch.allclose(saved["fc_mu.weight"], state["model"]["fc_mu.weight"])
-    assert state["averaged"]["updates"] == state["step"]
-    train(options(tmp_path / "a", epochs=2, resume=True, **averaged))
-    train(options(tmp_path / "b", epochs=2, **averaged))
-    a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
-    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
-        assert torch.allclose(pa, pb, atol=1e-4), name
-
-
-@pytest.mark.slow
 def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
     adversarial = dict(adversarial_weight=0.5, lr_schedule="constant")
     train(options(tmp_path / "a", epochs=1, **adversarial))
@@ -134,23 +116,6 @@ def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
     a, b = load_model(tmp_path / "a"), load_model(tmp_path / "b")
     for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-4), name
-
-
-def test_the_weight_average_moves_by_its_decay():
-    from vae.weight_average import WeightAverage
-
-    model = torch.nn.Linear(2, 1)
-    torch.nn.init.zeros_(model.weight)
-    average = WeightAverage(model, decay=0.5)
-    with torch.no_grad():
-        model.weight.fill_(1.0)
-    average.update(model)  # first update: decay min(0.5, 2/11)
-    assert torch.allclose(average.model.weight, torch.full((1, 2), 1 - 2 / 11))
-    for _ in range(50):
-        average.update(model)
-    assert average.current_decay() == 0.5 and torch.allclose(average.model.weight, torch.ones(1, 2))
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        WeightAverage(model, decay=1.0)
 
 
 KILLABLE = textwrap.dedent("""
@@ -309,7 +274,7 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
 def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_path):
     from vae.data import image_lists, make_dataset
 
-    linear = VAEConfig(**TINY, linear_size=8)
+    linear = VAEConfig(**{**TINY, "linear_size": 8}, reconstruction="bce")
     train(options(tmp_path, model=linear, epochs=1, lr=1e-12))  # lr ~ 0: the start
     model = load_model(tmp_path)
     photos, _ = make_dataset(image_lists(None, procedural_count=64, seed=1)["train"], 32, train=False)
@@ -319,3 +284,38 @@ def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_p
     # whitened principal components of the training photos: each code number has unit variance, no correlation
     assert torch.allclose(mu.var(0), torch.ones(TINY["latent_dim"]), atol=0.05)
     assert (torch.corrcoef(mu.T) - torch.eye(TINY["latent_dim"])).abs().max() < 0.05
+
+
+def test_train_py_flags_are_the_option_fields_with_their_defaults():
+    from dataclasses import fields
+
+    from train import options_from_args, parse_args
+
+    assert options_from_args(parse_args([])) == TrainOptions()  # one default each, written in the dataclasses
+    helped = {f.name for cls in (TrainOptions, VAEConfig) for f in fields(cls) if "help" in f.metadata}
+    assert helped == {f.name for cls in (TrainOptions, VAEConfig) for f in fields(cls)} - {"model", "base_channels", "max_channels"}
+    args = parse_args(["--beta", "4", "--no-cache", "--linear-size", "0", "--epochs", "3", "--compile"])
+    options = options_from_args(args)
+    assert options.model.beta == 4 and options.model.linear_size == 0 and options.cache is False
+    assert options.epochs == 3 and options.compile
+    with pytest.raises(SystemExit):
+        parse_args(["--epochs", "0"])
+
+
+@pytest.mark.slow
+def test_resume_as_the_readme_writes_it_continues_with_the_runs_own_options(seed_layout, tmp_path, capsys):
+    from train import main
+
+    run = str(tmp_path / "run")
+    first = ["--data", str(seed_layout), "--out", run, "--epochs", "1", "--image-size", "32", "--latent-dim", "4",
+             "--batch-size", "8", "--beta", "2", "--crop-scale", "0.9", "--precision", "fp32"]
+    assert main(first) == 0
+    saved = (tmp_path / "run" / "train_options.json").read_text()
+    assert main(["--out", run, "--resume", "--epochs", "2"]) == 0
+    assert [row["epoch"] for row in metrics(run)] == [1, 2]
+    resumed = json.loads((tmp_path / "run" / "train_options.json").read_text())
+    assert {**json.loads(saved), "epochs": 2, "resume": True} == resumed  # the same data, size, beta, crops
+    assert "python -m vae.export --run" in capsys.readouterr().out
+    assert main(["--out", run, "--resume", "--epochs", "3", "--beta", "4", "--crop-scale", "0.8"]) == 1
+    assert "--crop-scale, --beta differ from the run" in capsys.readouterr().err
+    assert [row["epoch"] for row in metrics(run)] == [1, 2]

@@ -1,6 +1,6 @@
 """Turn a finished run into a small, self-describing model folder for the app.
 
-    python -m vae.export --run runs/bundled/beta-1 --data ../shared/data/landscapes --out assets/models/beta-1
+    python -m vae.export --run runs/bundled/beta-1 --out assets/models/beta-1     # the photos the run trained on
     python -m vae.export --refit assets/models/beta-1 --data ../shared/data/landscapes
 
 The second form fits an exported model's density, directions and map again from its own weights, for a
@@ -18,7 +18,6 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -32,15 +31,11 @@ from .density import fit_best_mixture
 from .directions import fit_axes, picture_metric
 from .evaluate import score
 from .model import count_parameters, load_model, save_model
+from .options import command_flags
 from .training import TrainOptions
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
 
-# train.py flags recorded in facts.json's command, from the run's saved options
-COMMAND_FLAGS = (("epochs", "--epochs"), ("batch_size", "--batch-size"), ("lr", "--lr"), ("lr_schedule", "--lr-schedule"),
-                 ("seed", "--seed"), ("crop_scale", "--crop-scale"), ("init_from", "--init-from"),
-                 ("ema_decay", "--ema-decay"), ("focal_weight", "--focal-weight"),
-                 ("msssim_weight", "--msssim-weight"), ("adversarial_weight", "--adversarial-weight"))
 
 
 @torch.inference_mode()
@@ -95,24 +90,23 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
     return Atlas(codes, photo_scores(model, chosen), density.log_prob(codes), label_tensor, thumbnails_of(chosen))
 
 
-def training_command(options: dict, data_dir, run_dir) -> str:
-    """The shell line that makes the run again."""
-    model = options["model"]
-    parts = ["python train.py", f"--data {data_dir}", f"--image-size {model['image_size']}",
-             f"--reconstruction {model['reconstruction']}", f"--beta {model['beta']:g}",
-             f"--linear-size {model.get('linear_size', 0)}"]  # explicit: train.py's default depends on --arch
-    if model["arch"] != "resnet":
-        parts.append(f"--arch {model['arch']}")
-    parts += [f"{flag} {options[key]}" for key, flag in COMMAND_FLAGS if options.get(key) is not None]
-    command = " ".join([*parts, f"--out {run_dir}"])
-    donor = donor_facts(options)
-    if donor:  # a fine-tune of an exported model: how that model was made comes first
-        # a refit is left out: exporting the donor's run with today's export fits what the refit did
-        steps = [step for step in donor["command"].split(" && ") if " --refit " not in step]
-        donor_run = steps[-1].rsplit("--out ", 1)[1]
-        export = f"python -m vae.export --run {donor_run} --data {data_dir} --out {options['init_from']}"
-        return " && ".join([*steps, export, command])
-    return command
+def training_stages(options: dict, run_dir) -> list[dict]:
+    """How the model was made, as data: each training stage's run folder and its saved options (a fine-tune's
+    donor's stages first). Never parsed from a command line."""
+    stage = {"run": str(run_dir), "options": TrainOptions.from_dict(options).to_dict()}
+    return [*donor_facts(options).get("stages", []), stage]
+
+
+def stage_commands(stages: list[dict], out_dir) -> list[str]:
+    """The shell lines that make the model again, for people to read: each stage's train.py, then its export
+    (into the folder the next stage starts from, the last into `out_dir`)."""
+    lines = []
+    for i, stage in enumerate(stages):
+        options = TrainOptions.from_dict(stage["options"])
+        target = stages[i + 1]["options"]["init_from"] if i + 1 < len(stages) else out_dir
+        lines += [" ".join(["python train.py", *command_flags(options), *command_flags(options.model)]),
+                  f"python -m vae.export --run {stage['run']} --out {target}"]
+    return lines
 
 
 def continued(history: list[dict], *, after: int) -> list[dict]:
@@ -132,10 +126,15 @@ def rounded_scores(scores: dict, prefix: str) -> dict:
 
 
 def export_run(run_dir, data_dir, out_dir) -> dict:
+    """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     model = load_model(run_dir / BEST_NAME)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
+    data_dir = data_dir or options["data"]
+    if data_dir is None:
+        raise ValueError(f"{run_dir} trained on the procedural set, which has no photos to map: pass --data")
     donor = donor_facts(options)  # read before anything is written: the donor may be out_dir itself
+    stages = training_stages(options, run_dir)
     history = read_metrics(run_dir)
     shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(history, after=donor.get("epochs", 0))
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=options["seed"])
@@ -168,7 +167,8 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "kl_per_dim": [round(v, 4) for v in kl_per_dim],
         "classes": classes,
         **density_facts(density, held_out),
-        "command": training_command(options, data_dir, run_dir),
+        "stages": stages,
+        "commands": stage_commands(stages, out_dir),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
@@ -206,8 +206,8 @@ def density_facts(density, held_out: dict) -> dict:
 
 def training_seed(facts: dict) -> int:
     """The seed of a model's last training run: its export drew the density's posterior codes with it."""
-    seeds = re.findall(r"--seed (\d+)", facts["command"])
-    return int(seeds[-1]) if seeds else TrainOptions.seed
+    stages = facts.get("stages")
+    return stages[-1]["options"]["seed"] if stages else TrainOptions.seed
 
 
 def refit(model_dir, data_dir) -> dict:
@@ -218,9 +218,9 @@ def refit(model_dir, data_dir) -> dict:
     seed = training_seed(facts)
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
     density, held_out, _ = write_latent_files(model, lists, pixels, data_dir, model_dir, seed=seed)
-    command = f"python -m vae.export --refit {model_dir} --data {data_dir}"
-    facts = {**facts, **density_facts(density, held_out),
-             "command": facts["command"] if facts["command"].endswith(command) else f"{facts['command']} && {command}"}
+    refit_line = f"python -m vae.export --refit {model_dir} --data {data_dir}"
+    commands = [line for line in facts.get("commands", []) if line != refit_line]
+    facts = {**facts, **density_facts(density, held_out), "commands": [*commands, refit_line]}
     write_json(model_dir / FACTS_NAME, facts)
     return facts
 
@@ -230,11 +230,13 @@ def main(argv=None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="a finished run folder")
     source.add_argument("--refit", metavar="MODEL_DIR", help="an exported model folder to fit the density, directions and map of again")
-    parser.add_argument("--data", required=True, help="the photo folder the run trained on")
+    parser.add_argument("--data", help="the photo folder the run trained on (default: the run's own --data; --refit needs it)")
     parser.add_argument("--out", help="model folder to write (with --run)")
     args = parser.parse_args(argv)
     if args.run and not args.out:
         parser.error("--run needs --out")
+    if args.refit and not args.data:
+        parser.error("--refit needs --data")
     if args.refit:
         facts = refit(args.refit, args.data)
         print(f"refitted {args.refit}: {facts['density_components']}-component density")

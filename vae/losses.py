@@ -27,7 +27,7 @@ def gaussian_nll(mean: torch.Tensor, x: torch.Tensor, log_sigma: torch.Tensor) -
     return 0.5 * (x - mean).pow(2) * torch.exp(-2.0 * log_sigma) + log_sigma + 0.5 * math.log(2 * math.pi)
 
 
-def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = "bce",
+def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str,
                              log_sigma: torch.Tensor | None = None) -> torch.Tensor:
     """(B,) negative log-likelihood of x under the decoder, summed over pixels; logits are the
     decoder's pre-sigmoid output.
@@ -48,18 +48,6 @@ def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str = 
     else:
         raise ValueError(f"reconstruction must be 'bce', 'mse' or 'gaussian', got {kind!r}")
     return per_pixel.flatten(1).sum(1)
-
-
-def focal_frequency_per_image(mean: torch.Tensor, x: torch.Tensor, *, alpha: float = 1.0) -> torch.Tensor:
-    """(B,) focal frequency loss (Jiang et al. 2021): squared differences of the images' spectra, summed over
-    frequencies and channels, each weighted by its own |difference|^alpha scaled to [0, 1] per image and channel
-    (a weight, not a path for gradients), so the frequencies painted worst weigh most. With the orthonormal FFT
-    and every weight 1 it would be the sum of squared pixel errors (Parseval)."""
-    difference = torch.fft.fft2(mean.float(), norm="ortho") - torch.fft.fft2(x.float(), norm="ortho")  # (B, C, H, W)
-    distance = difference.real.pow(2) + difference.imag.pow(2)
-    weight = distance.sqrt().pow(alpha).detach()
-    weight = weight / weight.amax(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
-    return (weight * distance).flatten(1).sum(1)
 
 
 def mmd_imq(z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
@@ -98,12 +86,11 @@ def vae_loss(
     z: torch.Tensor,
     *,
     beta: float,
-    reconstruction: str = "bce",
+    reconstruction: str,
     objective: str = "vae",
     log_sigma: torch.Tensor | None = None,
     kl_weight: float = 1.0,
     capacity: float | None = None,
-    focal_weight: float | None = None,
     msssim_weight: float | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, torch.Tensor]:
@@ -111,8 +98,6 @@ def vae_loss(
 
     vae: recon + beta * kl_weight * KL, or recon + beta * |KL - C| with a capacity C;
     wae: recon + beta * MMD(z, prior samples); KL is still reported for comparison.
-    focal_weight adds that many focal frequency terms, in the likelihood's units: for the gaussian one,
-    divided by 2 sigma^2 as its squared error is, so 1 weighs it like the likelihood's own error term.
     msssim_weight adds that many times (1 - MS-SSIM) per pixel value (the MS-SSIM half of Zhao et al. 2017's
     mix, with the likelihood as its pixel term).
     """
@@ -128,10 +113,6 @@ def vae_loss(
     else:
         regulariser = kl * kl_weight
     terms["loss"] = recon + beta * regulariser
-    if focal_weight:
-        scale = 0.5 * torch.exp(-2.0 * log_sigma.detach().float()) if reconstruction == "gaussian" else 1.0
-        terms["focal"] = focal_frequency_per_image(torch.sigmoid(logits), x).mean() * scale
-        terms["loss"] = terms["loss"] + focal_weight * terms["focal"]
     if msssim_weight:
         terms["msssim"] = (1.0 - ms_ssim(torch.sigmoid(logits), x)).mean() * x[0].numel()
         terms["loss"] = terms["loss"] + msssim_weight * terms["msssim"]
@@ -139,7 +120,7 @@ def vae_loss(
 
 
 def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
-               focal_weight: float | None = None, msssim_weight: float | None = None,
+               msssim_weight: float | None = None,
                generator: torch.Generator | None = None, network=None,
                adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
@@ -150,7 +131,7 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
     logits, mu, logvar, z = (model if network is None else network)(x, generator)  # a compiled module has no truth value
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
-                     focal_weight=focal_weight, msssim_weight=msssim_weight, generator=generator)
+                     msssim_weight=msssim_weight, generator=generator)
     if adversary is not None:
         terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float())))
         terms["loss"] = terms["loss"] + terms["adversarial"]

@@ -27,6 +27,7 @@ from torch import nn
 
 from .checkpoint import (CONFIG_NAME, WEIGHTS_NAME, ModelFileError, check_state_matches, load_tensors, model_folder_files,
                          read_config, save_tensors, write_json)
+from .options import option, positive_int
 
 ARCHS = ("seed", "resnet")
 OBJECTIVES = ("vae", "wae")
@@ -39,21 +40,30 @@ LOGIT_CLAMP = 0.01  # the linear path sees logit(x) with x kept in [0.01, 0.99],
 START_LOGVAR = -6.0  # a model started from PCA: posterior std 0.05 of a unit-variance code, so noise barely blurs it
 
 
+# what a config.json written before a field existed meant by leaving it out
+BEFORE_THE_FIELD = {"reconstruction": "bce", "linear_size": 0}
+
+
 @dataclass
 class VAEConfig:
-    arch: str = "resnet"  # "seed" (the seed's network) or "resnet" (the default)
-    image_size: int = 128  # square input size, a power of two in 32..512
-    latent_dim: int = 128  # the seed's value
-    beta: float = 1.0  # weight of the KL (or MMD) term; recorded so the app can show it
-    objective: str = "vae"  # "vae" (reconstruction + beta*KL) or "wae" (reconstruction + beta*MMD)
-    reconstruction: str = "bce"  # "bce" (the seed's), "mse" (sum of squared errors) or "gaussian" (learned sigma)
+    arch: str = option("resnet", "seed: the seed's exact network; resnet: the project's default", choices=ARCHS)
+    image_size: int = option(128, "square training resolution, a power of two from 32 to 512")
+    latent_dim: int = option(128, "numbers in a code (the seed's value)", type=positive_int)
+    beta: float = option(1.0, "weight of the KL (or MMD) term; 1 with the gaussian likelihood is the ELBO (the seed used 0.2)")
+    objective: str = option("vae", "vae: reconstruction + beta x KL; wae: WAE-MMD, beta weighs the MMD", choices=OBJECTIVES)
+    reconstruction: str = option("gaussian", "the likelihood: gaussian (learned noise scale; the bundled models'), bce "
+                                 "(the seed's) or mse (squared error)", choices=RECONSTRUCTIONS)
     base_channels: int = 32  # resnet only: width at 32x32; doubles per halving below, halves above
     max_channels: int = 128  # resnet only: width cap, keeps the model under 10 MB in fp16
-    min_width: int = 16  # resnet only: narrowest layer, at full resolution; where the finest detail is painted
-    linear_size: int = 0  # side in px of the linear path's images (0 = none); see LinearPath
+    min_width: int = option(16, "resnet: channels at full resolution, where the finest detail is painted", type=positive_int)
+    linear_size: int | None = option(None, "side in px of a fixed linear path beside the network, started as the PCA of "
+                                     "the training photos at that size, so the model starts as good as a linear "
+                                     "projection; 0 = none (default: a quarter of --image-size for resnet, none for seed)")
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)
+        if self.linear_size is None:
+            self.linear_size = default_linear_size(self.image_size) if self.arch == "resnet" else 0
         for name, value, allowed in (
             ("arch", self.arch, ARCHS),
             ("objective", self.objective, OBJECTIVES),
@@ -83,7 +93,7 @@ class VAEConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown config keys {sorted(unknown)}")
-        return cls(**data)
+        return cls(**{**BEFORE_THE_FIELD, **data})
 
 
 def default_linear_size(image_size: int) -> int:

@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -31,8 +31,8 @@ from .data import image_lists, make_dataset
 from .losses import capacity_at, model_loss, warmup_factor
 from .metrics import psnr
 from .model import LinearPath, VAEConfig, build_model, check_image_size, load_model, save_model
+from .options import option, positive_float, positive_int
 from .pca import fit_pca
-from .weight_average import WeightAverage
 
 log = logging.getLogger(__name__)
 
@@ -47,43 +47,64 @@ class TrainingError(RuntimeError):
 
 @dataclass
 class TrainOptions:
-    data: str | None = None  # photo folder; None = the procedural landscape set
-    out: str | None = None  # run folder; None = runs/<arch>-beta<beta>-<time>
+    """Everything a run is made of, beside its network (`model`). Each field with a help text is a flag of
+    train.py (`vae.options`); a run saves them as train_options.json and resumes with them."""
+
+    data: str | None = option(None, "photo folder: the seed's 'Training Data/Validation Data/Testing Data' layout or "
+                              "any folder of images (split 80/10/10 deterministically); default: procedural landscapes")
+    out: str | None = option(None, "run folder (default: runs/<arch>-beta<beta>-<time>)")
     model: VAEConfig = field(default_factory=VAEConfig)
-    epochs: int = 20
-    batch_size: int = 64  # per process under torchrun
-    lr: float = 1e-3
-    lr_schedule: str = "cosine"  # cosine: warm up, then decay to 0 at the last epoch; the last epochs polish detail
-    warmup_steps: int = 200  # linear learning-rate warm-up; Adam's early steps are noisy
-    seed: int = 0
-    max_minutes: float | None = None
-    device: str = "auto"
-    resume: bool = False
-    precision: str = "auto"  # auto: bf16 autocast where the hardware has bf16 units
-    kl_warmup_steps: int = 0
-    capacity: float | None = None  # Burgess et al.: target KL in nats; None = plain beta-VAE
-    capacity_steps: int = 10_000
-    procedural_count: int = 2000
-    workers: int | None = None  # DataLoader workers; None = 0 for cached data, else a few
-    cache: bool | None = None  # None = cache decoded images when they fit in memory
-    compile: bool = False
-    init_from: str | None = None  # a model folder whose weights start the run (fine-tuning), same network shape
-    crop_scale: float = 1.0  # random training crops keep at least this share of a photo's side; 1 = whole photos
-    ema_decay: float | None = None  # validate and save a moving average of the weights; None = the weights themselves
-    focal_weight: float | None = None  # add this many focal frequency terms to the loss (Jiang et al. 2021)
-    msssim_weight: float | None = None  # add this many (1 - MS-SSIM) per pixel value to the loss (Zhao et al. 2017)
-    adversarial_weight: float | None = None  # train a patch discriminator; its term weighs W x the likelihood's
+    epochs: int = option(20, "epochs in all; on --resume it may grow", type=positive_int)
+    batch_size: int = option(64, "images per step, per process under torchrun", type=positive_int)
+    lr: float = option(1e-3, "peak learning rate", type=positive_float)
+    lr_schedule: str = option("cosine", "cosine: warm up, then decay to 0 by the last epoch, where the last epochs polish "
+                              "detail; constant: as the seed", choices=LR_SCHEDULES)
+    warmup_steps: int = option(200, "linear learning-rate warm-up steps (Adam's early steps are noisy)")
+    seed: int = option(0, "random seed of the weights, the data order and the augmentation")
+    max_minutes: float | None = option(None, "stop cleanly after this many minutes of training", type=positive_float)
+    device: str = option("auto", "auto picks the best available", choices=("auto", "cpu", "cuda", "mps"))
+    resume: bool = option(False, "continue the run in --out from its last complete epoch, with its saved options")
+    precision: str = option("auto", "auto: bf16 autocast on GPUs and on CPUs with bf16 units", choices=("auto", "fp32", "bf16"))
+    kl_warmup_steps: int = option(0, "raise the KL weight linearly over N steps (Bowman et al. 2016)")
+    capacity: float | None = option(None, "Burgess et al. 2018: optimise beta x |KL - C| with C rising to this many nats")
+    capacity_steps: int = option(10_000, "steps over which the capacity C rises", type=positive_int)
+    procedural_count: int = option(2000, "procedural training images (without --data)", type=positive_int)
+    workers: int | None = option(None, "DataLoader workers (default: 0 when images are cached in memory, else a few)")
+    cache: bool | None = option(None, "stream images from disk instead of caching them in memory", name="--no-cache",
+                                action="store_const", const=False)
+    compile: bool = option(False, "torch.compile the model (pays on GPUs, not on this project's CPUs)")
+    init_from: str | None = option(None, "start from this model folder's weights (fine-tune); the network must have the "
+                                   "same shape", metavar="MODEL")
+    crop_scale: float = option(1.0, "augment with random square crops keeping at least this share of each photo's side "
+                               "(0.5..1), resized to --image-size; 1 = whole photos, flips only")
+    msssim_weight: float | None = option(None, "add W x (1 - MS-SSIM) per pixel value to the loss (Zhao et al. 2017), which "
+                                         "asks for local contrast and structure at up to five scales", metavar="W")
+    adversarial_weight: float | None = option(None, "fine-tuning: train a patch discriminator beside the model and add its "
+                                              "term, scaled so its gradient at the decoder's last layer is W times the "
+                                              "likelihood's (VQGAN's adaptive weight)", metavar="W")
 
     def __post_init__(self) -> None:
+        if isinstance(self.model, dict):  # read back from train_options.json
+            self.model = VAEConfig.from_dict(self.model)
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not 0.5 <= self.crop_scale <= 1.0:
             raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be between 0 and 1 (exclusive), got {self.ema_decay}")
-        for name in ("focal_weight", "msssim_weight", "adversarial_weight"):
+        for name in ("msssim_weight", "adversarial_weight"):
             if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "model": self.model.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainOptions":
+        """Options as train_options.json holds them; a lever this version no longer has is refused if it was used."""
+        known = {f.name for f in fields(cls)}
+        used = sorted(k for k, v in data.items() if k not in known and v is not None)
+        if used:
+            raise ValueError(f"options this version no longer has: {used}")
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -110,7 +131,7 @@ class Schedule:
         capacity = self.options.capacity
         return {"kl_weight": warmup_factor(step, self.options.kl_warmup_steps),
                 "capacity": None if capacity is None else capacity_at(step, target=capacity, steps=self.options.capacity_steps),
-                "focal_weight": self.options.focal_weight, "msssim_weight": self.options.msssim_weight}
+                "msssim_weight": self.options.msssim_weight}
 
 
 # hardware
@@ -201,7 +222,7 @@ def prepare_run(options: TrainOptions, is_writer: bool) -> tuple[Path, VAEConfig
         (run_dir / SAMPLES_NAME).mkdir(parents=True, exist_ok=True)
         for stale in run_dir.rglob(".*.tmp"):  # left by a process killed mid-write
             stale.unlink()
-        write_json(run_dir / TRAIN_OPTIONS_NAME, {**asdict(options), "model": model_config.to_dict()})
+        write_json(run_dir / TRAIN_OPTIONS_NAME, {**options.to_dict(), "model": model_config.to_dict()})
         log.info("run folder: %s", run_dir.resolve())
     return run_dir, model_config, state
 
@@ -296,7 +317,6 @@ class EpochContext:
 
     model: torch.nn.Module  # the VAE itself
     network: torch.nn.Module  # what the training steps call: the VAE, or its DDP / compiled wrapper
-    averaged: WeightAverage | None  # the moving average of the weights, when the run keeps one
     device: torch.device
     bf16: bool
     schedule: Schedule
@@ -331,8 +351,6 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
-        if ctx.averaged is not None:
-            ctx.averaged.update(ctx.model)
         if ctx.adversary is not None:
             with torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=ctx.bf16):
                 terms["discriminator"] = ctx.adversary.train_step(x, ctx.schedule.lr(step - 1))
@@ -347,16 +365,10 @@ def train_one_epoch(ctx: EpochContext, loader, optimizer, *, epoch: int, step: i
     return means, step, out_of_time
 
 
-def shown_model(ctx: EpochContext) -> torch.nn.Module:
-    """The model a run validates and saves."""
-    return ctx.model if ctx.averaged is None else ctx.averaged.model
-
-
 @torch.inference_mode()
 def validate(ctx: EpochContext, loader, *, step: int, seed: int) -> dict:
-    """Mean loss terms (the trained objective at this step) and PSNR of decode(mu) on `loader`, of the model
-    the run saves: the weight average where there is one."""
-    model = shown_model(ctx)
+    """Mean loss terms (the trained objective at this step) and PSNR of decode(mu) on `loader`."""
+    model = ctx.model
     model.eval()
     sums, count = {}, 0
     generator = torch.Generator(device=ctx.device).manual_seed(seed)
@@ -382,7 +394,7 @@ def epoch_row(epoch: int, step: int, lr: float, train_terms: dict, val_terms: di
 def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dict], best_val: float,
                prior_z: torch.Tensor, recon_inputs: torch.Tensor) -> float:
     """Write every file of the epoch that just ended; return the best validation loss so far."""
-    model = shown_model(ctx)
+    model = ctx.model
     row = history[-1]
     epoch, step, val_loss = row["epoch"], row["step"], row["val_loss"]
     with torch.inference_mode():
@@ -399,8 +411,6 @@ def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dic
     # the state goes last: once it names this epoch, every file of the epoch is in place
     resumable = {"model": ctx.model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
                  "best_val": best_val, "history": history, "rng": torch.get_rng_state()}
-    if ctx.averaged is not None:
-        resumable["averaged"] = ctx.averaged.state_dict()
     if ctx.adversary is not None:
         resumable["adversary"] = ctx.adversary.state_dict()
     atomic_write(run_dir / STATE_NAME, lambda tmp: torch.save(resumable, tmp))
@@ -408,6 +418,33 @@ def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dic
 
 
 # the story
+
+
+@dataclass
+class Progress:
+    """Where a run stands: the last finished epoch, its step, the best validation loss, every epoch's row."""
+
+    epoch: int = 0
+    step: int = 0
+    best_val: float = math.inf
+    history: list[dict] = field(default_factory=list)
+
+
+def start_training(options: TrainOptions, model, optimizer, adversary, state: dict | None, train_set) -> Progress:
+    """Put the model where the run begins: a resumed state, another model's weights, or the PCA of the photos."""
+    if state is None:
+        if options.init_from:
+            warm_start(model, options.init_from)
+        elif model.config.linear_size:
+            start_from_pca(model, train_set)
+        return Progress()
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if adversary is not None and "adversary" in state:
+        adversary.load_state_dict(state["adversary"])
+    torch.set_rng_state(state["rng"])
+    log.info("resuming after epoch %d (step %d)", state["epoch"], state["step"])
+    return Progress(state["epoch"], state["step"], state["best_val"], list(state["history"]))
 
 
 def train(options: TrainOptions) -> Path:
@@ -425,56 +462,49 @@ def train(options: TrainOptions) -> Path:
     optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, fused=device.type == "cuda")
     # made before a resumed run restores the random state, as in the run it continues
     adversary = Adversary(options.adversarial_weight, options.lr, device, world) if options.adversarial_weight else None
-    start_epoch, step, best_val, history = 0, 0, math.inf, []
-    if state is None and options.init_from:
-        warm_start(model, options.init_from)
-    elif state is None and model_config.linear_size:
-        start_from_pca(model, loaders.train.dataset)
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if adversary is not None and "adversary" in state:
-            adversary.load_state_dict(state["adversary"])
-        start_epoch, step, best_val, history = state["epoch"], state["step"], state["best_val"], list(state["history"])
-        torch.set_rng_state(state["rng"])
-        log.info("resuming after epoch %d (step %d)", start_epoch, step)
-        if is_writer:
-            write_metrics(run_dir, history)  # drops a row written after the state was last saved
-    if start_epoch >= options.epochs:
-        log.info("run already has %d epochs; pass a larger --epochs to train more", start_epoch)
+    progress = start_training(options, model, optimizer, adversary, state, loaders.train.dataset)
+    if state is not None and is_writer:
+        write_metrics(run_dir, progress.history)  # drops a row written after the state was last saved
+    if progress.epoch >= options.epochs:
+        log.info("run already has %d epochs; pass a larger --epochs to train more", progress.epoch)
         return run_dir
-    averaged = WeightAverage(model, options.ema_decay) if options.ema_decay else None
-    if averaged is not None and state is not None and "averaged" in state:
-        averaged.load_state_dict(state["averaged"])
     network = DistributedDataParallel(model) if world > 1 else model
     if options.compile:
         network = torch.compile(network)
     bf16 = use_bf16(device, options.precision)
-    ctx = EpochContext(model, network, averaged, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir,
-                       adversary)
+    ctx = EpochContext(model, network, device, bf16, Schedule(options, options.epochs * len(loaders.train)), run_dir, adversary)
     log.info("device %s, %s, %d process(es), %d training images", device, "bf16 autocast" if bf16 else "fp32", world,
              len(loaders.train.dataset))
-    prior_z = torch.randn(GRID_COUNT, model_config.latent_dim, generator=torch.Generator().manual_seed(options.seed)).to(device)
+    run_epochs(options, ctx, loaders, optimizer, progress, world=world, is_writer=is_writer)
+    return run_dir
 
+
+def run_epochs(options: TrainOptions, ctx: EpochContext, loaders: Loaders, optimizer, progress: Progress, *,
+               world: int, is_writer: bool) -> None:
+    """Epochs from the one after `progress` to the last, each trained, validated and saved; stops early at
+    --max-minutes, after saving the epoch it cut short."""
+    prior_z = torch.randn(GRID_COUNT, ctx.model.config.latent_dim,
+                          generator=torch.Generator().manual_seed(options.seed)).to(ctx.device)
     started = time.monotonic()
     deadline = started + options.max_minutes * 60 if options.max_minutes else None
-    for epoch in range(start_epoch + 1, options.epochs + 1):
+    for epoch in range(progress.epoch + 1, options.epochs + 1):
         # the shuffle depends only on (seed, epoch), so a resumed run sees the same order
         loaders.sampler_generator.manual_seed(options.seed * 100_003 + epoch)
         if world > 1:
             loaders.sampler.set_epoch(epoch)
-        train_terms, step, out_of_time = train_one_epoch(ctx, loaders.train, optimizer, epoch=epoch, step=step,
-                                                         deadline=deadline, world=world, show_progress=is_writer)
-        val_terms = validate(ctx, loaders.val, step=step, seed=options.seed)
+        train_terms, progress.step, out_of_time = train_one_epoch(
+            ctx, loaders.train, optimizer, epoch=epoch, step=progress.step, deadline=deadline, world=world,
+            show_progress=is_writer)
+        val_terms = validate(ctx, loaders.val, step=progress.step, seed=options.seed)
         if is_writer:
-            history.append(epoch_row(epoch, step, ctx.schedule.lr(step), train_terms, val_terms))
+            progress.history.append(epoch_row(epoch, progress.step, ctx.schedule.lr(progress.step), train_terms, val_terms))
             try:
-                best_val = save_epoch(run_dir=run_dir, ctx=ctx, optimizer=optimizer, history=history, best_val=best_val,
-                                      prior_z=prior_z, recon_inputs=loaders.recon_inputs)
+                progress.best_val = save_epoch(run_dir=ctx.run_dir, ctx=ctx, optimizer=optimizer, history=progress.history,
+                                               best_val=progress.best_val, prior_z=prior_z, recon_inputs=loaders.recon_inputs)
             except OSError as error:
-                raise TrainingError(f"cannot write the run folder {run_dir}: {error}. "
+                raise TrainingError(f"cannot write the run folder {ctx.run_dir}: {error}. "
                                     f"The files of the previous epoch are intact.") from None
-            row = history[-1]
+            row = progress.history[-1]
             log.info("epoch %d: train loss %.1f, val loss %.1f, val PSNR %.2f dB, %.0f images/s",
                      epoch, row["train_loss"], row["val_loss"], row["val_psnr"], row["images_per_second"])
         if world > 1:
@@ -482,4 +512,3 @@ def train(options: TrainOptions) -> Path:
         if out_of_time:
             log.info("stopped after %.1f minutes (--max-minutes)", (time.monotonic() - started) / 60)
             break
-    return run_dir
