@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.distributions import Categorical, MixtureSameFamily, MultivariateNormal
 
 from .checkpoint import load_tensors, save_tensors
 
@@ -35,16 +36,20 @@ class LatentDensity:
     def components(self) -> int:
         return len(self.weights)
 
-    def sample(self, count: int, generator: torch.Generator, *, temperature: float = 1.0) -> torch.Tensor:
-        """(count, D) codes; `temperature` scales each draw's spread around its component's mean."""
-        component = torch.multinomial(self.weights, count, replacement=True, generator=generator)
-        eps = torch.randn(count, self.means.shape[1], generator=generator) * temperature
-        return self.means[component] + torch.einsum("nij,nj->ni", self.scale_trils[component], eps)
+    def distribution(self, temperature: float = 1.0) -> MixtureSameFamily:
+        """The mixture as a torch distribution; `temperature` scales each component's spread around its mean."""
+        return MixtureSameFamily(Categorical(probs=self.weights.double()),
+                                 MultivariateNormal(self.means.double(), scale_tril=self.scale_trils.double() * temperature))
+
+    def sample(self, count: int, *, seed: int, temperature: float = 1.0) -> torch.Tensor:
+        """(count, D) codes, the same for the same seed (drawn under a forked random state, which is left alone)."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self.distribution(temperature).sample((count,)).float()
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """(N,) log-density of codes (N, D) under the mixture, in nats."""
-        return torch.logsumexp(component_log_probs(z.double(), self.means.double(), self.scale_trils.double())
-                               + self.weights.double().log(), dim=1).float()
+        return self.distribution().log_prob(z.double()).float()
 
     def save(self, path: Path) -> None:
         save_tensors({"weights": self.weights, "means": self.means, "scale_trils": self.scale_trils}, path)
@@ -52,18 +57,7 @@ class LatentDensity:
     @classmethod
     def load(cls, path: Path) -> "LatentDensity":
         tensors = load_tensors(path)
-        if "mean" in tensors:  # a single Gaussian, as the first bundled models shipped it
-            return cls(torch.ones(1), tensors["mean"][None].float(), tensors["scale_tril"][None].float())
         return cls(tensors["weights"].float(), tensors["means"].float(), tensors["scale_trils"].float())
-
-
-def component_log_probs(z: torch.Tensor, means: torch.Tensor, scale_trils: torch.Tensor) -> torch.Tensor:
-    """(N, K) log N(z_n; mean_k, L_k L_k^T)."""
-    diff = (z[:, None, :] - means[None]).permute(1, 2, 0)  # (K, D, N)
-    solved = torch.linalg.solve_triangular(scale_trils, diff, upper=False)  # (K, D, N)
-    log_det = scale_trils.diagonal(dim1=1, dim2=2).log().sum(1)  # (K,)
-    dim = z.shape[1]
-    return (-0.5 * solved.pow(2).sum(1) - log_det[:, None] - 0.5 * dim * math.log(2 * math.pi)).T
 
 
 def weighted_gaussian(codes: torch.Tensor, responsibility: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,7 +94,7 @@ def fit_mixture(codes: torch.Tensor, *, components: int, seed: int = 0,
         weights = responsibilities.mean(0).clamp_min(1e-8)
         fitted = [weighted_gaussian(codes, responsibilities[:, k] + 1e-8) for k in range(components)]
         means, scale_trils = torch.stack([f[0] for f in fitted]), torch.stack([f[1] for f in fitted])
-        joint = component_log_probs(codes, means, scale_trils) + weights.log()  # (N, K)
+        joint = MultivariateNormal(means, scale_tril=scale_trils).log_prob(codes[:, None]) + weights.log()  # (N, K)
         log_likelihood = torch.logsumexp(joint, 1)
         responsibilities = (joint - log_likelihood[:, None]).exp()
         mean_log_likelihood = log_likelihood.mean().item()

@@ -180,10 +180,9 @@ def decode(em: ExplorerModel, z: torch.Tensor) -> np.ndarray:
 
 def random_latent(em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1) -> torch.Tensor:
     """(count, D) draws from N(0, I), or from the density fitted to the training codes."""
-    generator = torch.Generator().manual_seed(int(seed))
     if fitted and em.density is not None:
-        return em.density.sample(count, generator, temperature=temperature)
-    return torch.randn(count, em.latent_dim, generator=generator) * temperature
+        return em.density.sample(count, seed=int(seed), temperature=temperature)
+    return torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(int(seed))) * temperature
 
 
 @torch.inference_mode()
