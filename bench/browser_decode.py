@@ -23,12 +23,9 @@ from playwright.async_api import async_playwright
 from app import ONNXRUNTIME_WEB_VERSION
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS
+from support.latency import percentile
 
 WAIT_MS = 60_000
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
 async def one_page(browser, url: str, moves: int) -> dict:
@@ -46,7 +43,7 @@ async def one_page(browser, url: str, moves: int) -> dict:
 
     box = await page.locator("#slider-0 input[type=range]").bounding_box()
     y = box["y"] + box["height"] / 2
-    before = len(decode_ms)
+    before = await page.evaluate("() => window.browserDecoder.decodes")
     await page.mouse.move(box["x"] + 2, y)
     await page.mouse.down()
     start = time.perf_counter()
@@ -57,7 +54,7 @@ async def one_page(browser, url: str, moves: int) -> dict:
     await page.mouse.up()
     await page.evaluate("() => window.browserDecoder.running")
     seconds = time.perf_counter() - start
-    frames = len(await page.evaluate("() => window.browserDecoder.decodeMs.slice()")) - before
+    frames = await page.evaluate("() => window.browserDecoder.decodes") - before
     await page.close()
     return {"decode_ms": decode_ms, "server_calls": server_calls, "drag_fps": frames / seconds}
 

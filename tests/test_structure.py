@@ -81,3 +81,11 @@ def imported_packages(folder: str) -> set[tuple[str, str]]:
 def test_tests_and_bench_import_nothing_from_each_other():
     assert {f for f, package in imported_packages("tests") if package == "bench"} == set()
     assert {f for f, package in imported_packages("bench") if package == "tests"} == set()
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    files = [ROOT / "app.py", ROOT / "train.py", *(ROOT / "vae").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    long = [f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for path in files for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60]
+    assert long == []
