@@ -217,8 +217,12 @@ class Handlers:
             compared = explore.compare_reconstructions(self.models, path)
         return [(copy, words.reconstruction_caption(em.model.config.beta, scores)) for em, copy, scores in compared]
 
-    def compare_same_code(self, seed: float):
-        return explore.compare_same_code(self.models, checked_seed(seed))
+    def compare_samples(self, seed: float):
+        return [(image, words.model_caption(em.model.config.beta, em.facts))
+                for em, image in explore.own_samples(self.models, checked_seed(seed))]
+
+    def compare_traversals(self):
+        return [(row, words.model_caption(em.model.config.beta, em.facts)) for em, row in explore.first_direction_rows(self.models)]
 
     def traverse(self, model: str, kind: str, start: str, seed: float, path, rows: float):
         em = self.model_of(model)
@@ -401,12 +405,16 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
         gr.Markdown(words.BETA_NOTE)
         with gr.Row():
             photo = PhotoInput(label="A photo", height=260)
-            reconstructions = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=columns, height=300)
+            reconstructions = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=columns, height=300,
+                                         elem_id="compare-reconstructions")
         example_photos(photo)
         with gr.Row():
-            seed = seed_box("Seed of the random code")
-            button = gr.Button("Decode the same random code with every model")
-        same_code = gr.Gallery(label="One random code, every model", columns=columns, height=300)
+            seed = seed_box("Seed")
+            button = gr.Button("A new sample from every model")
+        samples = gr.Gallery(label="Each model's own sample for this seed", columns=columns, height=300,
+                             elem_id="compare-samples")
+        traversals = gr.Gallery(label="Each model's first main direction, from its average code: −3 … +3", columns=1,
+                                height="auto", object_fit="contain", elem_id="compare-traversals")
         with gr.Row():
             points = pd.DataFrame(explore.rate_distortion(h.models), columns=["model", "kl", "psnr"])
             gr.ScatterPlot(points.rename(columns={"kl": words.KL_LABEL, "psnr": words.PSNR_LABEL}), x=words.KL_LABEL,
@@ -420,8 +428,9 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
         facts = pd.DataFrame(explore.model_facts(h.models), columns=list(words.FACT_HEADERS))
         gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
     photo.change(h.compare, photo, reconstructions, api_name="compare")
-    button.click(h.compare_same_code, seed, same_code, api_visibility="private")
-    demo.load(h.compare_same_code, seed, same_code, api_visibility="private")
+    button.click(h.compare_samples, seed, samples, api_visibility="private")
+    demo.load(h.compare_samples, seed, samples, api_visibility="private")
+    demo.load(h.compare_traversals, None, traversals, api_visibility="private")
 
 
 def map_tab(h: Handlers, model: gr.Dropdown) -> None:

@@ -1,23 +1,27 @@
-"""The README's pictures of the bundled models, made from their run folders.
+"""The README's pictures of the bundled models.
 
-    python -m bench.figures --runs runs/bundled --compare bench/out --out docs
+    python -m bench.figures --data ../shared/data/landscapes --models assets/models --out docs
 
-For each bundled model (one per beta), 16 samples from N(0, I) and 16 from its shipped density (the
-Sample tab's default), seed 0; for each bundled run, its last epoch's validation photos above their
-reconstructions; each stacked into one picture with a label per model; and the same two pictures
-for the networks of `python -m bench.compare`. It also prints the README's table of the bundled
-models from their facts.json files.
+For each bundled model (one per beta): 16 samples from N(0, I) and 16 from its shipped density (the
+Sample tab's default), seed 0; 8 Testing Data photos (evenly spaced, so every class shows) above each
+model's reconstructions of them; each model's first main direction from -3 to +3 from its average code;
+and the rate-distortion plot (test KL against test PSNR, one point per model). With --compare, the samples
+and reconstructions of the networks of `python -m bench.compare`. It also prints the README's table of the
+bundled models from their facts.json files.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
+import torch
 from PIL import Image, ImageDraw
 
+from bench.quality import Photos
 from vae import explore
 
 TILE = 130  # a 128 px image plus make_grid's 2 px padding
@@ -74,30 +78,78 @@ def bundled_samples(models_dir: Path) -> Image.Image:
     return labelled_rows(rows)
 
 
+def bundled_reconstructions(models_dir: Path, data_dir, count: int = 8) -> Image.Image:
+    """Test photos in the top row, each model's reconstructions of them below."""
+    models = explore.load_explorer_models(models_dir)
+    size = next(iter(models.values())).image_size
+    photos = Photos(data_dir, limit=count).pixels("test", size).float() / 255.0
+    rows = [("test photos", Image.fromarray(explore.grid_image(photos, nrow=count)))]
+    for em in models.values():
+        with torch.inference_mode():
+            copies = em.model.decode(em.model.encode(photos)[0])
+        rows.append((f"beta = {em.model.config.beta:g}", Image.fromarray(explore.grid_image(copies, nrow=count))))
+    return labelled_rows(rows)
+
+
+def bundled_traversals(models_dir: Path) -> Image.Image:
+    return labelled_rows([(f"beta = {em.model.config.beta:g}", Image.fromarray(row))
+                          for em, row in explore.first_direction_rows(explore.load_explorer_models(models_dir))])
+
+
+def rate_distortion_plot(models_dir: Path, size: tuple[int, int] = (560, 360), margin: int = 60) -> Image.Image:
+    """Test KL (log scale) against test PSNR, one labelled point per model."""
+    points = explore.rate_distortion(explore.load_explorer_models(models_dir))
+    kl = [math.log10(p["kl"]) for p in points]
+    psnr = [p["psnr"] for p in points]
+    x_range, y_range = explore.padded_range(kl), explore.padded_range(psnr)
+    width, height = size
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+
+    def place(x: float, y: float) -> tuple[float, float]:
+        return (margin + (x - x_range[0]) / (x_range[1] - x_range[0]) * (width - 2 * margin),
+                height - margin - (y - y_range[0]) / (y_range[1] - y_range[0]) * (height - 2 * margin))
+
+    draw.rectangle([margin, margin, width - margin, height - margin], outline="grey")
+    for value in range(math.floor(x_range[0]), math.ceil(x_range[1]) + 1):
+        for step in (1, 2, 5):
+            tick = math.log10(step) + value
+            if x_range[0] <= tick <= x_range[1]:
+                x, _ = place(tick, y_range[0])
+                draw.line([x, height - margin, x, height - margin + 5], fill="grey")
+                draw.text((x - 8, height - margin + 8), f"{step * 10 ** value:g}", fill="black")
+    for tick in range(math.ceil(y_range[0]), math.floor(y_range[1]) + 1):
+        _, y = place(x_range[0], tick)
+        draw.line([margin - 5, y, margin, y], fill="grey")
+        draw.text((margin - 30, y - 6), f"{tick}", fill="black")
+    for point, x_value, y_value in zip(points, kl, psnr, strict=True):
+        x, y = place(x_value, y_value)
+        draw.ellipse([x - 5, y - 5, x + 5, y + 5], fill=(40, 90, 200))
+        label = f"{point['model']}: {point['kl']:.0f} nats, {point['psnr']:.2f} dB"
+        room = x + 9 + draw.textlength(label) < width - 4  # else the label goes left of its point
+        draw.text((x + 9 if room else x - 9 - draw.textlength(label), y - 6), label, fill="black")
+    draw.text((width // 2 - 110, height - 24), "KL per test photo (nats, log scale)", fill="black")
+    draw.text((8, 8), "test PSNR (dB)", fill="black")
+    return image
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", default="runs/bundled")
-    parser.add_argument("--compare", default="bench/out", help="the --out folder of bench.compare")
-    parser.add_argument("--models", default="assets/models", help="bundled models, for the facts table")
+    parser.add_argument("--data", default="../shared/data/landscapes", help="photo folder whose Testing Data is shown")
+    parser.add_argument("--models", default="assets/models", help="the bundled models")
+    parser.add_argument("--compare", help="the --out folder of bench.compare, for its two pictures")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
-    runs_dir = Path(args.runs)  # run folders are not kept in git: without them only the samples are drawn
-    runs = sorted((p for p in runs_dir.iterdir() if (p / "config.json").is_file()) if runs_dir.is_dir() else [],
-                  key=lambda p: json.loads((p / "config.json").read_text())["beta"])
-    recons = []
-    for run in runs:
-        beta = json.loads((run / "config.json").read_text())["beta"]
-        last = sorted((run / "samples").glob("recon_epoch_*.png"))[-1]
-        recons.append((f"beta = {beta:g}", Image.open(last).convert("RGB")))
-    bundled_samples(Path(args.models)).save(Path(args.out) / "bundled_samples.png", optimize=True)
-    print(f"wrote {args.out}/bundled_samples.png from {args.models}")
-    if recons:
-        labelled_rows(recons).save(Path(args.out) / "bundled_recon.png", optimize=True)
-        print(f"wrote {args.out}/bundled_recon.png from {len(runs)} runs")
-    if any(Path(args.compare).glob("*-recon.png")):  # bench/out also holds other benchmarks' output
-        comparison_figures(Path(args.compare), Path(args.out))
-        print(f"wrote {args.out}/compare_recon.png and compare_samples.png from {args.compare}")
-    print(bundled_table(Path(args.models)))
+    models, out = Path(args.models), Path(args.out)
+    figures = {"bundled_samples.png": bundled_samples(models), "bundled_recon.png": bundled_reconstructions(models, args.data),
+               "bundled_traversals.png": bundled_traversals(models), "rate_distortion.png": rate_distortion_plot(models)}
+    for name, image in figures.items():
+        image.save(out / name, optimize=True)
+        print(f"wrote {out / name} from {models}")
+    if args.compare and any(Path(args.compare).glob("*-recon.png")):  # bench/out also holds other benchmarks' output
+        comparison_figures(Path(args.compare), out)
+        print(f"wrote {out}/compare_recon.png and compare_samples.png from {args.compare}")
+    print(bundled_table(models))
     return 0
 
 

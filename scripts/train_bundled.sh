@@ -1,48 +1,49 @@
 #!/usr/bin/env bash
-# Trains the app's bundled models on the shared landscape photos: the default network at 128 px with the
-# gaussian likelihood (learned sigma, beta 1 = the ELBO) and its linear path (a fixed 32 px PCA of the
-# training photos' logits; the model starts as probabilistic PCA), beta 0.25, 1 and 32, the same epochs
-# and seed each (a beta of 4 barely differs from 1 here: after 7 epochs 21.14 against 21.15 dB
-# validation PSNR, KL 311 against 401 nats, because a 128 px photo's ELBO has some 45,000 nats of
-# reconstruction term; 32 is a trade-off the Compare tab can show), with random crops keeping at least 85 % of a
-# photo's side (without them the 14-epoch models of an earlier round stopped improving on validation
-# photos after epoch 9-10).
-# Four stages, each exported (best epoch, fp16, with its facts, density, directions and atlas) into
-# assets/models/: 26 epochs from scratch, then a warm restart of 12 epochs from the exported model at a
-# peak learning rate of 3e-4 (bench.levers: +0.05 dB on beta 1, where 8 more epochs at 1e-4 gave +0.016),
-# then 8 epochs at 1e-4 with a patch discriminator of adaptive weight 0.5 (bench.levers: fine detail
-# 1.02 -> 1.27 % for 0.005 dB; weight 1 gave 3.7 % but cost 0.28 dB), then a warm restart of 12 epochs at
-# 3e-4 with the discriminator and an MS-SSIM term of weight 1 (bench.levers on beta 0.25: fine detail
-# 1.63 -> 2.47 % for 0.015 dB; 8 epochs at 1e-4 gave 1.98 % for 0.035 dB, weight 3 2.30 % for 0.12 dB).
-# STAGES="detail" runs only the named stages (each needs the one before it exported).
-# The runs train side by side, one thread each: on a 2-core CPU that trains more images per second
-# than one run on both cores.
-# Learning rate of the first stage: 1e-3 for beta 0.25; beta 1 at 1e-3 spiked in its 2nd epoch (training
-# reconstruction term 3,000 nats worse for an epoch) and its network never learned again (validation stayed
-# at the PCA level for 4 epochs), so beta 1 and 32 train at 5e-4.
-# A run cut short by --max-minutes continues with the same command (it adds --resume).
+# Trains the app's bundled models on the shared landscape photos and exports them into $OUT (required, so that
+# assets/models is only ever overwritten when asked: OUT=assets/models bash scripts/train_bundled.sh).
+#
+# The default network at 128 px with the gaussian likelihood (learned sigma, beta 1 = the ELBO) and its linear
+# path (a fixed 32 px PCA of the training photos' logits), random crops keeping at least 85 % of a photo's side.
+# Four stages for beta 1 and 32, each exported (best epoch, fp16, with its facts, density, directions and
+# atlas) and the next started from that export: 26 epochs from scratch; a warm restart of 12 epochs at a peak
+# learning rate of 3e-4; 8 epochs at 1e-4 with a patch discriminator of adaptive weight 0.5; a warm restart of
+# 12 epochs at 3e-4 with the discriminator and an MS-SSIM term of weight 1 (docs/RESULTS.md has what each
+# bought). Then the stage that spreads the set across beta's trade-off: beta 128 and 1024, each fine-tuned for
+# 14 epochs at 3e-4 from the exported beta 32 (a 128 px photo's reconstruction term is some 45,000 nats, so
+# beta must be in the hundreds to move the KL; docs/RESULTS.md has the sweep). The app bundles beta 1, 128
+# and 1024.
+# STAGES="spread" runs only the named stages (each needs the exports of the one before it in $OUT).
+# The runs of a stage train side by side, one thread each: on a 2-core CPU that trains more images per second
+# than one run on both cores. The script stops at the first run that fails. A run cut short by --max-minutes
+# is not exported (vae.export refuses it); run the same command again to resume it.
 set -euo pipefail
 DATA=${DATA:-../shared/data/landscapes}
-RUNS=${RUNS:-"1:5e-4 0.25:1e-3 32:5e-4"}  # beta:learning rate of the first stage
-STAGES=${STAGES:-"crop restart detail sharpen"}
+OUT=${OUT:?set OUT to the folder the models go to, e.g. OUT=runs/models (OUT=assets/models replaces the bundled ones)}
+STAGES=${STAGES:-"crop restart detail sharpen spread"}
 
-stage() {  # stage NAME EPOCHS [flags...]: every beta side by side, then each exported
-  local name=$1 epochs=$2; shift 2
+stage() {  # stage NAME EPOCHS RUNS [flags...]: RUNS is "beta:learning-rate ..."; the runs side by side, then exported
+  local name=$1 epochs=$2 runs=$3 pids=() pair; shift 3
   [[ " $STAGES " == *" $name "* ]] || return 0
-  for pair in $RUNS; do
-    local beta=${pair%%:*} lr=${pair#*:} run=runs/$name/beta-${pair%%:*} resume=
-    [ -f "$run/training_state.pt" ] && resume=--resume
-    OMP_NUM_THREADS=1 python train.py --data "$DATA" --image-size 128 --reconstruction gaussian --linear-size 32 \
-      --crop-scale 0.85 --beta "$beta" --epochs "$epochs" --lr "$lr" --seed 0 --out "$run" \
-      --max-minutes ${MAX_MINUTES:-85} $resume "${@//BETA/$beta}" &
+  for pair in $runs; do
+    local beta=${pair%%:*} lr=${pair#*:} run=runs/$name/beta-${pair%%:*} resume=()
+    [ -f "$run/training_state.pt" ] && resume=(--resume)
+    if [ ${#resume[@]} -gt 0 ]; then
+      OMP_NUM_THREADS=1 python train.py --out "$run" --resume --max-minutes "${MAX_MINUTES:-85}" &
+    else
+      OMP_NUM_THREADS=1 python train.py --data "$DATA" --image-size 128 --reconstruction gaussian --linear-size 32 \
+        --crop-scale 0.85 --beta "$beta" --epochs "$epochs" --lr "$lr" --seed 0 --out "$run" \
+        --max-minutes "${MAX_MINUTES:-85}" "${@//BETA/$beta}" &
+    fi
+    pids+=($!)
   done
-  wait
-  for pair in $RUNS; do
-    python -m vae.export --run "runs/$name/beta-${pair%%:*}" --data "$DATA" --out "assets/models/beta-${pair%%:*}"
+  for pid in "${pids[@]}"; do wait "$pid"; done  # set -e: the first failed run stops the script
+  for pair in $runs; do
+    python -m vae.export --run "runs/$name/beta-${pair%%:*}" --out "$OUT/beta-${pair%%:*}"
   done
 }
 
-stage crop 26
-stage restart 12 --lr 3e-4 --init-from assets/models/beta-BETA
-stage detail 8 --lr 1e-4 --adversarial-weight 0.5 --init-from assets/models/beta-BETA
-stage sharpen 12 --lr 3e-4 --adversarial-weight 0.5 --msssim-weight 1 --init-from assets/models/beta-BETA
+stage crop 26 "1:5e-4 32:5e-4"
+stage restart 12 "1:3e-4 32:3e-4" --init-from "$OUT/beta-BETA"
+stage detail 8 "1:1e-4 32:1e-4" --adversarial-weight 0.5 --init-from "$OUT/beta-BETA"
+stage sharpen 12 "1:3e-4 32:3e-4" --adversarial-weight 0.5 --msssim-weight 1 --init-from "$OUT/beta-BETA"
+stage spread 14 "128:3e-4 1024:3e-4" --init-from "$OUT/beta-32"

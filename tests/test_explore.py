@@ -11,7 +11,7 @@ from vae.directions import fit_axes
 from ui.words import describe_scores
 from vae.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
                          padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
-                         traversal_grid, write_gif)
+                         traversal_grid, write_gif, own_samples, first_direction_rows)
 
 from support.photos import write_photos
 
@@ -115,3 +115,16 @@ def test_plot_ranges_keep_every_point_inside_the_frame():
     low, high = padded_range([21.6])  # one model: still a range around it
     assert low < 21.6 < high
     assert padded_range([]) is None
+
+
+def test_compare_gives_each_model_its_own_sample_and_one_traversal_row(em):
+    from vae.density import fit_gaussian
+
+    other = ExplorerModel("other", em.model, em.facts, density=fit_gaussian(torch.randn(200, 6) + 5.0), axes=em.axes)
+    models = {"tiny": em, "other": other}
+    samples = own_samples(models, seed=3)
+    assert [m.name for m, _ in samples] == ["tiny", "other"]
+    assert not np.array_equal(samples[0][1], samples[1][1])  # each from its own sampler, not one shared code
+    assert np.array_equal(own_samples(models, seed=3)[1][1], samples[1][1])  # the seed decides
+    rows = first_direction_rows(models)
+    assert [row.shape for _, row in rows] == [(36, 2 + 7 * 34, 3)] * 2  # one row of seven 32 px pictures, framed

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -122,3 +123,27 @@ def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():
         elbo_bits = elbo_per_value(model, pixels.float() / 255) / math.log(2)
     expected = elbo_bits + torch.tensor([png_bits_per_value(flat), png_bits_per_value(noise)])
     assert torch.allclose(photo_scores(model, pixels), expected, atol=1e-5)
+
+
+def test_models_showing_the_same_photos_share_one_sheet_and_still_load(tmp_path):
+    from vae.atlas import Atlas, share_photo_sheets
+
+    ramp = np.linspace(0, 1, 32)[None, :, None, None]
+    colours = np.random.default_rng(0).uniform(0, 255, (5, 1, 1, 3))
+    photos = (colours * ramp + 20).clip(0, 255).astype(np.uint8).repeat(32, axis=2)  # smooth, as photos are: (5, 32, 32, 3)
+    atlas = Atlas(torch.randn(5, 4), torch.zeros(5), torch.zeros(5), torch.arange(5), photos)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        atlas.save(tmp_path / name)
+    (tmp_path / "c").mkdir()
+    Atlas(atlas.codes, atlas.photo_score, atlas.code_log_density, atlas.labels, atlas.photos[::-1].copy()).save(tmp_path / "c")
+    (shared,) = share_photo_sheets(tmp_path)
+    assert not (tmp_path / "a" / "atlas.jpg").exists() and (tmp_path / "c" / "atlas.jpg").exists()  # c shows others
+    for name in ("a", "b", "c"):
+        loaded = Atlas.load(tmp_path / name)
+        assert loaded.photos.shape == (5, 32, 32, 3) and torch.equal(loaded.codes, atlas.codes.half().float())
+    assert np.abs(Atlas.load(tmp_path / "a").photos.astype(int) - atlas.photos.astype(int)).mean() < 3  # JPEG
+    (tmp_path / "d").mkdir()
+    atlas.save(tmp_path / "d")  # a later export of a model showing the same photos: the shared copy serves it
+    assert share_photo_sheets(tmp_path) == [] and shared.is_file() and not (tmp_path / "d" / "atlas.jpg").exists()
+    assert Atlas.load(tmp_path / "d").photos.shape == (5, 32, 32, 3)

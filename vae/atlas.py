@@ -1,6 +1,8 @@
-"""A model's atlas of real photos: the held-out photos' codes, how typical each is, small thumbnails,
-and the 2-D landscape map drawn from them. Shipped in each model folder by `vae.export`, so a model
-trained on anyone's photos brings its own map.
+"""A model's atlas of real photos: the held-out photos' codes, how typical each is, the photos themselves
+(96 px, shown as the nearest real photos), and the 2-D landscape map drawn from them with small
+thumbnails. Shipped in each model folder by `vae.export`, so a model trained on anyone's photos brings its
+own map. The photos are one JPEG sheet; models that show the same photos share one copy of it
+(`share_photo_sheets`), which their atlas names by its digest.
 
 "How typical" is a percentile among those real photos (never trained on) of the model's own score.
 For a code, the fitted density's log-density. For a photo, the ELBO per pixel value in bits plus the
@@ -11,22 +13,26 @@ corrects much of that (Serrà et al. 2020); `python -m bench.explorer` measures 
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-import math
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
-from .checkpoint import ATLAS_CODES_NAME, ATLAS_THUMBNAILS_NAME, load_tensors, save_tensors
+from .checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, atomic_write, load_tensors, save_tensors
 from .directions import LatentAxes
 from .losses import elbo_per_value
 from .metrics import png_bits_per_value
 
 MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
-THUMBNAIL = 40  # pixels per side of each stored thumbnail
+PHOTO_SIDE = 96  # pixels per side of each stored photo (smaller models keep their own size)
+SHARED_FOLDER = "shared"  # beside the model folders: photo sheets several models show
 MAP_SIZE = 640  # pixels per side of the drawn map
 MAP_EXTENT = 3.0  # the map shows -3..+3 standard deviations along each of the two main directions
 MAP_THUMBNAIL = 22
@@ -39,21 +45,24 @@ class Atlas:
     photo_score: torch.Tensor  # (N,) typicality of each photo (see photo_scores), in bits per pixel value
     code_log_density: torch.Tensor  # (N,) each code's log-density under the fitted density
     labels: torch.Tensor  # (N,) class index, -1 without classes
-    thumbnails: np.ndarray  # (N, THUMBNAIL, THUMBNAIL, 3) uint8
+    photos: np.ndarray  # (N, side, side, 3) uint8
 
     def save(self, directory: Path) -> None:
+        sheet = io.BytesIO()  # a tall strip: one JPEG instead of N files
+        Image.fromarray(self.photos.reshape(-1, self.photos.shape[2], 3)).save(sheet, format="JPEG", quality=90)
+        atomic_write(directory / ATLAS_PHOTOS_NAME, lambda tmp: Path(tmp).write_bytes(sheet.getvalue()))
         save_tensors({"codes": self.codes.half(), "photo_score": self.photo_score,
-                      "code_log_density": self.code_log_density, "labels": self.labels}, directory / ATLAS_CODES_NAME)
-        sheet = self.thumbnails.reshape(-1, THUMBNAIL, 3)  # a tall strip: one JPEG instead of N files
-        Image.fromarray(sheet).save(directory / ATLAS_THUMBNAILS_NAME, quality=88)
+                      "code_log_density": self.code_log_density, "labels": self.labels}, directory / ATLAS_CODES_NAME,
+                     metadata={"photo_sheet": sheet_digest(sheet.getvalue())})
 
     @classmethod
     def load(cls, directory: Path) -> "Atlas":
-        t = load_tensors(directory / ATLAS_CODES_NAME)
-        with Image.open(directory / ATLAS_THUMBNAILS_NAME, formats=["JPEG"]) as sheet:
-            thumbnails = np.asarray(sheet.convert("RGB")).reshape(-1, THUMBNAIL, THUMBNAIL, 3)
+        t, metadata = load_tensors(directory / ATLAS_CODES_NAME, with_metadata=True)
+        path = photo_sheet_path(directory, metadata.get("photo_sheet", ""))
+        with Image.open(path, formats=["JPEG"]) as sheet:
+            pixels = np.asarray(sheet.convert("RGB"))
         return cls(t["codes"].float(), t["photo_score"].float(), t["code_log_density"].float(), t["labels"].long(),
-                   thumbnails)
+                   pixels.reshape(-1, pixels.shape[1], pixels.shape[1], 3))
 
     def nearest(self, z: torch.Tensor, count: int = 3) -> list[int]:
         """Indices of the photos whose codes are closest to z."""
@@ -64,7 +73,8 @@ class Atlas:
 def photo_scores(model, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
     """(N,) typicality of uint8 photos (N, 3, S, S): ELBO in bits per value plus PNG bits per value."""
     elbo = torch.cat([elbo_per_value(model, pixels[i : i + batch_size].float() / 255.0)
-                      for i in range(0, len(pixels), batch_size)])
+                      for i in tqdm(range(0, len(pixels), batch_size), desc="scoring the map's photos", leave=False,
+                                    disable=len(pixels) <= batch_size)])  # not for one upload
     return elbo / math.log(2) + torch.tensor([png_bits_per_value(p) for p in pixels])
 
 
@@ -72,9 +82,10 @@ def spread_indices(count: int, limit: int = MAX_PHOTOS) -> list[int]:
     return np.linspace(0, count - 1, min(count, limit)).round().astype(int).tolist() if count else []
 
 
-def thumbnails_of(pixels: torch.Tensor) -> np.ndarray:
-    """uint8 (N, 3, S, S) -> (N, THUMBNAIL, THUMBNAIL, 3)."""
-    small = torch.nn.functional.interpolate(pixels.float(), size=(THUMBNAIL, THUMBNAIL), mode="area")
+def atlas_photos(pixels: torch.Tensor) -> np.ndarray:
+    """uint8 (N, 3, S, S) -> (N, side, side, 3), side = PHOTO_SIDE or S if smaller."""
+    side = min(PHOTO_SIDE, pixels.shape[-1])
+    small = torch.nn.functional.interpolate(pixels.float(), size=(side, side), mode="area")
     return small.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
@@ -107,10 +118,10 @@ def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
     draw.line([(middle, 0), (middle, MAP_SIZE)], fill=(200, 200, 200))
     positions = map_pixel(axes.coordinates(atlas.codes, 2))
     half = MAP_THUMBNAIL // 2
-    for (x, y), thumbnail, label in zip(positions, atlas.thumbnails, atlas.labels.tolist(), strict=True):
+    for (x, y), photo, label in zip(positions, atlas.photos, atlas.labels.tolist(), strict=True):
         colour = CLASS_COLOURS[label % len(CLASS_COLOURS)] if label >= 0 else (90, 90, 90)
         draw.rectangle([x - half - 2, y - half - 2, x + half + 1, y + half + 1], fill=colour)
-        canvas.paste(Image.fromarray(thumbnail).resize((MAP_THUMBNAIL, MAP_THUMBNAIL)), (int(x) - half, int(y) - half))
+        canvas.paste(Image.fromarray(photo).resize((MAP_THUMBNAIL, MAP_THUMBNAIL), Image.BOX), (int(x) - half, int(y) - half))
     for i, name in enumerate(classes):  # the legend
         colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
         draw.rectangle([8, 8 + 18 * i, 20, 20 + 18 * i], fill=colour)
@@ -118,3 +129,40 @@ def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
     draw.text((MAP_SIZE - 130, middle + 4), "main direction 1 ->", fill=(90, 90, 90))
     draw.text((middle + 4, 4), "^ main direction 2", fill=(90, 90, 90))
     return np.asarray(canvas)
+
+
+# one copy of a photo sheet that several models show
+
+
+def sheet_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def shared_sheet_path(models_dir: Path, digest: str) -> Path:
+    return Path(models_dir) / SHARED_FOLDER / f"atlas-{digest}.jpg"
+
+
+def photo_sheet_path(model_dir: Path, digest: str) -> Path:
+    """The model's own sheet where it has one, else the shared copy its atlas names."""
+    own = model_dir / ATLAS_PHOTOS_NAME
+    return own if own.is_file() else shared_sheet_path(model_dir.parent, digest)
+
+
+def share_photo_sheets(models_dir: Path) -> list[Path]:
+    """Move photo sheets that two or more model folders under `models_dir` hold byte for byte, or that the shared
+    folder already holds, into one shared copy beside them; returns the shared files written."""
+    holders: dict[str, list[Path]] = {}
+    for sheet in sorted(Path(models_dir).glob(f"*/{ATLAS_PHOTOS_NAME}")):
+        holders.setdefault(sheet_digest(sheet.read_bytes()), []).append(sheet)
+    shared = []
+    for digest, sheets in holders.items():
+        target = shared_sheet_path(models_dir, digest)
+        if len(sheets) < 2 and not target.is_file():
+            continue
+        target.parent.mkdir(exist_ok=True)
+        if not target.is_file():
+            atomic_write(target, lambda tmp, source=sheets[0]: shutil.copyfile(source, tmp))
+            shared.append(target)
+        for sheet in sheets:
+            sheet.unlink()
+    return shared

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 # a model folder
@@ -25,7 +25,7 @@ FACTS_NAME = "facts.json"
 DENSITY_NAME = "latent_density.safetensors"
 AXES_NAME = "latent_axes.safetensors"
 ATLAS_CODES_NAME = "atlas.safetensors"
-ATLAS_THUMBNAILS_NAME = "atlas.jpg"
+ATLAS_PHOTOS_NAME = "atlas.jpg"
 # a run folder
 STATE_NAME = "training_state.pt"
 METRICS_NAME = "metrics.jsonl"
@@ -83,17 +83,21 @@ def read_metrics(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (Path(run_dir) / METRICS_NAME).read_text().splitlines() if line.strip()]
 
 
-def save_tensors(tensors: dict[str, torch.Tensor], path: Path, *, dtype: torch.dtype | None = None) -> None:
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path, *, dtype: torch.dtype | None = None,
+                 metadata: dict[str, str] | None = None) -> None:
     """Tensors as safetensors, atomically; `dtype` converts floating-point ones (fp16 for bundled models)."""
     state = {k: v.detach().to("cpu", dtype if dtype is not None and v.is_floating_point() else v.dtype).contiguous()
              for k, v in tensors.items()}
-    atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"format": "pt"}))
+    atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"format": "pt", **(metadata or {})}))
 
 
-def load_tensors(path: Path) -> dict[str, torch.Tensor]:
-    """A safetensors file; nothing is unpickled. ModelFileError names an unreadable file."""
+def load_tensors(path: Path, *, with_metadata: bool = False):
+    """A safetensors file (and its metadata); nothing is unpickled. ModelFileError names an unreadable file."""
     try:
-        return load_file(path)
+        if not with_metadata:
+            return load_file(path)
+        with safe_open(path, framework="pt") as opened:
+            return {key: opened.get_tensor(key) for key in opened.keys()}, opened.metadata() or {}
     except (SafetensorError, OSError) as error:
         raise ModelFileError(f"unreadable weights {path}: {error}") from None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 from torch.distributions import Categorical, MixtureSameFamily, MultivariateNormal
+from tqdm import tqdm
 
 from .checkpoint import load_tensors, save_tensors
 
@@ -109,6 +110,6 @@ def fit_best_mixture(train_codes: torch.Tensor, held_out_codes: torch.Tensor, *,
     """The mixture size whose fit to `train_codes` gives `held_out_codes` the highest mean
     log-density (more components always fit the training codes better, not always new ones);
     returns it and the held-out score of each size."""
-    fits = {k: fit_mixture(train_codes, components=k, seed=seed) for k in choices}
+    fits = {k: fit_mixture(train_codes, components=k, seed=seed) for k in tqdm(choices, desc="fitting the density", leave=False)}
     scores = {k: density.log_prob(held_out_codes).mean().item() for k, density in fits.items()}
     return fits[max(scores, key=scores.get)], scores

@@ -207,10 +207,19 @@ def compare_reconstructions(models: dict[str, ExplorerModel], source) -> list[tu
     return [(em, *reconstruct(em, photo_tensor(source, em.image_size))[1:]) for em in models.values()]
 
 
-def compare_same_code(models: dict[str, ExplorerModel], seed: int) -> list[tuple[np.ndarray, str]]:
-    """One N(0, I) code through every model that has its size."""
-    z = random_latent(next(iter(models.values())), seed)[0]
-    return [(decode(em, z), f"β = {em.model.config.beta:g}") for em in models.values() if em.latent_dim == len(z)]
+def own_samples(models: dict[str, ExplorerModel], seed: int) -> list[tuple[ExplorerModel, np.ndarray]]:
+    """Each model's own sample for one seed: a code from its Sample tab's default sampler, decoded by it.
+    (The same code would mean different things to different models.)"""
+    return [(em, decode(em, random_latent(em, seed, fitted=True)[0])) for em in models.values()]
+
+
+def first_direction_rows(models: dict[str, ExplorerModel]) -> list[tuple[ExplorerModel, np.ndarray]]:
+    """One traversal row per model: its average code moved along its first slider axis, -3 to +3."""
+    rows = []
+    for em in models.values():
+        axes = slider_axes(em, em.axis_kinds()[0], 1)
+        rows.append((em, traversal_grid(em, axes.origin, axes)))
+    return rows
 
 
 @torch.inference_mode()
@@ -249,7 +258,7 @@ def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[t
     if em.atlas is None:
         return []
     names = em.classes
-    return [(em.atlas.thumbnails[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
+    return [(em.atlas.photos[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
             for i in em.atlas.nearest(z, count)]
 
 

@@ -22,10 +22,11 @@ import sys
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from .checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json, read_metrics,
                          write_json, write_metrics)
-from .atlas import Atlas, photo_scores, spread_indices, thumbnails_of
+from .atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
 from .data import SEED_LAYOUT, decode_all, image_lists
 from .density import fit_best_mixture
 from .directions import fit_axes, picture_metric
@@ -35,12 +36,19 @@ from .options import command_flags
 from .training import TrainOptions
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
+SPLITS = ("train", "val", "test")
 
+
+
+def batches(pixels: torch.Tensor, batch_size: int, step: str):
+    """Slices of `pixels`, with a progress bar named after the export's step (on a terminal)."""
+    for start in tqdm(range(0, len(pixels), batch_size), desc=step, unit="batch", leave=False):
+        yield pixels[start : start + batch_size]
 
 
 @torch.inference_mode()
 def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
-    return torch.cat([model.encode(pixels[i : i + batch_size].float() / 255.0)[0] for i in range(0, len(pixels), batch_size)])
+    return torch.cat([model.encode(batch.float() / 255.0)[0] for batch in batches(pixels, batch_size, "encoding photos")])
 
 
 @torch.inference_mode()
@@ -49,8 +57,8 @@ def posterior_draws(model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, 
     """Codes as the decoder met them in training: `draws` per photo from q(z|x) (WAE: the mean, once)."""
     generator = torch.Generator().manual_seed(seed)
     found = []
-    for start in range(0, len(pixels), batch_size):
-        mu, logvar = model.encode(pixels[start : start + batch_size].float() / 255.0)
+    for batch in batches(pixels, batch_size, "drawing codes for the density"):
+        mu, logvar = model.encode(batch.float() / 255.0)
         if model.config.objective == "wae":
             found.append(mu)
         else:
@@ -87,7 +95,7 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
     chosen = pixels[keep]
     codes = latent_means(model, chosen)
     label_tensor = torch.tensor([labels[i] for i in keep]) if labels else torch.full((len(keep),), -1)
-    return Atlas(codes, photo_scores(model, chosen), density.log_prob(codes), label_tensor, thumbnails_of(chosen))
+    return Atlas(codes, photo_scores(model, chosen), density.log_prob(codes), label_tensor, atlas_photos(chosen))
 
 
 def training_stages(options: dict, run_dir) -> list[dict]:
@@ -136,6 +144,9 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     donor = donor_facts(options)  # read before anything is written: the donor may be out_dir itself
     stages = training_stages(options, run_dir)
     history = read_metrics(run_dir)
+    if not history or history[-1]["epoch"] < options["epochs"]:
+        raise ValueError(f"{run_dir} stopped after epoch {history[-1]['epoch'] if history else 0} of {options['epochs']} "
+                         f"(--max-minutes): finish it first with python train.py --out {run_dir} --resume")
     shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(history, after=donor.get("epochs", 0))
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=options["seed"])
     train_pixels = pixels["train"][0]
@@ -177,7 +188,8 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
 def photos_of(data_dir, size: int, *, seed: int) -> tuple[dict, dict]:
     """Each split's image list and its decoded (pixels, unreadable paths)."""
     lists = image_lists(data_dir, seed=seed)
-    return lists, {split: decode_all(lists[split], size) for split in ("train", "val", "test")}
+    print(f"reading {sum(len(lists[split]) for split in SPLITS)} photos from {data_dir}", file=sys.stderr)
+    return lists, {split: decode_all(lists[split], size) for split in SPLITS}
 
 
 def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int):
@@ -196,6 +208,7 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
     atlas_paths = [p for p in lists[atlas_split].items if p not in atlas_failed]
     atlas_labels, _ = class_labels(atlas_paths, Path(data_dir) / SEED_LAYOUT[atlas_split], classes)
     build_atlas(model, density, atlas_pixels, atlas_labels).save(out_dir)
+    share_photo_sheets(out_dir.parent)  # models beside it that show the same photos keep one copy
     return density, held_out, classes
 
 
@@ -241,7 +254,11 @@ def main(argv=None) -> int:
         facts = refit(args.refit, args.data)
         print(f"refitted {args.refit}: {facts['density_components']}-component density")
         return 0
-    facts = export_run(args.run, args.data, args.out)
+    try:
+        facts = export_run(args.run, args.data, args.out)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {args.out}: validation PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
           f"{facts['active_units']} active units, {facts['density_components']}-component density, {facts['file_mb']} MB")
     return 0
