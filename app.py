@@ -16,6 +16,16 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+
+try:  # ZeroGPU (a free account's Space hardware) starts only an app that binds a spaces.GPU function here
+    import spaces  # noqa: E402
+
+    on_gpu = spaces.GPU
+except ImportError:  # everywhere else the batch handlers run as they are
+
+    def on_gpu(handler):
+        return handler
+
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
@@ -29,7 +39,7 @@ ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
 EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
 START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
-ONNX_CACHE = ROOT / "cache" / "onnx"  # the decoders the browser downloads, exported at start (git-ignored)
+CACHE = ROOT / "cache"  # where the app writes (git-ignored), unless $VAE_CACHE_DIR says otherwise
 BROWSER_DECODER = ROOT / "web" / "browser_decoder.js"
 ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
 ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
@@ -243,6 +253,18 @@ class Handlers:
         return images, str(gif)
 
 
+def writable_cache() -> Path:
+    """$VAE_CACHE_DIR, else cache/ beside the app, else (a read-only copy, such as some Spaces) a temporary folder."""
+    for folder in filter(None, [os.environ.get("VAE_CACHE_DIR"), CACHE]):
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder):
+                return Path(folder)
+        except OSError:
+            continue
+    return Path(tempfile.mkdtemp(prefix="vae-cache-"))
+
+
 def served_url(path: Path) -> str:
     """The address at which the app serves a file or folder under one of its static paths."""
     return f"gradio_api/file={path.resolve()}{'/' if path.is_dir() else ''}"
@@ -267,7 +289,8 @@ class BrowserDecoding:
 
     def __init__(self, h: Handlers):
         self.h = h
-        self.onnx = {name: cached_decoder(em.model, name, ONNX_CACHE) for name, em in h.models.items()}
+        onnx_cache = writable_cache() / "onnx"
+        self.onnx = {name: cached_decoder(em.model, name, onnx_cache) for name, em in h.models.items()}
         gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
         self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS}
 
@@ -377,8 +400,8 @@ def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         button = gr.Button("Sample", variant="primary")
         samples = picture("Samples")
     inputs = [model, seed, count, temperature, source]
-    button.click(h.sample, inputs, samples, api_name="sample")
-    demo.load(h.sample, inputs, samples, api_visibility="private")
+    button.click(on_gpu(h.sample), inputs, samples, api_name="sample")
+    demo.load(on_gpu(h.sample), inputs, samples, api_visibility="private")
 
 
 def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
@@ -427,10 +450,10 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
                         color="model", title="How each model learned", elem_id="training-curves")
         facts = pd.DataFrame(explore.model_facts(h.models), columns=list(words.FACT_HEADERS))
         gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
-    photo.change(h.compare, photo, reconstructions, api_name="compare")
-    button.click(h.compare_samples, seed, samples, api_visibility="private")
-    demo.load(h.compare_samples, seed, samples, api_visibility="private")
-    demo.load(h.compare_traversals, None, traversals, api_visibility="private")
+    photo.change(on_gpu(h.compare), photo, reconstructions, api_name="compare")
+    button.click(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
+    demo.load(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
+    demo.load(on_gpu(h.compare_traversals), None, traversals, api_visibility="private")
 
 
 def map_tab(h: Handlers, model: gr.Dropdown) -> None:
@@ -476,9 +499,9 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
         gif = gr.File(label="Animated GIF")
     inputs = [model, kind, start, seed, photo, rows]
-    button.click(h.traverse, inputs, traversal, api_visibility="private")
-    demo.load(h.traverse, inputs, traversal, api_visibility="private")
-    interpolate_button.click(h.interpolate, [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
+    button.click(on_gpu(h.traverse), inputs, traversal, api_visibility="private")
+    demo.load(on_gpu(h.traverse), inputs, traversal, api_visibility="private")
+    interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
 
 
 def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
@@ -501,14 +524,19 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default=str(MODELS_DIR), help="folder of model folders (config.json + model.safetensors)")
+    parser.add_argument("--models", action="append", help="a folder of model folders, or one model folder; may be "
+                        f"given several times (default: {MODELS_DIR})")
     parser.add_argument("--onnxruntime-web", help="URL prefix or local folder of onnxruntime-web's dist/ files, for "
                         f"decoding in the browser (default: $ONNXRUNTIME_WEB, else {ONNXRUNTIME_WEB_CDN})")
     args = parser.parse_args(argv)
     if args.onnxruntime_web:
         os.environ["ONNXRUNTIME_WEB"] = args.onnxruntime_web
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // CONCURRENCY))
-    demo = build_demo(explore.load_explorer_models(args.models))
+    try:
+        models = explore.load_explorer_models(*(args.models or [MODELS_DIR]))
+    except FileNotFoundError as error:
+        parser.error(str(error))
+    demo = build_demo(models)
     demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
 
 

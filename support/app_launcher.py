@@ -91,9 +91,10 @@ def folder_bytes(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def running_app(models_dir: Path, *, base_dir: Path | None = None, env: dict[str, str] | None = None):
-    """Yield (url, process, temp_dir) for the app serving `models_dir`, with `env` added to its environment;
-    stop it afterwards."""
+def running_app(models_dir: Path | None, *, base_dir: Path | None = None, env: dict[str, str] | None = None,
+                app_dir: Path = ROOT):
+    """Yield (url, process, temp_dir) for `app_dir`'s app.py serving `models_dir` (None: its own default), with
+    `env` added to its environment; stop it afterwards."""
     with contextlib.ExitStack() as stack:
         if base_dir is None:
             base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="app-server-")))
@@ -104,8 +105,9 @@ def running_app(models_dir: Path, *, base_dir: Path | None = None, env: dict[str
         env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
                "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
         log = stack.enter_context(open(log_path, "w"))
-        process = subprocess.Popen([sys.executable, "app.py", "--models", str(models_dir)], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        models = ["--models", str(models_dir)] if models_dir is not None else []
+        process = subprocess.Popen([sys.executable, "app.py", *models], cwd=app_dir, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
         stack.callback(stop, process)
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url, process, log_path)

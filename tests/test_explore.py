@@ -128,3 +128,15 @@ def test_compare_gives_each_model_its_own_sample_and_one_traversal_row(em):
     assert np.array_equal(own_samples(models, seed=3)[1][1], samples[1][1])  # the seed decides
     rows = first_direction_rows(models)
     assert [row.shape for _, row in rows] == [(36, 2 + 7 * 34, 3)] * 2  # one row of seven 32 px pictures, framed
+
+
+def test_models_load_from_several_sources_and_a_bad_one_is_named(tmp_path):
+    for folder in ("set/b0.5", "set/b2", "mine"):
+        beta = 1.0 if folder == "mine" else float(folder.split("/b")[1])
+        build_model(VAEConfig(image_size=32, latent_dim=4, beta=beta)).save_pretrained(tmp_path / folder)
+    models = load_explorer_models(tmp_path / "set", tmp_path / "mine")  # a folder of models, and one model
+    assert list(models) == ["b0.5", "mine", "b2"]
+    with pytest.raises(FileNotFoundError, match="typo: not a model folder"):
+        load_explorer_models(tmp_path / "set", tmp_path / "typo")
+    with pytest.raises(FileNotFoundError, match="two models are named 'mine'"):
+        load_explorer_models(tmp_path / "mine", tmp_path / "mine")

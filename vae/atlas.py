@@ -57,8 +57,8 @@ class Atlas:
 
     @classmethod
     def load(cls, directory: Path) -> "Atlas":
-        t, metadata = load_tensors(directory / ATLAS_CODES_NAME, with_metadata=True)
-        path = photo_sheet_path(directory, metadata.get("photo_sheet", ""))
+        t = load_tensors(directory / ATLAS_CODES_NAME)
+        path = photo_sheet_path(directory, named_sheet_digest(directory))
         with Image.open(path, formats=["JPEG"]) as sheet:
             pixels = np.asarray(sheet.convert("RGB"))
         return cls(t["codes"].float(), t["photo_score"].float(), t["code_log_density"].float(), t["labels"].long(),
@@ -140,6 +140,11 @@ def sheet_digest(data: bytes) -> str:
 
 def shared_sheet_path(models_dir: Path, digest: str) -> Path:
     return Path(models_dir) / SHARED_FOLDER / f"atlas-{digest}.jpg"
+
+
+def named_sheet_digest(model_dir: Path) -> str:
+    """The digest of the photo sheet a model's atlas shows (recorded when it was saved)."""
+    return load_tensors(model_dir / ATLAS_CODES_NAME, with_metadata=True)[1].get("photo_sheet", "")
 
 
 def photo_sheet_path(model_dir: Path, digest: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -113,14 +114,30 @@ def check_state_matches(state: dict, expected: dict, weights_path: Path, config_
         )
 
 
-def resolve_model_folder(source) -> Path:
-    """A local folder as is; anything else that looks like `owner/name` is fetched from the Hub."""
-    path = Path(source)
-    if path.exists() or not isinstance(source, str) or source.count("/") != 1:
-        return path
-    from huggingface_hub import snapshot_download
+HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+MODEL_FILES = [CONFIG_NAME, WEIGHTS_NAME, "*.json", "*.safetensors", "*.jsonl", "*.jpg"]  # all the app uses
 
-    return Path(snapshot_download(source, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "*.json", "*.safetensors"]))
+
+def looks_like_hub_id(source) -> bool:
+    """`owner/name` that is not a local path: its first part is not a folder here."""
+    return (isinstance(source, str) and HUB_ID.fullmatch(source) is not None
+            and not Path(source).exists() and not Path(source.split("/")[0]).exists())
+
+
+def resolve_model_folder(source) -> Path:
+    """A local folder as is; an `owner/name` that is not a local path is fetched from the Hub (and cached, so
+    it loads offline later). Either failing is a ModelFileError of one line."""
+    if not looks_like_hub_id(source):
+        return Path(source)
+    import httpx
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(source, allow_patterns=MODEL_FILES))
+    except (LocalEntryNotFoundError, HfHubHTTPError, HFValidationError, httpx.HTTPError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelFileError(f"{source}: no such folder here, and it could not be fetched from the Hub ({reason})") from None
 
 
 def model_folder_files(source) -> tuple[Path, Path]:

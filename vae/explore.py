@@ -14,7 +14,8 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
-from .checkpoint import ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, read_json, read_metrics
+from .checkpoint import (ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, ModelFileError,
+                         looks_like_hub_id, read_json, read_metrics, resolve_model_folder)
 from .data import open_rgb, square_resize
 from .density import LatentDensity
 from .directions import LatentAxes
@@ -68,11 +69,11 @@ class ExplorerModel:
         return AXIS_KINDS if self.axes is not None else ("single",)
 
 
-def load_explorer_model(folder: Path) -> ExplorerModel:
+def load_explorer_model(folder: Path, name: str | None = None) -> ExplorerModel:
     """A model folder and whatever `vae.export` shipped beside it (each part optional)."""
     facts_path, density_path, axes_path = folder / FACTS_NAME, folder / DENSITY_NAME, folder / AXES_NAME
     return ExplorerModel(
-        folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},
+        name or folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},
         LatentDensity.load(density_path) if density_path.is_file() else None,
         LatentAxes.load(axes_path) if axes_path.is_file() else None,
         Atlas.load(folder) if (folder / ATLAS_CODES_NAME).is_file() else None,
@@ -80,12 +81,31 @@ def load_explorer_model(folder: Path) -> ExplorerModel:
     )
 
 
-def load_explorer_models(models_dir) -> dict[str, ExplorerModel]:
-    """Every model folder under `models_dir`, ordered by beta."""
-    found = [load_explorer_model(folder) for folder in sorted(Path(models_dir).iterdir())
-             if (folder / CONFIG_NAME).is_file()]
-    if not found:
-        raise FileNotFoundError(f"no model folders (config.json + model.safetensors) in {models_dir}")
+def load_explorer_models(*sources) -> dict[str, ExplorerModel]:
+    """Every model of the sources, ordered by beta; each source is a folder of model folders, one model folder,
+    or a Hub model id (fetched once, then loaded from the cache). A source that is none of these, or two models
+    of the same name, is a FileNotFoundError naming it."""
+    found = []
+    for source in sources:
+        if looks_like_hub_id(str(source)):
+            try:
+                found.append(load_explorer_model(resolve_model_folder(str(source)), name=str(source).split("/")[1]))
+            except ModelFileError as error:
+                raise FileNotFoundError(str(error)) from None
+            continue
+        source = Path(source)
+        if (source / CONFIG_NAME).is_file():
+            found.append(load_explorer_model(source))
+            continue
+        folders = [f for f in sorted(source.iterdir()) if (f / CONFIG_NAME).is_file()] if source.is_dir() else []
+        if not folders:
+            raise FileNotFoundError(f"{source}: not a model folder, nor a folder of model folders "
+                                    "(config.json + model.safetensors)")
+        found += [load_explorer_model(folder) for folder in folders]
+    names = [m.name for m in found]
+    if len(set(names)) < len(names):
+        raise FileNotFoundError(f"two models are named {next(n for n in names if names.count(n) > 1)!r}: "
+                                "rename one of their folders")
     found.sort(key=lambda m: (m.model.config.beta, m.name))
     return {m.name: m for m in found}
 

@@ -1,0 +1,151 @@
+"""python -m vae.hub: staging a Space and a model repo, and what is sent. The Hub is unreachable here, so the
+upload is tested by recording huggingface_hub's own calls; the staged Space is started as a Space would run it."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from huggingface_hub import HfApi, ModelCard
+from PIL import Image
+
+import vae.hub as hub
+from support.app_launcher import MODELS, ROOT, model_names, running_app
+
+SPACE_ENTRIES = {"app.py", "requirements.txt", "LICENSE", "README.md", "vae", "ui", "web", "assets"}
+
+
+@pytest.fixture(scope="module")
+def staged_space(tmp_path_factory):
+    stage = tmp_path_factory.mktemp("space") / "stage"
+    assert hub.main(["space", "someone/landscape-vae", "--dry-run", "--stage", str(stage)]) == 0
+    return stage
+
+
+def test_a_space_stages_the_app_and_its_models_and_nothing_else(staged_space, capsys):
+    assert {p.name for p in staged_space.iterdir()} == SPACE_ENTRIES
+    files, total = hub.listing(staged_space)
+    assert total <= 30e6
+    assert not [name for name, _ in files if re.search(r"__pycache__|\.pyc$|\.pyi$|^tests/|^bench/|^support/|^docs/", name)]
+    assert {p.name for p in (staged_space / "assets" / "models").iterdir() if p.name != "shared"} == set(model_names())
+    assert len(list((staged_space / "assets" / "models" / "shared").glob("atlas-*.jpg"))) == 1  # one copy for all
+    assert (staged_space / "README.md").read_text().startswith("---\ntitle: Landscape VAE Explorer")
+
+
+def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
+    hub.stage_space(tmp_path, [MODELS], hardware="zero")
+    front = (tmp_path / "README.md").read_text().split("---\n")[1]
+    assert 'python_version: "3.10"' in front and "sdk: gradio" in front and "suggested_hardware: zero-a10g" in front
+    requirements = (tmp_path / "requirements.txt").read_text().splitlines()
+    assert "spaces" in requirements and "torch" in requirements and not any(r.startswith("torch==") for r in requirements)
+
+
+def recorded_upload(monkeypatch, token="hf_test") -> list:
+    """Replace the network half of HfApi with a recorder; return the list the calls go to."""
+    calls = []
+    monkeypatch.setattr("huggingface_hub.get_token", lambda: token)
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: calls.append(("create_repo", repo_id, kw))
+                        or f"https://huggingface.co/spaces/{repo_id}")
+
+    def upload_folder(self, *, folder_path, repo_id, repo_type, **kw):
+        files = sorted(p.relative_to(folder_path).as_posix() for p in Path(folder_path).rglob("*") if p.is_file())
+        calls.append(("upload_folder", repo_id, {"repo_type": repo_type, "files": files}))
+
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    return calls
+
+
+def test_the_upload_creates_a_gradio_space_and_sends_only_the_staged_folder(monkeypatch, staged_space, capsys):
+    calls = recorded_upload(monkeypatch)
+    assert hub.main(["space", "someone/landscape-vae", "--private"]) == 0
+    (create, repo_id, create_options), (upload, _, upload_options) = calls
+    assert (create, repo_id) == ("create_repo", "someone/landscape-vae")
+    assert create_options == {"repo_type": "space", "private": True, "exist_ok": True, "space_sdk": "gradio"}
+    assert upload == "upload_folder" and upload_options["repo_type"] == "space"
+    assert upload_options["files"] == [name for name, _ in hub.listing(staged_space)[0]]  # the same files as the dry run
+    assert "done: https://huggingface.co/spaces/someone/landscape-vae" in capsys.readouterr().out
+
+
+def test_no_token_and_a_network_failure_are_one_line_each(monkeypatch, capsys):
+    recorded_upload(monkeypatch, token=None)
+    assert hub.main(["space", "someone/landscape-vae"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "hf auth login" in error and "HF_TOKEN" in error
+    recorded_upload(monkeypatch)
+
+    def offline(self, *args, **kwargs):
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(HfApi, "create_repo", offline)
+    assert hub.main(["push", str(MODELS / "beta-1"), "someone/beta-1"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "could not send to the Hub" in error
+
+
+def test_a_pushed_model_has_a_card_huggingface_hub_reads_and_its_weights_beside_it(tmp_path):
+    stage = tmp_path / "repo"
+    assert hub.main(["push", str(MODELS / "beta-1"), "someone/beta-1", "--dry-run", "--stage", str(stage)]) == 0
+    card = ModelCard.load(stage / "README.md")
+    assert card.data.license == "mit" and card.data.library_name == "pytorch"
+    assert set(hub.MODEL_TAGS) <= set(card.data.tags)
+    assert 'load_model("someone/beta-1")' in card.text and "python train.py" in card.text and "test PSNR" in card.text
+    for name in ("model.safetensors", "config.json", "facts.json", "atlas.jpg", "samples.png", "reconstructions.png"):
+        assert (stage / name).is_file(), name
+    assert hub.main(["push", str(tmp_path / "nowhere"), "someone/x", "--dry-run"]) == 1
+
+
+@pytest.mark.slow
+def test_the_staged_space_runs_on_its_own_as_a_space_would(staged_space, tmp_path):
+    elsewhere = tmp_path / "copied-space"
+    shutil.copytree(staged_space, elsewhere)  # outside the checkout: no ../shared, no tests, no support
+    (tmp_path / "home").mkdir()
+    env = {"SPACE_ID": "someone/landscape-vae", "HOME": str(tmp_path / "home"), "VAE_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": ""}
+    with running_app(None, env=env, app_dir=elsewhere) as (url, _, _):
+        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
+        photo = handle_file(str(ROOT / "assets" / "examples" / "sea-cove.jpg"))
+        decoded = client.predict("beta-1", *[0.0] * 12, api_name="/decode")
+        assert np.asarray(Image.open(decoded)).shape == (128, 128, 3)
+        assert client.predict("beta-1", 0, 4, 1.0, "fitted", api_name="/sample")
+        assert client.predict("beta-1", photo, api_name="/reconstruct")[1]
+        assert len(client.predict(photo, api_name="/compare")) == len(model_names())
+        assert len(client.predict("beta-1", 1.0, -1.0, api_name="/map")[1]) == 3
+    assert list((tmp_path / "cache" / "onnx").glob("*.onnx"))  # the app wrote where it was told
+
+
+FAKE_SPACES = '''
+import functools
+
+def GPU(handler):
+    @functools.wraps(handler)
+    def on_gpu(*args, **kwargs):
+        return handler(*args, **kwargs)
+    on_gpu.zero_gpu = True
+    return on_gpu
+'''
+
+BOUND_HANDLERS = """
+import json
+import app
+from vae import explore
+demo = app.build_demo(explore.load_explorer_models(app.MODELS_DIR))
+print(json.dumps(sorted({f.fn.__name__ for f in demo.fns.values() if getattr(f.fn, "zero_gpu", False)})))
+"""
+
+
+@pytest.mark.slow
+def test_with_the_spaces_package_the_batch_handlers_are_bound_through_its_gpu_decorator(tmp_path):
+    (tmp_path / "spaces.py").write_text(FAKE_SPACES)  # what ZeroGPU's `spaces` package offers: a GPU decorator
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "VAE_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", BOUND_HANDLERS], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    bound = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"sample", "compare", "compare_samples", "compare_traversals", "traverse", "interpolate"} <= set(bound)
