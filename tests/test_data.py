@@ -190,3 +190,28 @@ def test_png_text_bomb_is_a_data_error(text_bomb, chunk, before_pixels):
     pieces.insert(2 if before_pixels else 3, png_chunk(chunk, header + text_bomb))
     with pytest.raises(DataError, match="too large"):
         open_rgb(io.BytesIO(b"".join(pieces)))
+
+
+def test_the_intel_download_becomes_the_seeds_layout_without_duplicates(tmp_path, capsys):
+    import shutil
+
+    from vae.intel import main as intel_main
+
+    download = tmp_path / "intel"
+    for split, count in (("seg_train", 110), ("seg_test", 6)):
+        for k, name in enumerate(("forest", "glacier", "mountain", "sea", "buildings", "street")):
+            write_photos(download / split / split / name, count, size=24, seed=100 * k + len(split))
+    shutil.copyfile(download / "seg_test/seg_test/sea/img_000.jpg", download / "seg_train/seg_train/sea/copy.jpg")
+    shutil.copyfile(download / "seg_train/seg_train/forest/img_001.jpg", download / "seg_train/seg_train/forest/again.jpg")
+    assert intel_main([str(download), "--out", str(tmp_path / "out")]) == 0
+    layout = {split: {c.name: sorted(p.name for p in c.iterdir()) for c in (tmp_path / "out" / split).iterdir()}
+              for split in ("Training Data", "Validation Data", "Testing Data")}
+    assert set(layout["Training Data"]) == {"Forest", "Glacier", "Mountain", "Sea"}  # no buildings, no streets
+    assert all(len(photos) == 100 for photos in layout["Validation Data"].values())
+    assert all(len(photos) == 6 for photos in layout["Testing Data"].values())
+    assert len(layout["Training Data"]["Sea"]) == 10 and "copy.jpg" not in layout["Training Data"]["Sea"] + layout["Validation Data"]["Sea"]
+    assert len(layout["Training Data"]["Forest"]) + 100 == 110  # the second copy of img_001 is gone
+    photos = photo_splits(tmp_path / "out")
+    assert len(photos["train"]) == 40 and len(photos["val"]) == 400 and len(photos["test"]) == 24
+    assert intel_main([str(download), "--out", str(tmp_path / "out")]) == 1  # never into a folder that holds photos
+    assert "not empty" in capsys.readouterr().err

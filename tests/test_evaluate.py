@@ -104,3 +104,17 @@ def test_models_that_show_the_same_photos_share_one_sheet():
 def test_assets_fit_a_space():
     total = sum(p.stat().st_size for p in (ROOT / "assets").rglob("*") if p.is_file())
     assert total < 40e6
+
+
+def test_a_plain_folder_is_scored_on_its_test_split_unless_asked_for_all(tmp_path, capsys):
+    from support.photos import write_photos
+    from vae.data import photo_splits
+
+    write_photos(tmp_path / "photos", 60, size=32)
+    build_model(VAEConfig(image_size=32, latent_dim=4)).save_pretrained(tmp_path / "m")
+    splits = photo_splits(tmp_path / "photos")
+    assert evaluate_main(["--model", str(tmp_path / "m"), "--data", str(tmp_path / "photos")]) == 0
+    out = capsys.readouterr().out
+    assert f"images        {len(splits['test'])} of the test split (never trained on)" in out
+    assert evaluate_main(["--model", str(tmp_path / "m"), "--data", str(tmp_path / "photos"), "--split", "all", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 60

@@ -303,19 +303,31 @@ def test_train_py_flags_are_the_option_fields_with_their_defaults():
 
 
 @pytest.mark.slow
-def test_resume_as_the_readme_writes_it_continues_with_the_runs_own_options(seed_layout, tmp_path, capsys):
+def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writes_it(tmp_path, capsys):
+    """The README's "Train on your own photos" commands on a plain folder of 120 photos at 32 px."""
+    from support.photos import write_photos
     from train import main
+    from vae.explore import load_explorer_models
+    from vae.export import main as export_main
+    from vae.hub import main as hub_main
 
-    run = str(tmp_path / "run")
-    first = ["--data", str(seed_layout), "--out", run, "--epochs", "1", "--image-size", "32", "--latent-dim", "4",
-             "--batch-size", "8", "--beta", "2", "--crop-scale", "0.9", "--precision", "fp32"]
-    assert main(first) == 0
-    saved = (tmp_path / "run" / "train_options.json").read_text()
+    write_photos(tmp_path / "hikes", 120, size=32)
+    run, mine = str(tmp_path / "runs" / "mine"), str(tmp_path / "models" / "mine")
+    assert main(["--data", str(tmp_path / "hikes"), "--out", run, "--epochs", "1", "--image-size", "32",
+                 "--latent-dim", "4", "--batch-size", "16", "--beta", "2", "--crop-scale", "0.9", "--precision", "fp32"]) == 0
+    saved = json.loads((tmp_path / "runs" / "mine" / "train_options.json").read_text())
     assert main(["--out", run, "--resume", "--epochs", "2"]) == 0
     assert [row["epoch"] for row in metrics(run)] == [1, 2]
-    resumed = json.loads((tmp_path / "run" / "train_options.json").read_text())
-    assert {**json.loads(saved), "epochs": 2, "resume": True} == resumed  # the same data, size, beta, crops
-    assert "python -m vae.export --run" in capsys.readouterr().out
+    resumed = json.loads((tmp_path / "runs" / "mine" / "train_options.json").read_text())
+    assert {**saved, "epochs": 2, "resume": True} == resumed  # the same data, size, beta, crops
+    assert f"python -m vae.export --run {run}" in capsys.readouterr().out
     assert main(["--out", run, "--resume", "--epochs", "3", "--beta", "4", "--crop-scale", "0.8"]) == 1
     assert "--crop-scale, --beta differ from the run" in capsys.readouterr().err
     assert [row["epoch"] for row in metrics(run)] == [1, 2]
+
+    assert export_main(["--run", run, "--out", mine]) == 0  # no --data: the run's own photos
+    assert json.loads((tmp_path / "models" / "mine" / "facts.json").read_text())["epochs"] == 2
+    shown = load_explorer_models(ROOT / "assets" / "models", mine)  # python app.py --models assets/models --models …
+    assert "mine" in shown and "beta-1" in shown
+    assert hub_main(["push", mine, "someone/mine", "--dry-run", "--stage", str(tmp_path / "repo")]) == 0
+    assert (tmp_path / "repo" / "README.md").is_file() and (tmp_path / "repo" / "model.safetensors").is_file()

@@ -148,15 +148,18 @@ def photo_splits(data_dir) -> dict[str, list[Path]]:
     return splits
 
 
-def evaluation_images(data_dir) -> list[Path]:
-    """The photos to score a model on: the test split of the seed's layout, else every image."""
-    root = Path(data_dir)
-    splits = photo_splits(root)
-    if (root / SEED_LAYOUT["train"]).is_dir():
-        if not splits["test"]:
-            raise DataError(f"no images in {root / SEED_LAYOUT['test']}")
-        return splits["test"]
-    return [p for images in splits.values() for p in images]
+EVALUATION_SPLITS = ("test", "all")
+
+
+def evaluation_images(data_dir, split: str = "test") -> list[Path]:
+    """The photos to score a model on: the test split (the seed's Testing Data, or the tenth of a plain folder
+    that training never sees), or with split "all" every image, training photos included."""
+    splits = photo_splits(data_dir)
+    if split == "all":
+        return [p for images in splits.values() for p in images]
+    if not splits["test"]:
+        raise DataError(f"no test photos in {data_dir}: pass --split all to score every image")
+    return splits["test"]
 
 
 # image lists: what to load and how

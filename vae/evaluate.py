@@ -17,7 +17,7 @@ import sys
 import torch
 
 from .checkpoint import ModelFileError
-from .data import DataError, ImageList, decode_all, evaluation_images, load_photo
+from .data import EVALUATION_SPLITS, DataError, ImageList, decode_all, evaluation_images, load_photo
 from .losses import kl_per_dim, model_loss
 from .metrics import fine_detail_energy, psnr, ssim
 from .model import load_model
@@ -56,25 +56,29 @@ def score(model, pixels: torch.Tensor, *, batch_size: int = BATCH) -> dict:
     return result
 
 
-def evaluate_folder(model_dir, data_dir) -> dict:
+def evaluate_folder(model_dir, data_dir, split: str = "test") -> dict:
     model = load_model(model_dir)
-    images = ImageList(evaluation_images(data_dir), load_photo)
+    images = ImageList(evaluation_images(data_dir, split), load_photo)
     pixels, failed = decode_all(images, model.config.image_size)
     if len(pixels) == 0:
         raise DataError(f"no readable images in {data_dir}")
     result = score(model, pixels)
     result["skipped"] = len(failed)
+    result["split"] = split
     return result
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (config.json + model.safetensors)")
-    parser.add_argument("--data", required=True, help="image folder; for the seed's layout, its Testing Data")
+    parser.add_argument("--data", required=True, help="the seed's layout or a plain image folder")
+    parser.add_argument("--split", choices=EVALUATION_SPLITS, default="test",
+                        help="test (default): the Testing Data, or the tenth of a plain folder that train.py never "
+                        "trains on; all: every image, training photos included")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        result = evaluate_folder(args.model, args.data)
+        result = evaluate_folder(args.model, args.data, args.split)
     except (ModelFileError, DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -82,7 +86,8 @@ def main(argv=None) -> int:
         print(json.dumps(result))
         return 0
     top = sorted(range(len(result["kl_per_dim"])), key=lambda d: -result["kl_per_dim"][d])[:8]
-    print(f"images        {result['images']} ({result['skipped']} unreadable, skipped)")
+    scored = "the test split (never trained on)" if args.split == "test" else "every image, training photos included"
+    print(f"images        {result['images']} of {scored}; {result['skipped']} unreadable, skipped")
     print(f"PSNR          {result['psnr']:.2f} dB")
     print(f"SSIM          {result['ssim']:.4f}")
     print(f"fine detail   {100 * result['fine_detail']:.2f} % of the photos'")
