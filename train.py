@@ -26,8 +26,17 @@ from vae.training import TrainingError, TrainOptions, train
 EXTENDABLE = {"epochs", "max_minutes", "resume", "out", "device", "workers", "cache"}  # what a resumed run may change
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The usage examples as written, and a flag's default after its help where it has one to say."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in (action.help or ""):
+            return action.help
+        return f"{action.help} (default: %(default)s)"
+
+
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_flags(parser, TrainOptions)
     add_flags(parser.add_argument_group("the network"), VAEConfig)
     args = parser.parse_args(argv)

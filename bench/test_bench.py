@@ -135,3 +135,15 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     wider = options_from_args(parse_args(levers.variant_flags(str(seed_layout), None, load_model(start).config,
                                                               tmp_path / "wider", levers.VARIANTS["wider"][1])))
     assert wider.init_from is None and wider.model.min_width == 32 and wider.epochs == 26 and wider.model.latent_dim == 4
+
+
+def test_the_second_stage_vae_learns_where_codes_lie():
+    from bench.code_vae import CodeVAE, fit_code_vae
+
+    g = torch.Generator().manual_seed(0)
+    codes = torch.randn(2000, 4, generator=g) * 0.3 + torch.tensor([3.0, -1.0, 0.5, 2.0])
+    model = fit_code_vae(codes, steps=400)
+    draws = model.sample(500, seed=1)
+    assert torch.allclose(draws.mean(0), codes.mean(0), atol=0.15)
+    assert torch.equal(model.sample(5, seed=2), model.sample(5, seed=2))
+    assert isinstance(model, CodeVAE)

@@ -331,3 +331,11 @@ def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writ
     assert "mine" in shown and "beta-1" in shown
     assert hub_main(["push", mine, "someone/mine", "--dry-run", "--stage", str(tmp_path / "repo")]) == 0
     assert (tmp_path / "repo" / "README.md").is_file() and (tmp_path / "repo" / "model.safetensors").is_file()
+
+
+def test_kl_warm_up_and_capacity_reach_the_loss_through_the_schedule():
+    schedule = training.Schedule(TrainOptions(kl_warmup_steps=100, capacity=20.0, capacity_steps=200), total_steps=1000)
+    assert schedule.loss_weights(50) == {"kl_weight": 0.5, "capacity": 5.0, "msssim_weight": None}
+    assert schedule.loss_weights(400) == {"kl_weight": 1.0, "capacity": 20.0, "msssim_weight": None}
+    plain = training.Schedule(TrainOptions(), total_steps=1000).loss_weights(0)
+    assert plain["kl_weight"] == 1.0 and plain["capacity"] is None

@@ -233,8 +233,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     push = commands.add_parser("push", help="a model folder and its model card to a Hub model repo")
     push.add_argument("model_dir", type=Path)
     space = commands.add_parser("space", help="the app and its models to a Gradio Space")
-    space.add_argument("--models", type=Path, action="append", help="a folder of model folders, or one model folder; "
-                       "may be given several times (default: assets/models)")
+    space.add_argument("--models", type=Path, action="extend", nargs="+", help="folders of model folders, or model "
+                       "folders; may be given several times (default: assets/models)")
     space.add_argument("--hardware", choices=HARDWARE, default="cpu",
                        help="cpu: Basic CPU; zero: ZeroGPU (Python 3.10, the torch ZeroGPU provides)")
     for command in (push, space):
