@@ -231,8 +231,9 @@ class Handlers:
         return [(image, words.model_caption(em.model.config.beta, em.facts))
                 for em, image in explore.own_samples(self.models, checked_seed(seed))]
 
-    def compare_traversals(self):
-        return [(row, words.model_caption(em.model.config.beta, em.facts)) for em, row in explore.first_direction_rows(self.models)]
+    def compare_traversals(self) -> list[tuple[str, object]]:
+        """(caption, picture) per model: drawn once, when the page is built, since they never change."""
+        return [(words.model_caption(em.model.config.beta, em.facts), row) for em, row in explore.first_direction_rows(self.models)]
 
     def traverse(self, model: str, kind: str, start: str, seed: float, path, rows: float):
         em = self.model_of(model)
@@ -436,8 +437,11 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
             button = gr.Button("A new sample from every model")
         samples = gr.Gallery(label="Each model's own sample for this seed", columns=columns, height=300,
                              elem_id="compare-samples")
-        traversals = gr.Gallery(label="Each model's first main direction, from its average code: −3 … +3", columns=1,
-                                height="auto", object_fit="contain", elem_id="compare-traversals")
+        gr.Markdown("**Each model's first main direction**, from its average code, −3 … +3: how smoothly the picture "
+                    "changes along the direction in which its photos differ most.")
+        with gr.Column(elem_id="compare-traversals"):
+            for caption, row in h.compare_traversals():
+                gr.Image(row, label=caption, show_label=True, interactive=False, format="png", container=True)
         with gr.Row():
             points = pd.DataFrame(explore.rate_distortion(h.models), columns=["model", "kl", "psnr"])
             gr.ScatterPlot(points.rename(columns={"kl": words.KL_LABEL, "psnr": words.PSNR_LABEL}), x=words.KL_LABEL,
@@ -453,7 +457,6 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
     photo.change(on_gpu(h.compare), photo, reconstructions, api_name="compare")
     button.click(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
     demo.load(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
-    demo.load(on_gpu(h.compare_traversals), None, traversals, api_visibility="private")
 
 
 def map_tab(h: Handlers, model: gr.Dropdown) -> None:

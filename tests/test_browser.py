@@ -187,6 +187,8 @@ def check_reconstruct(panel):
 
 def check_compare(panel):
     expect(panel.get_by_text("What β trades.")).to_be_visible()
+    expect(panel.locator("#compare-traversals img")).to_have_count(len(model_names()), timeout=WAIT_MS)
+    expect(panel.locator("#compare-samples img")).to_have_count(len(model_names()), timeout=WAIT_MS)
     for name in model_names():
         expect(panel.get_by_role("gridcell", name=name, exact=True).first).to_be_visible()
 

@@ -143,9 +143,9 @@ print(json.dumps(sorted({f.fn.__name__ for f in demo.fns.values() if getattr(f.f
 @pytest.mark.slow
 def test_with_the_spaces_package_the_batch_handlers_are_bound_through_its_gpu_decorator(tmp_path):
     (tmp_path / "spaces.py").write_text(FAKE_SPACES)  # what ZeroGPU's `spaces` package offers: a GPU decorator
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "VAE_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}  # the checkout's ONNX cache, as the app server left it
     result = subprocess.run([sys.executable, "-c", BOUND_HANDLERS], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     bound = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {"sample", "compare", "compare_samples", "compare_traversals", "traverse", "interpolate"} <= set(bound)
+    assert {"sample", "compare", "compare_samples", "traverse", "interpolate"} <= set(bound)
