@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -538,7 +539,7 @@ def main(argv=None) -> None:
     try:
         models = explore.load_explorer_models(*(args.models or [MODELS_DIR]))
     except FileNotFoundError as error:
-        parser.error(str(error))
+        sys.exit(f"error: {error}")  # one line, no usage: the flag was right, its value was not
     demo = build_demo(models)
     demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
 

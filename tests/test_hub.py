@@ -149,3 +149,31 @@ def test_with_the_spaces_package_the_batch_handlers_are_bound_through_its_gpu_de
     assert result.returncode == 0, result.stderr[-2000:]
     bound = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"sample", "compare", "compare_samples", "traverse", "interpolate"} <= set(bound)
+
+
+def test_a_hub_model_loads_from_huggingface_hubs_offline_cache_with_every_file_the_app_uses(tmp_path, monkeypatch):
+    """The real snapshot_download, offline, over a cache laid out as huggingface_hub writes it."""
+    from vae.explore import load_explorer_models
+
+    snapshot = tmp_path / "hub" / "models--someone--beta-1" / "snapshots" / ("0" * 40)
+    hub.stage_model_folder(MODELS / "beta-1", snapshot)  # a pushed folder: the photo sheet inside it
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    shown = load_explorer_models("someone/beta-1")
+    (em,) = shown.values()
+    assert em.name == "beta-1" and em.atlas is not None and em.density is not None and em.history
+    assert em.atlas.photos.shape[1] == 96  # the atlas picture came too
+    with pytest.raises(FileNotFoundError, match="someone/typo: no such folder here, and it could not be fetched"):
+        load_explorer_models("someone/typo")
+
+
+def test_a_mistyped_models_path_is_one_line(tmp_path):
+    import app
+
+    with pytest.raises(SystemExit) as stopped:
+        app.main(["--models", str(MODELS), "--models", str(tmp_path / "nowhere")])
+    assert stopped.value.code == (f"error: {tmp_path / 'nowhere'}: not a model folder, nor a folder of model folders "
+                                  "(config.json + model.safetensors)")  # sys.exit prints it as one line

@@ -309,6 +309,8 @@ def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writ
     from train import main
     from vae.explore import load_explorer_models
     from vae.export import main as export_main
+    from huggingface_hub import ModelCard
+
     from vae.hub import main as hub_main
 
     write_photos(tmp_path / "hikes", 120, size=32)
@@ -330,7 +332,8 @@ def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writ
     shown = load_explorer_models(ROOT / "assets" / "models", mine)  # python app.py --models assets/models --models …
     assert "mine" in shown and "beta-1" in shown
     assert hub_main(["push", mine, "someone/mine", "--dry-run", "--stage", str(tmp_path / "repo")]) == 0
-    assert (tmp_path / "repo" / "README.md").is_file() and (tmp_path / "repo" / "model.safetensors").is_file()
+    assert ModelCard.load(tmp_path / "repo" / "README.md").data.library_name == "pytorch"
+    assert (tmp_path / "repo" / "model.safetensors").is_file()  # the weights beside the card
 
 
 def test_kl_warm_up_and_capacity_reach_the_loss_through_the_schedule():
