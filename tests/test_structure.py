@@ -2,6 +2,7 @@
 pull in the training loop."""
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -101,3 +102,11 @@ def test_the_app_and_package_run_on_python_3_10():
     result = subprocess.run([sys.executable, "-c", "import sys, vermin; sys.exit(vermin.main())", "--no-tips", "--violations", "--eval-annotations", "-t=3.10-",
                              *files], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "Target versions not met" not in result.stdout, result.stdout[-2000:]
+
+
+def test_the_bundled_models_script_asks_where_to_write_before_it_trains(tmp_path):
+    script = ROOT / "scripts" / "train_bundled.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "OUT"}
+    result = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0 and "set OUT" in result.stderr and not (tmp_path / "runs").exists()
