@@ -16,9 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
-
-try:  # ZeroGPU (a free account's Space hardware) starts only an app that binds a spaces.GPU function here
+try:  # ZeroGPU (a free account's Space hardware) starts only an app that binds a spaces.GPU function here;
+    # imported first, as its docs advise
     import spaces  # noqa: E402
 
     on_gpu = spaces.GPU
@@ -27,14 +26,16 @@ except ImportError:  # everywhere else the batch handlers run as they are
     def on_gpu(handler):
         return handler
 
+
+import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
+from ui import words  # noqa: E402
+from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 from vae import explore  # noqa: E402
 from vae.data import DataError  # noqa: E402
 from vae.onnx_decoder import cached_decoder  # noqa: E402
-from ui import words  # noqa: E402
-from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
