@@ -142,7 +142,7 @@ def test_the_second_stage_vae_learns_where_codes_lie():
 
     g = torch.Generator().manual_seed(0)
     codes = torch.randn(2000, 4, generator=g) * 0.3 + torch.tensor([3.0, -1.0, 0.5, 2.0])
-    model = fit_code_vae(codes, steps=400)
+    model = fit_code_vae(codes, steps=200)
     draws = model.sample(500, seed=1)
     assert torch.allclose(draws.mean(0), codes.mean(0), atol=0.15)
     assert torch.equal(model.sample(5, seed=2), model.sample(5, seed=2))

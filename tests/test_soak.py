@@ -1,4 +1,4 @@
-"""A short soak of the real app (the session's server): mixed requests from two clients for about 10 s.
+"""A short soak of the real app (the session's server): mixed requests from two clients for about 6 s (after a warm-up).
 Nothing fails except clear refusals of odd files, memory stops growing after warm-up, the temp folder grows
 by no more than what the requests wrote, and the server is still up. bench/soak.py runs the same mix longer."""
 
@@ -9,7 +9,7 @@ from support.app_launcher import folder_bytes, rss_bytes
 
 CLIENTS = 2  # one per core of a small machine; the app serves two requests at a time
 WARM_UP_REQUESTS = 20  # each kind of request a few times: lazy imports, allocator pools, first uploads
-SECONDS = 10  # bench.soak runs the long ones; the suite stays under 4 minutes
+SECONDS = 6  # bench.soak runs the long ones; the suite stays under 4 minutes
 MAX_MEMORY_GROWTH = 100e6
 
 
