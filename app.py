@@ -34,7 +34,7 @@ import torch  # noqa: E402
 from ui import words  # noqa: E402
 from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 from vae import explore  # noqa: E402
-from vae.data import DataError  # noqa: E402
+from vae.data import DataError, file_digest  # noqa: E402
 from vae.onnx_decoder import cached_decoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -247,6 +247,20 @@ class Handlers:
         else:
             base = axes.origin
         return explore.traversal_grid(em, base, axes)
+
+    def direction(self, model: str, photos_with, photos_without) -> dict:
+        """/direction: the numbers of a slider made from photos with a quality and photos without it."""
+        em = self.model_of(model)
+        groups = [list(photos or []) for photos in (photos_with, photos_without)]
+        with self.upload_of(groups[0] or groups[1]):
+            if {file_digest(p) for p in groups[0]} & {file_digest(p) for p in groups[1]}:
+                raise gr.Error("The same photo is in both groups: a photo either has the quality or it does not.")
+            tensors = [[explore.photo_tensor(path, em.image_size) for path in group] for group in groups]
+        try:
+            own = explore.own_direction(em, *tensors)
+        except ValueError as error:
+            raise gr.Error(f"{str(error).capitalize()}.") from None
+        return {"direction": own.vector.tolist(), "spread": own.spread, "separation": own.separation}
 
     def interpolate(self, model: str, path_a, path_b, frames: float):
         em = self.model_of(model)
@@ -509,6 +523,14 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
     interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
 
 
+def direction_endpoint(h: Handlers, model: gr.Dropdown) -> None:
+    """/direction for gradio_client users: photos with a quality and photos without it, to a slider's numbers."""
+    photos_with = gr.File(file_count="multiple", file_types=["image"], label="Photos with the quality", visible=False)
+    photos_without = gr.File(file_count="multiple", file_types=["image"], label="Photos without it", visible=False)
+    numbers = gr.JSON(visible=False)
+    gr.Button(visible=False).click(h.direction, [model, photos_with, photos_without], numbers, api_name="direction")
+
+
 def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     h = Handlers(models)
     with CheckedBlocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
@@ -523,6 +545,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
                 gr.Markdown(words.ABOUT)
+        direction_endpoint(h, model)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 

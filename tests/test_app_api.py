@@ -19,7 +19,7 @@ from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 MODEL = "beta-1" if (MODELS / "beta-1").is_dir() else model_names()[0]
 IMAGE_SIZE = json.loads((MODELS / MODEL / "config.json").read_text())["image_size"]
-PUBLIC = {"/decode", "/sample", "/reconstruct", "/compare", "/map"}
+PUBLIC = {"/decode", "/sample", "/reconstruct", "/compare", "/map", "/direction"}
 
 
 def pixels(path) -> np.ndarray:
@@ -35,7 +35,7 @@ def sample(client, seed, count=4) -> np.ndarray:
     return pixels(client.predict(MODEL, seed, count, api_name="/sample"))
 
 
-def test_only_the_five_public_endpoints_are_listed(client):
+def test_only_the_six_public_endpoints_are_listed(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert set(api["named_endpoints"]) == PUBLIC
     assert not api["unnamed_endpoints"]
@@ -216,3 +216,38 @@ def test_map_points_decode_to_different_landscapes_with_their_nearest_photos(cli
     (first, nearest), (second, _) = (client.predict(MODEL, x, y, api_name="/map") for x, y in ((-1.5, 1.0), (2.0, -1.0)))
     assert pixels(first).shape == (IMAGE_SIZE, IMAGE_SIZE, 3) and len(nearest) == 3
     assert np.abs(pixels(first).astype(float) - pixels(second).astype(float)).mean() > 5
+
+
+def examples(*names: str) -> list:
+    return [handle_file(str(ROOT / "assets" / "examples" / f"{name}.jpg")) for name in names]
+
+
+def test_direction_turns_photos_with_and_without_a_quality_into_a_slider(client):
+    forests, seas = examples("forest-light", "forest-path"), examples("sea-calm", "sea-cove")
+    numbers = client.predict(MODEL, forests, seas, api_name="/direction")
+    direction = np.array(numbers["direction"])
+    assert direction.shape == (json.loads((MODELS / MODEL / "config.json").read_text())["latent_dim"],)
+    assert numbers["spread"] > 0 and numbers["separation"] > 0.5  # forests and seas sit apart
+    assert np.linalg.norm(direction) == pytest.approx(numbers["spread"], rel=1e-4)  # one slider unit: one spread
+    reverse = client.predict(MODEL, seas, forests, api_name="/direction")
+    assert np.allclose(reverse["direction"], -direction, atol=1e-5)
+
+
+@pytest.mark.parametrize("with_quality, without, phrase", [
+    (["forest-light"], ["sea-calm", "sea-cove"], "at least 2 photos"),
+    (["forest-light", "sea-calm"], ["sea-calm", "sea-cove"], "same photo is in both groups"),
+    ([], [], "upload a photo"),
+])
+def test_direction_refuses_bad_groups_clearly(client, with_quality, without, phrase):
+    with pytest.raises(AppError) as error:
+        client.predict(MODEL, examples(*with_quality), examples(*without), api_name="/direction")
+    assert phrase in str(error.value) and is_clear_refusal(str(error.value)), str(error.value)
+
+
+def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("<html>not a photo</html>")
+    with pytest.raises(AppError) as error:
+        client.predict(MODEL, [handle_file(str(fake)), *examples("forest-path")], examples("sea-calm", "sea-cove"),
+                       api_name="/direction")
+    assert "Could not use this file" in str(error.value), str(error.value)

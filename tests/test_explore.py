@@ -140,3 +140,16 @@ def test_models_load_from_several_sources_and_a_bad_one_is_named(tmp_path):
         load_explorer_models(tmp_path / "set", tmp_path / "typo")
     with pytest.raises(FileNotFoundError, match="two models are named 'mine'"):
         load_explorer_models(tmp_path / "mine", tmp_path / "mine")
+
+
+def test_an_own_direction_is_the_groups_mean_difference_in_units_of_spread(em):
+    from vae.explore import own_direction
+
+    bright, dark = [torch.full((1, 3, 32, 32), v) for v in (0.8, 0.9)], [torch.full((1, 3, 32, 32), v) for v in (0.1, 0.2)]
+    own = own_direction(em, bright, dark)
+    codes = {v: encode(em, torch.full((1, 3, 32, 32), v)) for v in (0.8, 0.9, 0.1, 0.2)}
+    difference = (codes[0.8] + codes[0.9] - codes[0.1] - codes[0.2]) / 2
+    assert torch.allclose(own.vector / own.spread, difference / difference.norm(), atol=1e-5)
+    assert own.separation == pytest.approx(float(difference.norm()) / own.spread, rel=1e-5)
+    with pytest.raises(ValueError, match="at least 2 photos"):
+        own_direction(em, bright[:1], dark)

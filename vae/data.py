@@ -151,6 +151,11 @@ def photo_splits(data_dir) -> dict[str, list[Path]]:
 EVALUATION_SPLITS = ("test", "all")
 
 
+def file_digest(path) -> str:
+    """SHA-256 of a file's bytes: the same photo, whatever its name."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def evaluation_images(data_dir, split: str = "test") -> list[Path]:
     """The photos to score a model on: the test split (the seed's Testing Data, or the tenth of a plain folder
     that training never sees), or with split "all" every image, training photos included."""

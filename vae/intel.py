@@ -17,12 +17,11 @@ download, so its counts are smaller than a rebuild from the full one.)
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import sys
 from pathlib import Path
 
-from .data import SEED_LAYOUT, DataError, list_images
+from .data import SEED_LAYOUT, DataError, file_digest, list_images
 
 LANDSCAPE_CLASSES = ("forest", "glacier", "mountain", "sea")
 VALIDATION_PER_CLASS = 100
@@ -44,10 +43,6 @@ def class_photos(split: Path, name: str) -> list[Path]:
     return list_images(folders[0])
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def rebuild(download, out) -> dict[str, dict[str, int]]:
     """Write the seed's layout into `out` (new or empty); returns the photo count per split and class."""
     download, out = Path(download), Path(out)
@@ -60,7 +55,7 @@ def rebuild(download, out) -> dict[str, dict[str, int]]:
         chosen: dict[str, list[tuple[str, Path]]] = {"test": [], "train": []}
         for split, folder in (("test", test_split), ("train", train_split)):  # test first: it keeps its photos
             for path in class_photos(folder, name):
-                key = digest(path)
+                key = file_digest(path)
                 if key not in seen:
                     seen.add(key)
                     chosen[split].append((key, path))
