@@ -48,7 +48,8 @@ ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIM
 SLIDERS = 12
 SLIDER_RANGE = 3.0
 MAP_LIMIT = 3.0  # the map shows -3..+3 standard deviations along its two main directions
-MAX_CLASSES = 6  # "more forest"-style sliders; a model shows one per class of its training photos
+MAX_CLASSES = 6  # "more forest"-style sliders; a model shows one per class of its training photos, then own ones
+MAX_OWN_NAME = 30  # characters of an own slider's name
 CLASS_RANGE = (-1.0, 2.0)  # in units of the class direction: 1 moves the code by a class's mean offset
 MAX_SEED = 2**31 - 1
 MAX_UPLOAD = "10mb"
@@ -62,7 +63,7 @@ DECODER_LOAD_JS = "import(new URL(props.value.module, document.baseURI).href).th
 SLIDER_MOVED_JS = "(image, ...values) => window.browserDecoder ? window.browserDecoder.move(image, values) : image"
 # what gradio_client users see /decode's inputs called, with their defaults
 DECODE_INPUTS = [("model", REQUIRED), *((f"slider_{i + 1}", 0.0) for i in range(SLIDERS)), ("axes", "main"),
-                 *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)), ("base", None)]
+                 *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)), ("base", None), ("own", None)]
 AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
 
 # checking what comes in: every public input is checked where it enters, and named in the message
@@ -144,23 +145,29 @@ class Handlers:
         image, code, sliders = self.code_view(model, kind, z)
         return [image, code, *(gr.update(**slider) for slider in sliders)]
 
-    def current_code(self, model: str, values, kind: str, amounts, base) -> tuple[explore.ExplorerModel, torch.Tensor]:
-        """The code the Explore tab shows: `base` moved to the slider values, plus the class sliders' amounts."""
+    @staticmethod
+    def own_vectors(own, model: str) -> list:
+        """The directions of a visitor's own sliders (the `own` state), if they were made for this model."""
+        return [slider["vector"] for slider in own["sliders"]] if own and own.get("model") == model else []
+
+    def current_code(self, model: str, values, kind: str, amounts, base, own=None) -> tuple[explore.ExplorerModel, torch.Tensor]:
+        """The code the Explore tab shows: `base` moved to the slider values, plus the "more …" sliders' amounts."""
         em = self.model_of(model)
         axes = self.axes_of(em, kind or "main")
         values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(values)]
         amounts = [checked_number(a, f"Class slider {i + 1}", *CLASS_RANGE) for i, a in enumerate(amounts)]
         base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else axes.origin
-        return em, explore.with_class_amounts(em, axes.with_values(base_z, values[: len(axes.scale)]), amounts)
+        moved = axes.with_values(base_z, values[: len(axes.scale)])
+        return em, explore.with_class_amounts(em, moved, amounts, self.own_vectors(own, model))
 
     def decode_sliders(self, model: str, *inputs):
-        values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
-        em, z = self.current_code(model, values, kind, amounts, base)
+        values, kind, amounts, base, own = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -2], *inputs[-2:]
+        em, z = self.current_code(model, values, kind, amounts, base, own)
         return explore.decode(em, z)
 
     def how_typical_code(self, model: str, *inputs):
-        values, kind, amounts, base = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -1], inputs[-1]
-        em, z = self.current_code(model, values, kind, amounts, base)
+        values, kind, amounts, base, own = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -2], *inputs[-2:]
+        em, z = self.current_code(model, values, kind, amounts, base, own)
         return words.typicality(explore.code_typicality(em, z), "this code"), self.nearest(em, z)
 
     def switch_axes(self, model: str, *inputs):
@@ -262,6 +269,28 @@ class Handlers:
             raise gr.Error(f"{str(error).capitalize()}.") from None
         return {"direction": own.vector.tolist(), "spread": own.spread, "separation": own.separation}
 
+    def add_own_slider(self, model: str, photos_with, photos_without, name: str, own) -> list:
+        """A "more <name>" slider from the visitor's photos, in the next free class-slider place."""
+        name = (name or "").strip()[:MAX_OWN_NAME]
+        if not name:
+            raise gr.Error("Please name the quality the first photos have (for example: snow).")
+        em = self.model_of(model)
+        sliders = own["sliders"] if own and own.get("model") == model else []
+        if len(em.classes) + len(sliders) >= MAX_CLASSES:
+            raise gr.Error(f"This model has room for {MAX_CLASSES - len(em.classes)} sliders of your own; reload the "
+                           "page to start again.")
+        numbers = self.direction(model, photos_with, photos_without)
+        sliders = [*sliders, {"name": name, "vector": numbers["direction"]}]
+        place = len(em.classes) + len(sliders) - 1
+        updates = [gr.update(label=f"More {name}", visible=True, value=0.0) if i == place else gr.update()
+                   for i in range(MAX_CLASSES)]
+        note = f"Added **More {name}**: the two groups of photos are {numbers['separation']:.1f} spreads apart."
+        return [{"model": model, "sliders": sliders}, *updates, note]
+
+    @staticmethod
+    def forget_own_sliders():
+        return None  # a new model: own sliders are made of the old one's codes
+
     def interpolate(self, model: str, path_a, path_b, frames: float):
         em = self.model_of(model)
         images = explore.interpolate(em, self.photo_of(path_a, em.image_size), self.photo_of(path_b, em.image_size),
@@ -311,11 +340,11 @@ class BrowserDecoding:
         gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
         self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS}
 
-    def settings(self, model: str, kind: str, base) -> dict:
+    def settings(self, model: str, kind: str, base, own=None) -> dict:
         em = self.h.model_of(model)
         axes = self.h.axes_of(em, kind or "main")
         base = base if base and len(base) == em.latent_dim else axes.origin.tolist()
-        classes = em.axes.class_directions[: len(em.classes)].tolist() if em.classes else []
+        classes = explore.slider_directions(em, self.h.own_vectors(own, model)).tolist()
         return {**self.common, "onnx": served_url(self.onnx[model]), "base": base, "origin": axes.origin.tolist(),
                 "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(), "class_directions": classes}
 
@@ -346,6 +375,21 @@ def class_slider_settings(em: explore.ExplorerModel) -> list[dict]:
     return shown + [{"value": 0.0, "label": "(unused)", "visible": False}] * (MAX_CLASSES - len(shown))
 
 
+def own_slider_controls() -> tuple:
+    """The photos, name and button that make a slider of the visitor's own (`Handlers.add_own_slider`)."""
+    with gr.Accordion("Make your own slider", open=False, elem_id="own-slider"):
+        gr.Markdown("Choose 2 or more photos that have a quality and 2 or more that do not. The new slider moves any "
+                    "code towards the first kind, decoded in your browser like the others.")
+        with gr.Row():
+            photos_with = gr.File(file_count="multiple", file_types=["image"], label="Photos with it", elem_id="own-with")
+            photos_without = gr.File(file_count="multiple", file_types=["image"], label="Photos without it",
+                                     elem_id="own-without")
+        name = gr.Textbox(label="Its name", placeholder="snow", max_length=MAX_OWN_NAME, elem_id="own-name")
+        button = gr.Button("Add the slider", elem_id="own-add")
+        note = gr.Markdown(elem_id="own-note")
+    return photos_with, photos_without, name, button, note
+
+
 # one function per tab: its layout, then its events
 
 
@@ -372,7 +416,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                                      label="The sliders move", elem_id="axis-kind",
                                      info="Main directions change the picture most; single numbers show what each of "
                                           "the 128 numbers does (clearer at large β).")
-                base = gr.State(start_code)
+                base, own = gr.State(start_code), gr.State(None)  # the code sliders start from; own sliders' directions
                 sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings)
                            for i, settings in enumerate(start_sliders)]
                 with gr.Accordion("More forest, more sea… (class sliders)", open=True, visible=bool(first.classes)):
@@ -380,11 +424,12 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                                 "to whatever code is shown: a random one, a photo's, or the sliders'.")
                     class_sliders = [gr.Slider(*CLASS_RANGE, step=0.05, elem_id=f"class-slider-{i}", **settings)
                                      for i, settings in enumerate(class_slider_settings(first))]
+                photos_with, photos_without, own_name, own_button, own_note = own_slider_controls()
                 typical_button = gr.Button("How typical is this picture's code?", elem_id="typical-code-button")
                 typical_text = gr.Markdown(elem_id="typical-code-text")
                 typical_nearest = nearest_gallery()
     outputs = [image, base, *sliders]
-    code_inputs = [model, *sliders, axis_kind, *class_sliders, base]
+    code_inputs = [model, *sliders, axis_kind, *class_sliders, base, own]
     # slider moves decode in the browser (no request); the browser clicks server_decode if it cannot
     gr.on([s.input for s in [*sliders, *class_sliders]], None, [image, *sliders, *class_sliders], image,
           js=SLIDER_MOVED_JS, show_progress="hidden")
@@ -400,8 +445,12 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
         random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private"),
         reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private"),
     ]
-    for event in new_codes:  # the browser's decoder learns each new starting code, axes and model
-        event.then(decoding.settings, [model, axis_kind, base], decoder, api_visibility="private", show_progress="hidden")
+    model.change(h.forget_own_sliders, None, own, api_visibility="private")
+    new_codes.append(own_button.click(h.add_own_slider, [model, photos_with, photos_without, own_name, own],
+                                      [own, *class_sliders, own_note], api_visibility="private"))
+    for event in new_codes:  # the browser's decoder learns each new starting code, axes, model and own slider
+        event.then(decoding.settings, [model, axis_kind, base, own], decoder, api_visibility="private",
+                   show_progress="hidden")
 
 
 def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:

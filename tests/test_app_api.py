@@ -251,3 +251,23 @@ def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
         client.predict(MODEL, [handle_file(str(fake)), *examples("forest-path")], examples("sea-calm", "sea-cove"),
                        api_name="/direction")
     assert "Could not use this file" in str(error.value), str(error.value)
+
+
+def test_own_sliders_need_a_name_and_stop_at_the_free_places():
+    import gradio as gr
+
+    from app import MAX_CLASSES, Handlers
+    from vae.explore import load_explorer_models
+
+    h = Handlers(load_explorer_models(MODELS / MODEL))
+    glaciers = [str(ROOT / "assets" / "examples" / f"glacier-{n}.jpg") for n in ("lake", "snowfield")]
+    forests = [str(ROOT / "assets" / "examples" / f"forest-{n}.jpg") for n in ("light", "path")]
+    with pytest.raises(gr.Error, match="name the quality"):
+        h.add_own_slider(MODEL, glaciers, forests, "  ", None)
+    own = None
+    for i in range(MAX_CLASSES - len(h.models[MODEL].classes)):
+        own, *updates, note = h.add_own_slider(MODEL, glaciers, forests, f"ice {i}", own)
+        assert f"More ice {i}" in note and len(updates) == MAX_CLASSES
+    assert len(own["sliders"]) == 2 and h.own_vectors(own, MODEL) and h.own_vectors(own, "another model") == []
+    with pytest.raises(gr.Error, match="room for 2 sliders"):
+        h.add_own_slider(MODEL, glaciers, forests, "more", own)

@@ -16,7 +16,7 @@ from gradio_client import Client
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from support.app_launcher import model_names
+from support.app_launcher import ROOT, model_names
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
 
 pytestmark = pytest.mark.browser
@@ -117,4 +117,44 @@ def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromi
     expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
     expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
     assert calls, "the slider move did not reach the server"
+    page.close()
+
+
+def shown_pixels(page, src: str) -> np.ndarray:
+    """The picture an img shows: a data URL the browser decoded, or a file the server wrote."""
+    if src.startswith("data:"):
+        return data_url_pixels(src)
+    with Image.open(io.BytesIO(page.request.get(src).body())) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def add_own_slider(page, name: str) -> None:
+    """Glacier photos with the quality, forest photos without it, through the Explore tab's controls."""
+    examples = ROOT / "assets" / "examples"
+    page.locator("#own-slider").get_by_text("Make your own slider").click()
+    page.locator("#own-with input[type=file]").set_input_files([examples / "glacier-lake.jpg", examples / "glacier-snowfield.jpg"])
+    page.locator("#own-without input[type=file]").set_input_files([examples / "forest-light.jpg", examples / "forest-path.jpg"])
+    page.locator("#own-name textarea, #own-name input").first.fill(name)
+    page.locator("#own-add").click()
+    expect(page.locator("#own-note")).to_contain_text(f"Added More {name}", timeout=WAIT_MS)
+    expect(page.locator("#class-slider-4")).to_contain_text(f"More {name}", timeout=WAIT_MS)  # after the 4 classes
+
+
+@pytest.mark.parametrize("where", ["browser", "server"])
+def test_your_own_slider_is_added_and_moves_the_picture(chromium, app_server, where):
+    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs" if where == "server" else None)
+    add_own_slider(page, "ice")
+    if where == "browser":
+        page.wait_for_function("() => window.browserDecoder.settings.class_directions.length === 5", timeout=WAIT_MS)
+    before = page.locator("#explore-image img").get_attribute("src")
+    calls.clear()
+    page.locator("#class-slider-4 input[type=range]").fill("2")
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    page.evaluate("() => window.browserDecoder.running")
+    after = page.locator("#explore-image img").get_attribute("src")
+    assert np.abs(shown_pixels(page, after) - shown_pixels(page, before)).mean() > 3  # the picture itself moved
+    if where == "browser":
+        assert calls == [], f"moving your own slider asked the server: {calls[:3]}"
+    else:
+        assert calls, "without onnxruntime-web the own slider's move did not reach the server"
     page.close()

@@ -165,12 +165,20 @@ def slider_axes(em: ExplorerModel, kind: str, count: int) -> SliderAxes:
     return SliderAxes(kind, torch.zeros(em.latent_dim), torch.eye(em.latent_dim)[dims], torch.ones(len(dims)), labels)
 
 
-def with_class_amounts(em: ExplorerModel, z: torch.Tensor, amounts) -> torch.Tensor:
-    """z plus each class direction ("more forest") times its amount; 0 leaves z as it is."""
-    if not em.classes:
+def slider_directions(em: ExplorerModel, own=()) -> torch.Tensor:
+    """(K, D) the directions the "more …" sliders add: the model's class directions, then a visitor's own."""
+    classes = em.axes.class_directions[: len(em.classes)] if em.classes else torch.zeros(0, em.latent_dim)
+    own = [torch.as_tensor(vector, dtype=torch.float32) for vector in own]
+    return torch.cat([classes.float(), torch.stack(own)]) if own else classes.float()
+
+
+def with_class_amounts(em: ExplorerModel, z: torch.Tensor, amounts, own=()) -> torch.Tensor:
+    """z plus each "more …" direction (a class's, then a visitor's own) times its amount; 0 leaves z as it is."""
+    directions = slider_directions(em, own)
+    if not len(directions):
         return z
-    amounts = torch.as_tensor(list(amounts)[: len(em.classes)], dtype=z.dtype)
-    return z + amounts @ em.axes.class_directions[: len(amounts)]
+    amounts = torch.as_tensor(list(amounts)[: len(directions)], dtype=z.dtype)
+    return z + amounts @ directions[: len(amounts)]
 
 
 MIN_GROUP = 2  # photos per group of an own direction: one photo's code is its quality and everything else
