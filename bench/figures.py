@@ -68,19 +68,18 @@ def bundled_table(models_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def bundled_samples(models_dir: Path) -> Image.Image:
+def bundled_samples(models: dict) -> Image.Image:
     """Two rows of samples per model: N(0, I), then the shipped density."""
     rows = []
-    for em in explore.load_explorer_models(models_dir).values():
+    for em in models.values():
         for label, fitted in (("N(0, I)", False), ("fitted", True)):
             grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=fitted and em.density is not None))
             rows.append((f"beta = {em.model.config.beta:g}\n{label}", grid_rows(grid)))
     return labelled_rows(rows)
 
 
-def bundled_reconstructions(models_dir: Path, data_dir, count: int = 8) -> Image.Image:
+def bundled_reconstructions(models: dict, data_dir, count: int = 8) -> Image.Image:
     """Test photos in the top row, each model's reconstructions of them below."""
-    models = explore.load_explorer_models(models_dir)
     size = next(iter(models.values())).image_size
     photos = Photos(data_dir, limit=count).pixels("test", size).float() / 255.0
     rows = [("test photos", Image.fromarray(explore.grid_image(photos, nrow=count)))]
@@ -91,14 +90,14 @@ def bundled_reconstructions(models_dir: Path, data_dir, count: int = 8) -> Image
     return labelled_rows(rows)
 
 
-def bundled_traversals(models_dir: Path) -> Image.Image:
+def bundled_traversals(models: dict) -> Image.Image:
     return labelled_rows([(f"beta = {em.model.config.beta:g}", Image.fromarray(row))
-                          for em, row in explore.first_direction_rows(explore.load_explorer_models(models_dir))])
+                          for em, row in explore.first_direction_rows(models)])
 
 
-def rate_distortion_plot(models_dir: Path, size: tuple[int, int] = (560, 360), margin: int = 60) -> Image.Image:
+def rate_distortion_plot(models: dict, size: tuple[int, int] = (560, 360), margin: int = 60) -> Image.Image:
     """Test KL (log scale) against test PSNR, one labelled point per model."""
-    points = explore.rate_distortion(explore.load_explorer_models(models_dir))
+    points = explore.rate_distortion(models)
     kl = [math.log10(p["kl"]) for p in points]
     psnr = [p["psnr"] for p in points]
     x_range, y_range = explore.padded_range(kl), explore.padded_range(psnr)
@@ -140,16 +139,16 @@ def main(argv=None) -> int:
     parser.add_argument("--compare", help="the --out folder of bench.compare, for its two pictures")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
-    models, out = Path(args.models), Path(args.out)
+    models, out = explore.load_explorer_models(args.models), Path(args.out)  # loaded once for every picture
     figures = {"bundled_samples.png": bundled_samples(models), "bundled_recon.png": bundled_reconstructions(models, args.data),
                "bundled_traversals.png": bundled_traversals(models), "rate_distortion.png": rate_distortion_plot(models)}
     for name, image in figures.items():
         image.save(out / name, optimize=True)
-        print(f"wrote {out / name} from {models}")
+        print(f"wrote {out / name} from {args.models}")
     if args.compare and any(Path(args.compare).glob("*-recon.png")):  # bench/out also holds other benchmarks' output
         comparison_figures(Path(args.compare), out)
         print(f"wrote {out}/compare_recon.png and compare_samples.png from {args.compare}")
-    print(bundled_table(models))
+    print(bundled_table(Path(args.models)))
     return 0
 
 

@@ -70,7 +70,6 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default="assets/models")
     parser.add_argument("--out", default="bench/out")
     args = parser.parse_args(argv)
-    torch.set_grad_enabled(True)
     photos = Photos(args.data)
     models = load_explorer_models(args.models)
     judge = SampleJudge(photos.pixels("test", next(iter(models.values())).image_size))

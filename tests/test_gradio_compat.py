@@ -7,7 +7,7 @@ import re
 import gradio as gr
 
 from support.app_launcher import ROOT
-from ui.gradio_compat import GRADIO_VERSION, REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs
+from ui.gradio_compat import GRADIO_VERSION, REQUIRED, PhotoInput, with_named_inputs
 
 
 def test_gradio_is_the_version_the_workarounds_were_written_for():
@@ -18,7 +18,6 @@ def test_gradio_is_the_version_the_workarounds_were_written_for():
 
 def test_blocks_still_validates_inputs_with_the_signature_checked_blocks_overrides():
     assert list(inspect.signature(gr.Blocks.validate_inputs).parameters) == ["self", "block_fn", "inputs"]
-    assert CheckedBlocks.validate_inputs is not gr.Blocks.validate_inputs
 
 
 def test_an_event_still_carries_what_checked_blocks_reads():

@@ -64,6 +64,7 @@ def test_gaussian_term_is_the_normal_negative_log_density_in_nats():
     assert torch.allclose(reconstruction_per_image(logits, x, "gaussian", log_sigma), by_torch, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_the_learned_sigma_settles_at_the_reconstruction_error():
     # sigma-VAE: the likelihood's optimum over sigma is the root mean squared error
     logits, x = torch.zeros(8, 3, 8, 8), torch.rand(8, 3, 8, 8)

@@ -57,8 +57,8 @@ class Atlas:
 
     @classmethod
     def load(cls, directory: Path) -> "Atlas":
-        t = load_tensors(directory / ATLAS_CODES_NAME)
-        path = photo_sheet_path(directory, named_sheet_digest(directory))
+        t, metadata = load_tensors(directory / ATLAS_CODES_NAME, with_metadata=True)
+        path = photo_sheet_path(directory, metadata.get("photo_sheet", ""))
         with Image.open(path, formats=["JPEG"]) as sheet:
             pixels = np.asarray(sheet.convert("RGB"))
         return cls(t["codes"].float(), t["photo_score"].float(), t["code_log_density"].float(), t["labels"].long(),

@@ -115,7 +115,7 @@ def check_state_matches(state: dict, expected: dict, weights_path: Path, config_
 
 
 HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
-MODEL_FILES = [CONFIG_NAME, WEIGHTS_NAME, "*.json", "*.safetensors", "*.jsonl", "*.jpg"]  # all the app uses
+MODEL_FILES = ["*.json", "*.safetensors", "*.jsonl", "*.jpg"]  # config, weights and all the app shows; never pickles
 
 
 def looks_like_hub_id(source) -> bool:

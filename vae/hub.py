@@ -113,7 +113,7 @@ def print_listing(stage: Path) -> int:
 # the model card
 
 
-def model_card(model_dir: Path, repo_id: str, stage: Path):
+def model_card(model_dir: Path, repo_id: str):
     """The card of a model repo, as huggingface_hub writes and reads cards: YAML metadata, then the text."""
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -161,7 +161,6 @@ In the explorer app, beside the bundled models: `python app.py --models assets/m
 {commands}
 ```
 """
-    draw_card_pictures(model_dir, stage)
     return ModelCard(text)
 
 
@@ -187,7 +186,8 @@ def stage_model(model_dir: Path, repo_id: str, stage: Path) -> None:
     if not (model_dir / CONFIG_NAME).is_file():
         raise HubError(f"{model_dir}: not a model folder (config.json + model.safetensors)")
     stage_model_folder(model_dir, stage)
-    model_card(model_dir, repo_id, stage).save(stage / "README.md")
+    draw_card_pictures(model_dir, stage)
+    model_card(model_dir, repo_id).save(stage / "README.md")
 
 
 # sending

@@ -66,7 +66,7 @@ def from_flags(cls, args: argparse.Namespace, **extra):
     return cls(**{field.name: getattr(args, field.name) for field, _ in flag_fields(cls)}, **extra)
 
 
-def given_flags(args: argparse.Namespace, cls, argv: list[str]) -> set[str]:
+def given_flags(cls, argv: list[str]) -> set[str]:
     """The option fields of `cls` whose flags appear on the command line `argv`."""
     spelled = {token.split("=", 1)[0] for token in argv if token.startswith("--")}
     return {field.name for field, _ in flag_fields(cls) if flag_name(field) in spelled}
