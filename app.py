@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import io
 import math
 import os
 import sys
@@ -30,10 +32,12 @@ except ImportError:  # everywhere else the batch handlers run as they are
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from ui import words  # noqa: E402
 from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
-from vae import explore  # noqa: E402
+from vae import explore, share_link  # noqa: E402
+from vae.atlas import MAP_EXTENT, MAP_SIZE  # noqa: E402
 from vae.data import DataError, file_digest  # noqa: E402
 from vae.onnx_decoder import cached_decoder  # noqa: E402
 
@@ -47,7 +51,6 @@ ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests insta
 ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
 SLIDERS = 12
 SLIDER_RANGE = 3.0
-MAP_LIMIT = 3.0  # the map shows -3..+3 standard deviations along its two main directions
 MAX_CLASSES = 6  # "more forest"-style sliders; a model shows one per class of its training photos, then own ones
 MAX_OWN_NAME = 30  # characters of an own slider's name
 CLASS_RANGE = (-1.0, 2.0)  # in units of the class direction: 1 moves the code by a class's mean offset
@@ -56,11 +59,22 @@ MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
 # decoded images are 128 px: show them large and smooth instead of as a small tile
-CSS = ".big-image img { width: 100%; height: 100%; object-fit: contain; }"
-# the in-browser decoder (web/browser_decoder.js): a hidden canvas and a quiet note saying where sliders decode
-DECODER_HTML = '<canvas hidden></canvas><small class="decoder-note"></small>'
+CSS = """.big-image img { width: 100%; height: 100%; object-fit: contain; }
+.slider-preview { display: flex; gap: 4px; justify-content: space-between; }
+.slider-preview img { width: 48px; height: 48px; border-radius: 3px; }
+#landscape-map img { cursor: crosshair; }"""
+# the in-browser decoder (web/browser_decoder.js): a quiet note saying where sliders decode
+DECODER_HTML = '<small class="decoder-note"></small>'
 DECODER_LOAD_JS = "import(new URL(props.value.module, document.baseURI).href).then((m) => m.start({ element, props, watch }));"
 SLIDER_MOVED_JS = "(image, ...values) => window.browserDecoder ? window.browserDecoder.move(image, values) : image"
+# the strip under each main slider: the picture with that slider at each of PREVIEW_POSITIONS, PREVIEW_SIZE px
+PREVIEW_POSITIONS = (-2.0, -1.0, 1.0, 2.0)
+PREVIEW_SIZE = 48
+PREVIEW_HTML = '<div class="slider-preview">{{#each value}}<img src="{{this}}" alt="">{{/each}}</div>'
+SHARE_HTML = ('<a class="share-url" href="" target="_blank" rel="noopener">🔗 A link to this picture</a> '
+              '<button class="share-copy" type="button">Copy the link</button>')
+# hovering over the map: the browser paints the spot under the mouse (a JS-only event, no request)
+MAP_HOVER_JS = "(image, x, y) => window.browserDecoder ? window.browserDecoder.hoverFrame(image, x, y) : [image, x, y]"
 # what gradio_client users see /decode's inputs called, with their defaults
 DECODE_INPUTS = [("model", REQUIRED), *((f"slider_{i + 1}", 0.0) for i in range(SLIDERS)), ("axes", "main"),
                  *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)), ("base", None), ("own", None)]
@@ -136,10 +150,7 @@ class Handlers:
         em = self.model_of(model)
         axes = self.axes_of(em, kind)
         z = explore.clamp_to_sliders(axes, z, SLIDER_RANGE)
-        values = explore.slider_values(axes, z, SLIDER_RANGE)
-        sliders = [{"value": v, "label": label, "visible": True} for v, label in zip(values, axes.labels, strict=True)]
-        sliders += [{"value": 0.0, "label": "(unused)", "visible": False}] * (SLIDERS - len(sliders))
-        return explore.decode(em, z), z.tolist(), sliders
+        return explore.decode(em, z), z.tolist(), slider_settings(axes, explore.slider_values(axes, z, SLIDER_RANGE))
 
     def show_code(self, model: str, kind: str, z: torch.Tensor) -> list:
         image, code, sliders = self.code_view(model, kind, z)
@@ -150,25 +161,32 @@ class Handlers:
         """The directions of a visitor's own sliders (the `own` state), if they were made for this model."""
         return [slider["vector"] for slider in own["sliders"]] if own and own.get("model") == model else []
 
-    def current_code(self, model: str, values, kind: str, amounts, base, own=None) -> tuple[explore.ExplorerModel, torch.Tensor]:
-        """The code the Explore tab shows: `base` moved to the slider values, plus the "more …" sliders' amounts."""
+    def current_code(self, model: str, *inputs) -> tuple[explore.ExplorerModel, explore.SliderAxes, list[float], torch.Tensor]:
+        """(model, axes, slider values, code) the Explore tab shows, from its inputs (the sliders, the axes, the
+        "more …" sliders, the starting code, own sliders): `base` moved to the slider values, plus the amounts."""
+        values, kind, amounts, base, own = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -2], *inputs[-2:]
         em = self.model_of(model)
         axes = self.axes_of(em, kind or "main")
         values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(values)]
         amounts = [checked_number(a, f"Class slider {i + 1}", *CLASS_RANGE) for i, a in enumerate(amounts)]
         base_z = torch.tensor(base, dtype=torch.float32) if base and len(base) == em.latent_dim else axes.origin
         moved = axes.with_values(base_z, values[: len(axes.scale)])
-        return em, explore.with_class_amounts(em, moved, amounts, self.own_vectors(own, model))
+        return em, axes, values, explore.with_class_amounts(em, moved, amounts, self.own_vectors(own, model))
 
     def decode_sliders(self, model: str, *inputs):
-        values, kind, amounts, base, own = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -2], *inputs[-2:]
-        em, z = self.current_code(model, values, kind, amounts, base, own)
+        em, _, _, z = self.current_code(model, *inputs)
         return explore.decode(em, z)
 
     def how_typical_code(self, model: str, *inputs):
-        values, kind, amounts, base, own = inputs[:SLIDERS], inputs[SLIDERS], inputs[SLIDERS + 1 : -2], *inputs[-2:]
-        em, z = self.current_code(model, values, kind, amounts, base, own)
+        em, _, _, z = self.current_code(model, *inputs)
         return words.typicality(explore.code_typicality(em, z), "this code"), self.nearest(em, z)
+
+    def preview_strips(self, model: str, *inputs) -> list[list[str]]:
+        """The strips under the main sliders, drawn on the server for a browser that cannot decode: per slider,
+        its pictures at PREVIEW_POSITIONS as data URLs (none under a hidden slider)."""
+        em, axes, values, z = self.current_code(model, *inputs)
+        strips = explore.slider_previews(em, axes, z, values, PREVIEW_POSITIONS, PREVIEW_SIZE)
+        return [[png_data_url(picture) for picture in strip] for strip in strips] + [[]] * (SLIDERS - len(strips))
 
     def switch_axes(self, model: str, *inputs):
         """Keep the code on screen, show it on the newly chosen axes."""
@@ -192,8 +210,45 @@ class Handlers:
         kind = kind if kind in em.axis_kinds() else em.axis_kinds()[0]
         path = path or self.start_photo
         z = explore.encode(em, self.photo_of(path, em.image_size)) if path else torch.zeros(em.latent_dim)
-        return [gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind),
-                *self.show_code(model, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
+        return [axis_choices(em, kind), *self.show_code(model, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
+
+    def open_link(self, request: gr.Request, settings) -> list:
+        """When a page opens: a share link's view, with `settings` (BrowserDecoding.settings) for it; for a link
+        that cannot be read, the default view and a note saying why; for a plain visit, nothing changes."""
+        params = {key: request.query_params.getlist(key) for key in request.query_params}
+        unchanged = [gr.update()] * (6 + SLIDERS + MAX_CLASSES)
+        try:
+            view = share_link.read_link(params)
+            return [*unchanged, ""] if view is None else [*self.shared_view(view, settings), ""]
+        except ValueError as error:
+            return [*unchanged, words.broken_link(str(error))]
+
+    def shared_view(self, view: share_link.SharedView, settings) -> list:
+        """The Explore tab's values (model, axes, picture, code, sliders, own sliders, the browser decoder's
+        settings) for a share link's view; ValueError, naming the problem, for one this app cannot show."""
+        em = self.models.get(view.model)
+        if em is None:
+            raise ValueError(f"it names a model this app does not have ({view.model[:40]!r})")
+        if view.axes not in em.axis_kinds():
+            raise ValueError(f"it names slider axes this model does not have ({view.axes[:20]!r})")
+        room = MAX_CLASSES - len(em.classes)
+        for numbers, count, what in [(view.own, room, "own sliders"),
+                                     (view.sliders, SLIDERS, "slider values"), (view.more, MAX_CLASSES, "class amounts")]:
+            if len(numbers) > count:
+                raise ValueError(f"it has {len(numbers)} {what}, more than the {count} this model has")
+        if len(view.code) != em.latent_dim or any(len(vector) != em.latent_dim for _, vector in view.own):
+            raise ValueError(f"its codes do not have this model's {em.latent_dim} numbers")
+        if not all(abs(v) <= SLIDER_RANGE for v in view.sliders) or not all(CLASS_RANGE[0] <= a <= CLASS_RANGE[1] for a in view.more):
+            raise ValueError("its slider values are beyond the sliders' ends")
+        own = {"model": view.model, "sliders": [{"name": name[:MAX_OWN_NAME], "vector": vector} for name, vector in view.own]}
+        values = [*view.sliders, *[0.0] * (SLIDERS - len(view.sliders))]
+        amounts = [*view.more, *[0.0] * (MAX_CLASSES - len(view.more))]
+        _, axes, _, z = self.current_code(view.model, *values, view.axes, *amounts, view.code, own)
+        classes = class_slider_settings(em, [slider["name"] for slider in own["sliders"]], amounts)
+        own = own if view.own else None
+        return [view.model, axis_choices(em, view.axes), explore.decode(em, z), view.code,
+                *(gr.update(**slider) for slider in slider_settings(axes, values[: len(axes.scale)])),
+                *(gr.update(**c) for c in classes), own, settings(view.model, view.axes, view.code, own, *values, *amounts)]
 
     # the other tabs
 
@@ -225,7 +280,7 @@ class Handlers:
         em = self.model_of(model)
         if em.axes is None:
             raise gr.Error(f"Model {model!r} ships no main directions, so it has no map.")
-        z = explore.map_point(em, checked_number(x, "x", -MAP_LIMIT, MAP_LIMIT), checked_number(y, "y", -MAP_LIMIT, MAP_LIMIT))
+        z = explore.map_point(em, checked_number(x, "x", -MAP_EXTENT, MAP_EXTENT), checked_number(y, "y", -MAP_EXTENT, MAP_EXTENT))
         return explore.decode(em, z), self.nearest(em, z)
 
     def show_map(self, model: str):
@@ -282,8 +337,8 @@ class Handlers:
         numbers = self.direction(model, photos_with, photos_without)
         sliders = [*sliders, {"name": name, "vector": numbers["direction"]}]
         place = len(em.classes) + len(sliders) - 1
-        updates = [gr.update(label=f"More {name}", visible=True, value=0.0) if i == place else gr.update()
-                   for i in range(MAX_CLASSES)]
+        label = class_slider_settings(em, [slider["name"] for slider in sliders])[place]["label"]
+        updates = [gr.update(label=label, visible=True, value=0.0) if i == place else gr.update() for i in range(MAX_CLASSES)]
         note = f"Added **More {name}**: the two groups of photos are {numbers['separation']:.1f} spreads apart."
         return [{"model": model, "sliders": sliders}, *updates, note]
 
@@ -338,15 +393,25 @@ class BrowserDecoding:
         onnx_cache = writable_cache() / "onnx"
         self.onnx = {name: cached_decoder(em.model, name, onnx_cache) for name, em in h.models.items()}
         gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
-        self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS}
+        self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "sliders": SLIDERS,
+                       "previews": {"positions": PREVIEW_POSITIONS, "size": PREVIEW_SIZE},
+                       "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT}}
 
-    def settings(self, model: str, kind: str, base, own=None) -> dict:
+    def settings(self, model: str, kind: str, base, own=None, *values) -> dict:
+        """The formula's data for the code on screen, the sliders' values (main, then "more …"), what the share
+        link names, and the map's two directions (hovering decodes map_point's code)."""
         em = self.h.model_of(model)
         axes = self.h.axes_of(em, kind or "main")
         base = base if base and len(base) == em.latent_dim else axes.origin.tolist()
-        classes = explore.slider_directions(em, self.h.own_vectors(own, model)).tolist()
-        return {**self.common, "onnx": served_url(self.onnx[model]), "base": base, "origin": axes.origin.tolist(),
-                "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(), "class_directions": classes}
+        own_vectors = self.h.own_vectors(own, model)
+        classes = explore.slider_directions(em, own_vectors).tolist()
+        own_names = [slider["name"] for slider in own["sliders"]] if own_vectors else []
+        values = [float(v or 0.0) for v in values] or [0.0] * (SLIDERS + MAX_CLASSES)
+        map_axes = None if em.map_image is None else {"origin": em.axes.mean.tolist(), "scale": em.axes.spread[:2].tolist(),
+                                                       "vectors": em.axes.directions[:2].tolist()}
+        return {**self.common, "onnx": served_url(self.onnx[model]), "model": model, "axes": kind or "main",
+                "base": base, "origin": axes.origin.tolist(), "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(),
+                "class_directions": classes, "own_names": own_names, "values": values, "map": map_axes}
 
 
 # small builders for the repeated widgets
@@ -369,10 +434,29 @@ def nearest_gallery(label: str = "The nearest real photos (by code)") -> gr.Gall
     return gr.Gallery(label=label, columns=3, height=150, object_fit="contain")
 
 
-def class_slider_settings(em: explore.ExplorerModel) -> list[dict]:
-    """One "more <class>" slider per class of the model, the rest hidden."""
-    shown = [{"value": 0.0, "label": f"More {name.lower()}", "visible": True} for name in em.classes]
+def class_slider_settings(em: explore.ExplorerModel, own_names=(), amounts=None) -> list[dict]:
+    """One "more <class>" slider per class of the model, then one per own slider, the rest hidden."""
+    names = [name.lower() for name in em.classes] + list(own_names)
+    amounts = amounts or [0.0] * MAX_CLASSES
+    shown = [{"value": amount, "label": f"More {name}", "visible": True} for name, amount in zip(names, amounts)]
     return shown + [{"value": 0.0, "label": "(unused)", "visible": False}] * (MAX_CLASSES - len(shown))
+
+
+def slider_settings(axes: explore.SliderAxes, values) -> list[dict]:
+    """The main sliders at `values`, labelled by their axes; the rest hidden."""
+    shown = [{"value": v, "label": label, "visible": True} for v, label in zip(values, axes.labels, strict=True)]
+    return shown + [{"value": 0.0, "label": "(unused)", "visible": False}] * (SLIDERS - len(shown))
+
+
+def axis_choices(em: explore.ExplorerModel, kind: str):
+    return gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind)
+
+
+def png_data_url(pixels) -> str:
+    """A small picture inlined in the page (the strips under the sliders)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def own_slider_controls() -> tuple:
@@ -393,7 +477,30 @@ def own_slider_controls() -> tuple:
 # one function per tab: its layout, then its events
 
 
-def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
+def main_sliders(h: Handlers, kind: str, start_code: list, start_sliders: list[dict]) -> tuple[list[gr.Slider], list[gr.HTML]]:
+    """The main sliders, each with its preview strip below (drawn here for the first code, then by the browser)."""
+    start_strips = h.preview_strips(h.default, *(s["value"] for s in start_sliders), kind,
+                                    *[0.0] * MAX_CLASSES, start_code, None)
+    sliders, strips = [], []
+    gr.Markdown(words.PREVIEW_NOTE)
+    for i, (settings, strip) in enumerate(zip(start_sliders, start_strips, strict=True)):
+        sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings))
+        strips.append(gr.HTML(strip, html_template=PREVIEW_HTML, elem_id=f"preview-{i}", container=False, padding=False))
+    return sliders, strips
+
+
+def slider_events(h: Handlers, code_inputs: list, image: gr.Image, strips: list[gr.HTML], server_decode: gr.Button,
+                  server_previews: gr.Button) -> None:
+    """Slider moves decode in the browser (no request); the browser clicks the hidden server buttons if it cannot."""
+    sliders = code_inputs[1 : SLIDERS + 1] + code_inputs[SLIDERS + 2 : -2]  # the main sliders, then the "more …" ones
+    gr.on([s.input for s in sliders], None, [image, *sliders], image, js=SLIDER_MOVED_JS, show_progress="hidden")
+    server_decode.click(with_named_inputs(h.decode_sliders, DECODE_INPUTS), code_inputs, image, api_name="decode",
+                        trigger_mode="always_last", show_progress="hidden")
+    server_previews.click(h.preview_strips, code_inputs, strips, api_visibility="private", trigger_mode="always_last",
+                          show_progress="hidden")
+
+
+def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
     first = h.models[h.default]
     kind = first.axis_kinds()[0]
     start_image, start_code, start_sliders = h.code_view(h.default, kind, h.start_code(first))
@@ -402,9 +509,13 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
         with gr.Row():
             with gr.Column(scale=1):
                 image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
-                decoder = gr.HTML(decoding.settings(h.default, kind, start_code), html_template=DECODER_HTML,
-                                  js_on_load=DECODER_LOAD_JS, elem_id="browser-decoder")
+                gr.HTML(html_template=SHARE_HTML, elem_id="share-link", container=False)
+                share_note = gr.Markdown(elem_id="share-note")
+                start_values = [*(s["value"] for s in start_sliders), *[0.0] * MAX_CLASSES]
+                decoder = gr.HTML(decoding.settings(h.default, kind, start_code, None, *start_values),
+                                  html_template=DECODER_HTML, js_on_load=DECODER_LOAD_JS, elem_id="browser-decoder")
                 server_decode = gr.Button("Decode on the server", visible="hidden", elem_id="server-decode")
+                server_previews = gr.Button("Draw the strips on the server", visible="hidden", elem_id="server-previews")
                 with gr.Row():
                     seed = seed_box()
                     random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
@@ -417,8 +528,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                                      info="Main directions change the picture most; single numbers show what each of "
                                           "the 128 numbers does (clearer at large β).")
                 base, own = gr.State(start_code), gr.State(None)  # the code sliders start from; own sliders' directions
-                sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings)
-                           for i, settings in enumerate(start_sliders)]
+                sliders, strips = main_sliders(h, kind, start_code, start_sliders)
                 with gr.Accordion("More forest, more sea… (class sliders)", open=True, visible=bool(first.classes)):
                     gr.Markdown("Each adds the direction from the average photo to the average photo of one kind, "
                                 "to whatever code is shown: a random one, a photo's, or the sliders'.")
@@ -430,27 +540,30 @@ def explore_tab(h: Handlers, model: gr.Dropdown) -> None:
                 typical_nearest = nearest_gallery()
     outputs = [image, base, *sliders]
     code_inputs = [model, *sliders, axis_kind, *class_sliders, base, own]
-    # slider moves decode in the browser (no request); the browser clicks server_decode if it cannot
-    gr.on([s.input for s in [*sliders, *class_sliders]], None, [image, *sliders, *class_sliders], image,
-          js=SLIDER_MOVED_JS, show_progress="hidden")
-    server_decode.click(with_named_inputs(h.decode_sliders, DECODE_INPUTS), code_inputs, image, api_name="decode",
-                        trigger_mode="always_last", show_progress="hidden")
+    slider_events(h, code_inputs, image, strips, server_decode, server_previews)
     typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], api_visibility="private")
+    # a model chosen by the visitor (input, not change: a share link sets the model without starting afresh)
     new_codes = [
         axis_kind.input(h.switch_axes, [model, *sliders, axis_kind, base], outputs, api_visibility="private"),
-        model.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
-                     api_visibility="private"),
+        model.input(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
+                    api_visibility="private"),
         photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
                      api_visibility="private"),
         random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private"),
         reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private"),
     ]
-    model.change(h.forget_own_sliders, None, own, api_visibility="private")
+
+    def open_link(request: gr.Request) -> list:  # with the decoder's settings: a plain visit then changes nothing
+        return h.open_link(request, decoding.settings)
+
+    demo.load(open_link, None, [model, axis_kind, image, base, *sliders, *class_sliders, own, decoder, share_note],
+              api_visibility="private")
+    model.input(h.forget_own_sliders, None, own, api_visibility="private")
     new_codes.append(own_button.click(h.add_own_slider, [model, photos_with, photos_without, own_name, own],
                                       [own, *class_sliders, own_note], api_visibility="private"))
     for event in new_codes:  # the browser's decoder learns each new starting code, axes, model and own slider
-        event.then(decoding.settings, [model, axis_kind, base, own], decoder, api_visibility="private",
-                   show_progress="hidden")
+        event.then(decoding.settings, [model, axis_kind, base, own, *sliders, *class_sliders], decoder,
+                   api_visibility="private", show_progress="hidden")
 
 
 def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
@@ -527,19 +640,21 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
 def map_tab(h: Handlers, model: gr.Dropdown) -> None:
     first = h.models[h.default]
     with gr.Tab("Landscape map", visible=first.map_image is not None):
-        gr.Markdown("Every held-out photo (never seen in training), placed by its code along the two main directions, "
-                    "framed in the colour of its kind. **Click anywhere**: the model paints the landscape at that spot, "
-                    "and the nearest real photos appear below.")
+        gr.Markdown(words.MAP_NOTE)
         with gr.Row():
-            landscape_map = gr.Image(value=first.map_image, label="The landscape map (click it)", interactive=False,
+            landscape_map = gr.Image(value=first.map_image, label="The landscape map (hover, click)", interactive=False,
                                      format="png", elem_id="landscape-map", height=640, show_label=True)
             with gr.Column():
                 with gr.Row():
-                    x = gr.Number(value=0.0, label="x: main direction 1", minimum=-MAP_LIMIT, maximum=MAP_LIMIT,
+                    x = gr.Number(value=0.0, label="x: main direction 1", minimum=-MAP_EXTENT, maximum=MAP_EXTENT, elem_id="map-tab-x",
                                   info="In standard deviations of the photos' codes")
-                    y = gr.Number(value=0.0, label="y: main direction 2", minimum=-MAP_LIMIT, maximum=MAP_LIMIT)
+                    y = gr.Number(value=0.0, label="y: main direction 2", minimum=-MAP_EXTENT, maximum=MAP_EXTENT,
+                                  elem_id="map-tab-y")
                 painted = picture("The landscape at that spot", height=280, elem_id="map-decoded")
                 nearest = nearest_gallery()
+                hover = gr.Button("Paint the spot under the mouse", visible="hidden", elem_id="map-hover")
+    # the browser clicks `hover` once per animation frame while the mouse moves over the map (nothing without it)
+    hover.click(None, [painted, x, y], [painted, x, y], js=MAP_HOVER_JS, show_progress="hidden", trigger_mode="multiple")
     landscape_map.select(h.map_clicked, None, [x, y], api_visibility="private").then(
         h.decode_map, [model, x, y], [painted, nearest], api_name="map")
     model.change(h.show_map, model, landscape_map, api_visibility="private")
@@ -586,7 +701,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         gr.Markdown(words.INTRO)
         model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
         with gr.Tabs():
-            explore_tab(h, model)
+            explore_tab(h, model, demo)
             sample_tab(h, model, demo)
             reconstruct_tab(h, model)
             compare_tab(h, demo)

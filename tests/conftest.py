@@ -68,6 +68,15 @@ def client(app_server, tmp_path_factory):
     return Client(app_server[0], verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))
 
 
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where browser tests save screenshots: docs/screenshots/ (the README's pictures) when SAVE_SCREENSHOTS=1,
+    else a temporary folder."""
+    folder = ROOT / "docs" / "screenshots" if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 SERVER_FIXTURES = {"app_server", "client", "browser_page", "chromium"}  # each starts the app or a browser
 
 

@@ -4,7 +4,6 @@ sliders, the landscape map, uploads with "how typical", the β plots, and an exa
 Screenshots of each tab go to docs/screenshots/ when SAVE_SCREENSHOTS=1, else to a temporary folder.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -45,13 +44,6 @@ def browser_page(app_server):
 @pytest.fixture
 def page(browser_page):
     return browser_page[0]
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = ROOT / "docs" / "screenshots" if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def open_tab(page, name: str):

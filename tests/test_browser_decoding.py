@@ -8,7 +8,9 @@ onnxruntime-web comes from npm, installed once into .cache/npm (git-ignored) by 
 
 import base64
 import io
+import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from support.app_launcher import ROOT, model_names
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
+from vae import share_link
 
 pytestmark = pytest.mark.browser
 
@@ -158,3 +161,154 @@ def test_your_own_slider_is_added_and_moves_the_picture(chromium, app_server, wh
     else:
         assert calls, "without onnxruntime-web the own slider's move did not reach the server"
     page.close()
+
+
+# the map: the spot under the mouse follows it, decoded in the browser
+
+
+def map_points(box: dict, count: int) -> list[tuple[float, float]]:
+    """`count` points spread over the map picture's box (a 600 x 640 box holds the square picture with
+    bands above and below), none on the same spot."""
+    rng = np.random.default_rng(1)
+    return [(box["x"] + box["width"] * u, box["y"] + box["height"] * v) for u, v in rng.uniform(0.1, 0.9, (count, 2))]
+
+
+def open_map(page):
+    page.get_by_role("tab", name="Landscape map").click()
+    landscape_map = page.locator("#landscape-map img")
+    expect(landscape_map).to_be_visible(timeout=WAIT_MS)
+    landscape_map.scroll_into_view_if_needed()  # the mouse moves inside the window only
+    return landscape_map.bounding_box()
+
+
+def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_server, shots):
+    page, calls = open_explorer(chromium, app_server[0])
+    box = open_map(page)
+    calls.clear()
+    seen = set()
+    for x, y in map_points(box, 20):
+        before = page.evaluate("() => window.browserDecoder.hoverDecodes")
+        page.mouse.move(x, y)
+        page.wait_for_function(f"() => window.browserDecoder.hoverDecodes > {before}", timeout=WAIT_MS)
+        page.evaluate("() => window.browserDecoder.running")
+        expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^data:image/png"), timeout=WAIT_MS)
+        seen.add(page.locator("#map-decoded img").get_attribute("src"))
+    assert calls == [], f"hovering reached the server: {calls[:3]}"
+    assert len(seen) >= 15, f"20 spots painted {len(seen)} different pictures"
+
+    hovered = shown_pixels(page, page.locator("#map-decoded img").get_attribute("src"))
+    spot = [page.locator(f"#map-tab-{axis} input").input_value() for axis in "xy"]
+    page.mouse.down()
+    page.mouse.up()  # a click pins the spot: the server paints it and finds the nearest photos, as before
+    expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^http"), timeout=WAIT_MS)
+    assert [page.locator(f"#map-tab-{axis} input").input_value() for axis in "xy"] == spot  # the same spot
+    served = shown_pixels(page, page.locator("#map-decoded img").get_attribute("src"))
+    assert np.abs(served - hovered).mean() < 1.0, "the server painted another picture for the hovered spot"
+    assert calls, "the click did not reach the server"
+    page.screenshot(path=shots / "map-hover.png")
+    page.close()
+
+
+def test_without_onnxruntime_web_hovering_does_nothing_and_clicking_paints_on_the_server(chromium, app_server):
+    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
+    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
+    box = open_map(page)
+    calls.clear()
+    for x, y in map_points(box, 5):
+        page.mouse.move(x, y)
+    time.sleep(0.3)
+    assert page.locator("#map-decoded img").count() == 0 and calls == []  # nothing painted, nothing asked
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^http"), timeout=WAIT_MS)
+    page.close()
+
+
+# the strips under the main sliders
+
+
+def strip_sources(page) -> list[list[str]]:
+    return page.evaluate("() => [...document.querySelectorAll('.slider-preview')].map("
+                         "(strip) => [...strip.querySelectorAll('img')].map((img) => img.src))")
+
+
+def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app_server, shots):
+    page, calls = open_explorer(chromium, app_server[0])
+    expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")
+    before = strip_sources(page)
+    assert len(before) == 12 and all(len(strip) == 4 for strip in before), [len(s) for s in before]
+    calls.clear()
+    page.locator("#slider-0 input[type=range]").fill("2")
+    page.locator("#slider-3 input[type=range]").fill("1")
+    page.wait_for_function("() => window.browserDecoder.previewsDrawn >= 1", timeout=WAIT_MS)
+    after = strip_sources(page)
+    assert calls == [], f"drawing the strips asked the server: {calls[:3]}"
+    assert all(a[j] != b[j] for a, b in zip(after[1:], before[1:]) for j in (0, 3)), "a strip did not follow the move"
+    # slider 3 stands at +1 now: the third picture of its strip is the picture shown, small
+    page.evaluate("() => window.browserDecoder.running")
+    time.sleep(0.3)
+    shown = Image.fromarray(shown_pixels(page, page.locator("#explore-image img").get_attribute("src")).astype(np.uint8))
+    small = np.asarray(shown.resize((48, 48), Image.BOX), dtype=np.float64)
+    difference = np.abs(data_url_pixels(after[3][2]) - small).mean()
+    assert difference < 6, f"the strip's +1 picture differs from the picture at +1 by {difference:.1f} of 255"
+    page.locator("#slider-0").screenshot(path=shots / "slider-strip.png")
+    page.close()
+
+
+def test_without_onnxruntime_web_the_server_draws_the_strips_once_per_change(chromium, app_server):
+    page, _ = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
+    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
+    before = strip_sources(page)
+    page.evaluate("""() => { for (const value of ["0.5", "1", "1.5", "2"]) {  // four moves in one instant
+        const input = document.querySelector("#slider-0 input[type=range]");
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+    } }""")
+    page.wait_for_function("(first) => document.querySelector('#preview-1 img').src !== first", arg=before[1][0],
+                           timeout=WAIT_MS)
+    time.sleep(0.5)
+    assert page.evaluate("() => window.browserDecoder.serverPreviews") == 1, "the server drew the strips more than once"
+    assert strip_sources(page)[0] == before[0]  # slider 0's own strip: its other sliders did not move
+    page.close()
+
+
+# share links
+
+
+def test_a_share_link_reopens_the_same_picture_with_your_own_slider(chromium, app_server, shots):
+    page, _ = open_explorer(chromium, app_server[0])
+    add_own_slider(page, "ice")
+    page.wait_for_function("() => window.browserDecoder.settings.own_names.length === 1", timeout=WAIT_MS)
+    for selector, value in [("#slider-1", "-1.5"), ("#class-slider-1", "0.8"), ("#class-slider-4", "1.2")]:
+        page.locator(f"{selector} input[type=range]").fill(value)
+    page.evaluate("() => window.browserDecoder.running")
+    time.sleep(0.3)
+    shown = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
+    link = page.locator("#share-link a").get_attribute("href")
+    base = page.evaluate("() => window.browserDecoder.settings.base")
+    assert parse_qs(urlsplit(link).query)["code"] == [share_link.encode_numbers(base)]  # fp16 as Python writes it
+    page.locator("#explore-image").screenshot(path=shots / "share-link.png")
+
+    opened, _ = open_explorer(chromium, link)
+    expect(opened.locator("#class-slider-4")).to_contain_text("More ice", timeout=WAIT_MS)
+    expect(opened.locator("#class-slider-4 input[type=number]")).to_have_value("1.2", timeout=WAIT_MS)
+    assert opened.locator("#slider-1 input[type=number]").input_value() == "-1.5"
+    reopened = shown_pixels(opened, opened.locator("#explore-image img").get_attribute("src"))
+    difference = np.abs(reopened - shown).mean()
+    assert difference < 1.0, f"the link's picture differs from the one shared by {difference:.2f} of 255 on average"
+    assert opened.locator("#share-note").inner_text().strip() == ""
+    page.close()
+    opened.close()
+
+
+BROKEN_LINKS = ["?model=beta-1&code=not~base64", "?model=nobody&code=AAAA", "?model=beta-1&code=AAAA&sliders=0,99"]
+
+
+def test_a_broken_link_opens_the_usual_picture_with_a_note(chromium, app_server):
+    plain, _ = open_explorer(chromium, app_server[0])
+    usual = plain.locator("#explore-image img").get_attribute("src")
+    for query in BROKEN_LINKS:
+        plain.goto(app_server[0] + query)
+        expect(plain.locator("#share-note")).to_contain_text("could not be opened", timeout=WAIT_MS)
+        assert plain.locator("#explore-image img").get_attribute("src") == usual, query
+    plain.close()

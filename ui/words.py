@@ -101,3 +101,15 @@ PSNR_LABEL = "test PSNR (dB)"
 CURVE_LABEL = "validation PSNR (dB)"
 FACT_HEADERS = {"model": "model", "beta": "β", "val_psnr": "val PSNR (dB)", "val_ssim": "val SSIM", "val_kl": "KL (nats)",
                 "active_units": "active dims", "epochs": "epochs", "training_minutes": "minutes", "file_mb": "size (MB)"}
+
+
+def broken_link(problem: str) -> str:
+    """One line for a share link that cannot be opened; the page shows its default view."""
+    return f"⚠️ This link could not be opened ({problem}), so here is the usual starting picture."
+
+
+PREVIEW_NOTE = ("The small pictures under each slider show where it leads: the picture with that slider at −2, −1, +1 "
+                "and +2.")
+MAP_NOTE = ("Every held-out photo (never seen in training), placed by its code along the two main directions, framed "
+            "in the colour of its kind. **Move the mouse over the map**: the landscape at that spot follows it, "
+            "painted in your browser. **Click** to pin a spot: the nearest real photos appear below.")

@@ -236,6 +236,17 @@ def decode(em: ExplorerModel, z: torch.Tensor) -> np.ndarray:
     return to_uint8(em.model.decode(z.reshape(1, -1))[0])
 
 
+@torch.inference_mode()
+def slider_previews(em: ExplorerModel, axes: SliderAxes, z: torch.Tensor, values, positions, size: int) -> np.ndarray:
+    """(K, P, size, size, 3): for each axis, code z (whose sliders stand at `values`) with that one slider moved
+    to each of `positions`: the strips under the sliders. web/browser_decoder.js draws the same codes."""
+    steps = torch.as_tensor(positions, dtype=z.dtype)[None, :] - torch.as_tensor(values, dtype=z.dtype)[: len(axes.scale), None]
+    codes = z + steps[..., None] * (axes.scale[:, None, None] * axes.vectors[:, None, :])  # (K, P, D)
+    images = em.model.decode(codes.reshape(-1, em.latent_dim))
+    small = torch.nn.functional.interpolate(images.float(), size=(size, size), mode="area")
+    return to_uint8(small).reshape(*codes.shape[:2], size, size, 3)
+
+
 def random_latent(em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1) -> torch.Tensor:
     """(count, D) draws from N(0, I), or from the density fitted to the training codes."""
     if fitted and em.density is not None:

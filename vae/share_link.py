@@ -1,0 +1,91 @@
+"""Share links: what the Explore tab shows, as a URL query, and back. web/browser_decoder.js writes the link;
+the app reads it when a page opens.
+
+    ?model=beta-1&axes=main&code=<base64url of fp16>&sliders=0.5,-1,0&more=0,1.5&own=snow~<base64url of fp16>
+
+`code` is the starting code (the sliders move it), `sliders` the main sliders' values, `more` the "more …"
+sliders' amounts, and each `own` a visitor's own slider: its name and direction. fp16 keeps a 128-number code
+in 342 characters; it changes a decoded picture by well under one level of 255.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import numpy as np
+
+CODE_LIMIT = 20.0  # real photos' codes stay within +-10; a larger number is a tampered link
+OWN_SEPARATOR = "~"  # between an own slider's name and its direction (not in the base64url alphabet)
+
+
+@dataclass
+class SharedView:
+    model: str
+    axes: str
+    code: list[float]
+    sliders: list[float]
+    more: list[float] = field(default_factory=list)
+    own: list[tuple[str, list[float]]] = field(default_factory=list)  # (name, direction)
+
+
+def encode_numbers(numbers) -> str:
+    """Numbers as base64url (no padding) of little-endian fp16."""
+    return base64.urlsafe_b64encode(np.asarray(numbers, dtype="<f2").tobytes()).decode().rstrip("=")
+
+
+def decode_numbers(text: str, what: str) -> list[float]:
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"its {what} is not base64url") from None
+    if not raw or len(raw) % 2:
+        raise ValueError(f"its {what} is not a whole number of fp16 values")
+    numbers = np.frombuffer(raw, dtype="<f2").astype(np.float32)
+    if not np.all(np.abs(numbers) <= CODE_LIMIT):  # also refuses NaN and infinity
+        raise ValueError(f"its {what} holds numbers beyond +-{CODE_LIMIT:g}")
+    return numbers.tolist()
+
+
+def number_list(text: str, what: str) -> list[float]:
+    try:
+        numbers = [float(part) for part in text.split(",")] if text else []
+    except ValueError:
+        raise ValueError(f"its {what} are not numbers") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ValueError(f"its {what} are not all finite")
+    return numbers
+
+
+def write_link(view: SharedView) -> str:
+    """The query string (without "?") of a view; the browser module writes the same."""
+    pairs = [("model", view.model), ("axes", view.axes), ("code", encode_numbers(view.code)),
+             ("sliders", ",".join(f"{v:g}" for v in view.sliders)), ("more", ",".join(f"{v:g}" for v in view.more))]
+    pairs += [("own", f"{name}{OWN_SEPARATOR}{encode_numbers(vector)}") for name, vector in view.own]
+    return urlencode(pairs)
+
+
+def read_link(params: dict[str, list[str]]) -> SharedView | None:
+    """The view a link's query parameters describe; None when the URL is not a share link (no `code`).
+    Raises ValueError, naming what is wrong, for a link that cannot be read."""
+    if "code" not in params:
+        return None
+
+    def one(key: str, default: str | None = None) -> str:
+        values = params.get(key) or ([default] if default is not None else [])
+        if len(values) != 1:
+            raise ValueError(f"it has {len(values)} values for {key!r}, not one")
+        return values[0]
+
+    own = []
+    for entry in params.get("own", []):
+        name, separator, direction = entry.rpartition(OWN_SEPARATOR)
+        if not separator or not name.strip():
+            raise ValueError("one of its own sliders has no name")
+        own.append((name.strip(), decode_numbers(direction, "own slider's direction")))
+    return SharedView(model=one("model"), axes=one("axes", "main"), code=decode_numbers(one("code"), "code"),
+                      sliders=number_list(one("sliders", ""), "slider values"),
+                      more=number_list(one("more", ""), "class slider amounts"), own=own)
