@@ -397,6 +397,10 @@ class BrowserDecoding:
                        "previews": {"positions": PREVIEW_POSITIONS, "size": PREVIEW_SIZE},
                        "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT}}
 
+    def open_link(self, request: gr.Request) -> list:
+        """The page-open event: a share link's view, with these settings in it (a plain visit changes nothing)."""
+        return self.h.open_link(request, self.settings)
+
     def settings(self, model: str, kind: str, base, own=None, *values) -> dict:
         """The formula's data for the code on screen, the sliders' values (main, then "more …"), what the share
         link names, and the map's two directions (hovering decodes map_point's code)."""
@@ -552,11 +556,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private"),
         reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private"),
     ]
-
-    def open_link(request: gr.Request) -> list:  # with the decoder's settings: a plain visit then changes nothing
-        return h.open_link(request, decoding.settings)
-
-    demo.load(open_link, None, [model, axis_kind, image, base, *sliders, *class_sliders, own, decoder, share_note],
+    demo.load(decoding.open_link, None, [model, axis_kind, image, base, *sliders, *class_sliders, own, decoder, share_note],
               api_visibility="private")
     model.input(h.forget_own_sliders, None, own, api_visibility="private")
     new_codes.append(own_button.click(h.add_own_slider, [model, photos_with, photos_without, own_name, own],

@@ -1,19 +1,23 @@
-"""How fast slider moves decode in the browser (onnxruntime-web, web/browser_decoder.js), in headless Chromium.
+"""How fast the Explore tab and the map decode in the browser (onnxruntime-web, web/browser_decoder.js), in
+headless Chromium.
 
     python -m bench.browser_decode                 # 1 page, then 8 pages at once
     python -m bench.browser_decode --pages 1 4 --moves 100
 
 Starts `python app.py` serving onnxruntime-web from the npm package (installed into .cache/npm), opens
-`--pages` pages at once, and in each: moves sliders `--moves` times (as Playwright's fill), then drags the
-first slider with the mouse. Prints the decode time per frame in the browser (p50/p95, from the slider
-values to the PNG shown), frames per second while dragging, and requests to the server's queue/API during
-the moves (0 when decoding stays in the browser).
+`--pages` pages at once, and in each: moves sliders `--moves` times (as Playwright's fill); then drags the
+first slider with the mouse in four strokes with a pause between them, long enough for the strips under the
+sliders to start redrawing (the next stroke cancels them); then moves the mouse over the landscape map.
+Prints the decode time per slider frame (p50/p95, from the slider values to the PNG shown), slider frames per
+second while dragging with the strips on, strip pictures drawn, map frames per second while hovering, and
+requests to the server's queue/API during all of it (0 when decoding stays in the browser).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import sys
 import time
@@ -39,24 +43,59 @@ async def one_page(browser, url: str, moves: int) -> dict:
         await page.locator(f"#slider-{i % 12} input[type=range]").fill(f"{(i % 7 - 3) * 0.8:.2f}")
     await page.evaluate("() => window.browserDecoder.running")
     decode_ms = await page.evaluate("() => window.browserDecoder.decodeMs.slice()")
-    server_calls = len(calls)
 
+    drag_fps, strip_pictures = await drag_with_pauses(page)
+    hover_fps = await hover_over_map(page)
+    server_calls = len(calls)
+    await page.close()
+    return {"decode_ms": decode_ms, "server_calls": server_calls, "drag_fps": drag_fps, "hover_fps": hover_fps,
+            "strip_pictures": strip_pictures}
+
+
+async def counter(page, name: str) -> int:
+    return await page.evaluate(f"() => window.browserDecoder.{name}")
+
+
+async def drag_with_pauses(page, strokes: int = 4, steps: int = 15, pause_s: float = 0.4) -> tuple[float, int]:
+    """Slider frames per second while the mouse drags slider 1, and strip pictures drawn in the pauses."""
     box = await page.locator("#slider-0 input[type=range]").bounding_box()
     y = box["y"] + box["height"] / 2
-    before = await page.evaluate("() => window.browserDecoder.decodes")
+    width = box["width"] - 4
+    drawn_before = await counter(page, "previewPictures")
     await page.mouse.move(box["x"] + 2, y)
     await page.mouse.down()
-    start = time.perf_counter()
-    for step in range(1, 61):  # a two-way drag across the slider
-        x = box["x"] + 2 + (box["width"] - 4) * (step / 30 if step <= 30 else (60 - step) / 30)
-        await page.mouse.move(x, y)
-        await asyncio.sleep(1 / 60)
+    frames, seconds = 0, 0.0
+    for stroke in range(strokes):
+        before = await counter(page, "decodes")
+        start = time.perf_counter()
+        for step in range(1, steps + 1):  # there and back again, a quarter of the way per stroke
+            where = (stroke * steps + step) / (strokes * steps / 2)
+            await page.mouse.move(box["x"] + 2 + width * (where if where <= 1 else 2 - where), y)
+            await asyncio.sleep(1 / 60)
+        await page.evaluate("() => window.browserDecoder.running")
+        seconds += time.perf_counter() - start
+        frames += await counter(page, "decodes") - before
+        await asyncio.sleep(pause_s)  # the strips start redrawing; the next stroke cancels them
     await page.mouse.up()
+    return frames / seconds, await counter(page, "previewPictures") - drawn_before
+
+
+async def hover_over_map(page, steps: int = 60) -> float:
+    """Map frames per second while the mouse moves over the map picture at 60 moves a second."""
+    await page.get_by_role("tab", name="Landscape map").click()
+    landscape_map = page.locator("#landscape-map img")
+    await landscape_map.wait_for(state="visible", timeout=WAIT_MS)
+    await landscape_map.scroll_into_view_if_needed()
+    box = await landscape_map.bounding_box()
+    before = await counter(page, "hoverDecodes")
+    start = time.perf_counter()
+    for step in range(steps):  # a circle round the middle of the map
+        angle = 2 * math.pi * step / steps
+        await page.mouse.move(box["x"] + box["width"] * (0.5 + 0.3 * math.cos(angle)),
+                              box["y"] + box["height"] * (0.5 + 0.3 * math.sin(angle)))
+        await asyncio.sleep(1 / 60)
     await page.evaluate("() => window.browserDecoder.running")
-    seconds = time.perf_counter() - start
-    frames = await page.evaluate("() => window.browserDecoder.decodes") - before
-    await page.close()
-    return {"decode_ms": decode_ms, "server_calls": server_calls, "drag_fps": frames / seconds}
+    return (await counter(page, "hoverDecodes") - before) / (time.perf_counter() - start)
 
 
 async def measure(url: str, pages: int, moves: int) -> list[dict]:
@@ -78,11 +117,14 @@ def main(argv=None) -> int:
         for pages in args.pages:
             results = asyncio.run(measure(url, pages, args.moves))
             decode_ms = [ms for r in results for ms in r["decode_ms"]]
-            fps = [r["drag_fps"] for r in results]
+            drag = [r["drag_fps"] for r in results]
+            hover = [r["hover_fps"] for r in results]
             calls = sum(r["server_calls"] for r in results)
-            print(f"{pages} page(s): decode p50 {percentile(decode_ms, 50):.1f} ms, p95 {percentile(decode_ms, 95):.1f} ms "
-                  f"({len(decode_ms)} frames); dragging {statistics.mean(fps):.1f} frames/s per page (min {min(fps):.1f}); "
-                  f"server requests during {pages} x {args.moves} moves: {calls}")
+            print(f"{pages} page(s): slider decode p50 {percentile(decode_ms, 50):.1f} ms, p95 {percentile(decode_ms, 95):.1f} ms "
+                  f"({len(decode_ms)} frames); dragging with strips {statistics.mean(drag):.1f} frames/s per page "
+                  f"(min {min(drag):.1f}), {statistics.mean(r['strip_pictures'] for r in results):.0f} strip pictures "
+                  f"drawn per page in the pauses; hovering over the map {statistics.mean(hover):.1f} frames/s per page "
+                  f"(min {min(hover):.1f}); server requests: {calls}")
     return 0
 
 

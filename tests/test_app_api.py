@@ -14,6 +14,7 @@ from gradio_client.utils import construct_args
 from PIL import Image
 
 from support.app_launcher import MODELS, ROOT, model_names
+from vae import share_link
 from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
@@ -253,13 +254,21 @@ def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
     assert "Could not use this file" in str(error.value), str(error.value)
 
 
-def test_own_sliders_need_a_name_and_stop_at_the_free_places():
-    import gradio as gr
-
-    from app import MAX_CLASSES, Handlers
+@pytest.fixture(scope="module")
+def handlers():
+    """The app's handlers over the bundled models, in this process (no server)."""
+    from app import Handlers
     from vae.explore import load_explorer_models
 
-    h = Handlers(load_explorer_models(MODELS / MODEL))
+    return Handlers(load_explorer_models(MODELS))
+
+
+def test_own_sliders_need_a_name_and_stop_at_the_free_places(handlers):
+    import gradio as gr
+
+    from app import MAX_CLASSES
+
+    h = handlers
     glaciers = [str(ROOT / "assets" / "examples" / f"glacier-{n}.jpg") for n in ("lake", "snowfield")]
     forests = [str(ROOT / "assets" / "examples" / f"forest-{n}.jpg") for n in ("light", "path")]
     with pytest.raises(gr.Error, match="name the quality"):
@@ -271,3 +280,55 @@ def test_own_sliders_need_a_name_and_stop_at_the_free_places():
     assert len(own["sliders"]) == 2 and h.own_vectors(own, MODEL) and h.own_vectors(own, "another model") == []
     with pytest.raises(gr.Error, match="room for 2 sliders"):
         h.add_own_slider(MODEL, glaciers, forests, "more", own)
+
+
+# share links, read when a page opens (the browser tests open one of each kind)
+
+
+def opened(h, query: str) -> list:
+    """What the page-open event sets for a URL's query; the decoder's settings are the arguments they are made of."""
+    from types import SimpleNamespace
+
+    from starlette.datastructures import QueryParams
+
+    return h.open_link(SimpleNamespace(query_params=QueryParams(query)), lambda *arguments: arguments)
+
+
+ZEROS = share_link.encode_numbers([0.0] * 128)
+
+
+@pytest.mark.parametrize("query, problem", [
+    ("model=nobody&code=AAAAAA", "a model this app does not have"),
+    (f"model=beta-1&axes=diagonal&code={ZEROS}", "slider axes this model does not have"),
+    ("model=beta-1&code=AAAAAA", "128 numbers"),
+    (f"model=beta-1&code={ZEROS}&own=ice~AAAAAA", "128 numbers"),
+    (f"model=beta-1&code={ZEROS}&sliders=0,3.5", "beyond the sliders' ends"),
+    (f"model=beta-1&code={ZEROS}&more=0,0,2.5", "beyond the sliders' ends"),
+    (f"model=beta-1&code={ZEROS}&sliders={','.join(['0'] * 13)}", "13 slider values"),
+    (f"model=beta-1&code={ZEROS}" + f"&own=ice~{ZEROS}" * 3, "3 own sliders"),
+    ("model=beta-1&code=%%%", "not base64url"),
+])
+def test_a_share_link_the_app_cannot_show_changes_nothing_and_says_why(handlers, query, problem):
+    *changes, note = opened(handlers, query)
+    assert problem in note and "usual starting picture" in note, note
+    assert all(change == {"__type__": "update"} for change in changes)
+
+
+def test_a_plain_visit_changes_nothing(handlers):
+    *changes, note = opened(handlers, "utm_source=somewhere")
+    assert note == "" and all(change == {"__type__": "update"} for change in changes)
+
+
+def test_a_share_link_opens_its_model_axes_sliders_and_own_sliders(handlers):
+    code = np.random.default_rng(0).normal(0, 1, 128).astype(np.float16).astype(np.float32).tolist()
+    query = (f"model=beta-128&axes=single&code={share_link.encode_numbers(code)}&sliders=1,-2&more=0,0.5,0,0,1.5"
+             f"&own=fresh%20snow~{share_link.encode_numbers([0.25] * 128)}")
+    model, axes, picture, base, *rest = opened(handlers, query)
+    sliders, classes, (own, settings, note) = rest[:12], rest[12:18], rest[18:]
+    assert (model, axes["value"], base, note) == ("beta-128", "single", code, "")
+    assert [s["value"] for s in sliders[:3]] == [1.0, -2.0, 0.0] and "code number" in sliders[0]["label"]
+    assert classes[4]["label"] == "More fresh snow" and classes[4]["value"] == 1.5 and not classes[5]["visible"]
+    assert own == {"model": "beta-128", "sliders": [{"name": "fresh snow", "vector": [0.25] * 128}]}
+    values, amounts = [1.0, -2.0, *[0.0] * 10], [0.0, 0.5, 0.0, 0.0, 1.5, 0.0]
+    assert settings == ("beta-128", "single", code, own, *values, *amounts)
+    assert np.array_equal(picture, handlers.decode_sliders("beta-128", *values, "single", *amounts, code, own))

@@ -91,18 +91,6 @@ def test_sliders_decode_in_the_browser_without_asking_the_server(chromium, app_s
     page.close()
 
 
-def test_without_onnxruntime_web_the_sliders_decode_on_the_server(chromium, app_server):
-    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
-    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
-    calls.clear()
-    before = page.locator("#explore-image img").get_attribute("src")
-    page.locator("#slider-0 input[type=range]").fill("2")
-    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
-    assert page.locator("#explore-image img").get_attribute("src").startswith("http")  # a file the server wrote
-    assert calls, "the slider move did not reach the server"
-    page.close()
-
-
 def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromium, app_server):
     """A page opened on an app whose cached decoder of one model was pruned by a later app start: switching
     to that model keeps its sliders working, decoded on the server, and the page says so."""
@@ -141,26 +129,6 @@ def add_own_slider(page, name: str) -> None:
     page.locator("#own-add").click()
     expect(page.locator("#own-note")).to_contain_text(f"Added More {name}", timeout=WAIT_MS)
     expect(page.locator("#class-slider-4")).to_contain_text(f"More {name}", timeout=WAIT_MS)  # after the 4 classes
-
-
-@pytest.mark.parametrize("where", ["browser", "server"])
-def test_your_own_slider_is_added_and_moves_the_picture(chromium, app_server, where):
-    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs" if where == "server" else None)
-    add_own_slider(page, "ice")
-    if where == "browser":
-        page.wait_for_function("() => window.browserDecoder.settings.class_directions.length === 5", timeout=WAIT_MS)
-    before = page.locator("#explore-image img").get_attribute("src")
-    calls.clear()
-    page.locator("#class-slider-4 input[type=range]").fill("2")
-    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
-    page.evaluate("() => window.browserDecoder.running")
-    after = page.locator("#explore-image img").get_attribute("src")
-    assert np.abs(shown_pixels(page, after) - shown_pixels(page, before)).mean() > 3  # the picture itself moved
-    if where == "browser":
-        assert calls == [], f"moving your own slider asked the server: {calls[:3]}"
-    else:
-        assert calls, "without onnxruntime-web the own slider's move did not reach the server"
-    page.close()
 
 
 # the map: the spot under the mouse follows it, decoded in the browser
@@ -209,21 +177,6 @@ def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_ser
     page.close()
 
 
-def test_without_onnxruntime_web_hovering_does_nothing_and_clicking_paints_on_the_server(chromium, app_server):
-    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
-    expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
-    box = open_map(page)
-    calls.clear()
-    for x, y in map_points(box, 5):
-        page.mouse.move(x, y)
-    time.sleep(0.3)
-    assert page.locator("#map-decoded img").count() == 0 and calls == []  # nothing painted, nothing asked
-    page.mouse.down()
-    page.mouse.up()
-    expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^http"), timeout=WAIT_MS)
-    page.close()
-
-
 # the strips under the main sliders
 
 
@@ -255,60 +208,80 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
     page.close()
 
 
-def test_without_onnxruntime_web_the_server_draws_the_strips_once_per_change(chromium, app_server):
-    page, _ = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
+# share links, and your own slider
+
+
+def test_your_own_slider_moves_the_picture_in_the_browser_and_a_share_link_reopens_it(chromium, app_server, shots):
+    page, calls = open_explorer(chromium, app_server[0])
+    add_own_slider(page, "ice")
+    page.wait_for_function("() => window.browserDecoder.settings.own_names.length === 1", timeout=WAIT_MS)
+    before = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
+    calls.clear()
+    for selector, value in [("#class-slider-4", "1.2"), ("#slider-1", "-1.5"), ("#class-slider-1", "0.8")]:
+        page.locator(f"{selector} input[type=range]").fill(value)
+    page.evaluate("() => window.browserDecoder.running")
+    time.sleep(0.3)
+    shown = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
+    assert np.abs(shown - before).mean() > 3, "the sliders did not move the picture"
+    assert calls == [], f"moving your own slider asked the server: {calls[:3]}"
+    link = page.locator("#share-link a").get_attribute("href")
+    base = page.evaluate("() => window.browserDecoder.settings.base")
+    assert parse_qs(urlsplit(link).query)["code"] == [share_link.encode_numbers(base)]  # fp16 as Python writes it
+    page.locator("#explore-image").screenshot(path=shots / "share-link.png")
+    page.locator("#own-slider").screenshot(path=shots / "own-slider.png")
+
+    page.goto(link)  # the same page, reopened by the link
+    expect(page.locator("#class-slider-4")).to_contain_text("More ice", timeout=WAIT_MS)
+    expect(page.locator("#class-slider-4 input[type=number]")).to_have_value("1.2", timeout=WAIT_MS)
+    assert page.locator("#slider-1 input[type=number]").input_value() == "-1.5"
+    reopened = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
+    difference = np.abs(reopened - shown).mean()
+    assert difference < 1.0, f"the link's picture differs from the one shared by {difference:.2f} of 255 on average"
+    assert page.locator("#share-note").inner_text().strip() == ""
+
+    page.goto(app_server[0] + "?model=nobody&code=AAAAAA")  # the app's tests name every other problem
+    expect(page.locator("#share-note")).to_contain_text("could not be opened", timeout=WAIT_MS)
+    page.close()
+
+
+# without onnxruntime-web
+
+
+def test_without_onnxruntime_web_everything_works_through_the_server(chromium, app_server):
+    """The sliders decode through /decode, a settled change has the server draw the strips once, your own slider
+    works, hovering over the map does nothing and a click paints the spot."""
+    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
     expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
-    before = strip_sources(page)
+    image, strips = page.locator("#explore-image img").get_attribute("src"), strip_sources(page)
+    calls.clear()
     page.evaluate("""() => { for (const value of ["0.5", "1", "1.5", "2"]) {  // four moves in one instant
         const input = document.querySelector("#slider-0 input[type=range]");
         input.value = value;
         input.dispatchEvent(new Event("input", { bubbles: true }));
     } }""")
-    page.wait_for_function("(first) => document.querySelector('#preview-1 img').src !== first", arg=before[1][0],
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", image, timeout=WAIT_MS)
+    assert page.locator("#explore-image img").get_attribute("src").startswith("http")  # a file the server wrote
+    page.wait_for_function("(first) => document.querySelector('#preview-1 img').src !== first", arg=strips[1][0],
                            timeout=WAIT_MS)
     time.sleep(0.5)
     assert page.evaluate("() => window.browserDecoder.serverPreviews") == 1, "the server drew the strips more than once"
-    assert strip_sources(page)[0] == before[0]  # slider 0's own strip: its other sliders did not move
-    page.close()
+    assert strip_sources(page)[0] == strips[0]  # slider 1's own strip: the other sliders did not move
+    assert calls, "the slider moves did not reach the server"
 
-
-# share links
-
-
-def test_a_share_link_reopens_the_same_picture_with_your_own_slider(chromium, app_server, shots):
-    page, _ = open_explorer(chromium, app_server[0])
     add_own_slider(page, "ice")
-    page.wait_for_function("() => window.browserDecoder.settings.own_names.length === 1", timeout=WAIT_MS)
-    for selector, value in [("#slider-1", "-1.5"), ("#class-slider-1", "0.8"), ("#class-slider-4", "1.2")]:
-        page.locator(f"{selector} input[type=range]").fill(value)
-    page.evaluate("() => window.browserDecoder.running")
+    before = page.locator("#explore-image img").get_attribute("src")
+    page.locator("#class-slider-4 input[type=range]").fill("2")
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    after = page.locator("#explore-image img").get_attribute("src")
+    assert np.abs(shown_pixels(page, after) - shown_pixels(page, before)).mean() > 3  # the picture itself moved
+
+    box = open_map(page)
+    calls.clear()
+    for x, y in map_points(box, 5):
+        page.mouse.move(x, y)
     time.sleep(0.3)
-    shown = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
-    link = page.locator("#share-link a").get_attribute("href")
-    base = page.evaluate("() => window.browserDecoder.settings.base")
-    assert parse_qs(urlsplit(link).query)["code"] == [share_link.encode_numbers(base)]  # fp16 as Python writes it
-    page.locator("#explore-image").screenshot(path=shots / "share-link.png")
-
-    opened, _ = open_explorer(chromium, link)
-    expect(opened.locator("#class-slider-4")).to_contain_text("More ice", timeout=WAIT_MS)
-    expect(opened.locator("#class-slider-4 input[type=number]")).to_have_value("1.2", timeout=WAIT_MS)
-    assert opened.locator("#slider-1 input[type=number]").input_value() == "-1.5"
-    reopened = shown_pixels(opened, opened.locator("#explore-image img").get_attribute("src"))
-    difference = np.abs(reopened - shown).mean()
-    assert difference < 1.0, f"the link's picture differs from the one shared by {difference:.2f} of 255 on average"
-    assert opened.locator("#share-note").inner_text().strip() == ""
+    assert page.locator("#map-decoded img").count() == 0 and calls == []  # nothing painted, nothing asked
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^http"), timeout=WAIT_MS)
     page.close()
-    opened.close()
-
-
-BROKEN_LINKS = ["?model=beta-1&code=not~base64", "?model=nobody&code=AAAA", "?model=beta-1&code=AAAA&sliders=0,99"]
-
-
-def test_a_broken_link_opens_the_usual_picture_with_a_note(chromium, app_server):
-    plain, _ = open_explorer(chromium, app_server[0])
-    usual = plain.locator("#explore-image img").get_attribute("src")
-    for query in BROKEN_LINKS:
-        plain.goto(app_server[0] + query)
-        expect(plain.locator("#share-note")).to_contain_text("could not be opened", timeout=WAIT_MS)
-        assert plain.locator("#explore-image img").get_attribute("src") == usual, query
-    plain.close()

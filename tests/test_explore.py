@@ -11,7 +11,7 @@ from vae.directions import fit_axes
 from ui.words import describe_scores
 from vae.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
                          padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
-                         traversal_grid, write_gif, own_samples, first_direction_rows)
+                         traversal_grid, write_gif, own_samples, first_direction_rows, slider_previews)
 
 from support.photos import write_photos
 
@@ -153,3 +153,16 @@ def test_an_own_direction_is_the_groups_mean_difference_in_units_of_spread(em):
     assert own.separation == pytest.approx(float(difference.norm()) / own.spread, rel=1e-5)
     with pytest.raises(ValueError, match="at least 2 photos"):
         own_direction(em, bright[:1], dark)
+
+
+def test_a_strip_shows_the_code_with_its_slider_at_each_position(em):
+    axes = slider_axes(em, "main", 3)
+    values = [0.5, -1.0, 2.0]
+    z = axes.with_values(torch.tensor([0.3, -0.2, 0.5, 0.0, 0.1, 0.2]), values) + 0.05  # as if a class slider moved it
+    strips = slider_previews(em, axes, z, values, (-2.0, 1.0), 16)
+    assert strips.shape == (3, 2, 16, 16, 3) and strips.dtype == np.uint8
+    moved = z + (1.0 - values[1]) * axes.scale[1] * axes.vectors[1]  # slider 2 at +1, the rest as they are
+    full = torch.from_numpy(decode(em, moved)).permute(2, 0, 1)[None].float()
+    expected = torch.nn.functional.avg_pool2d(full, 2)[0].permute(1, 2, 0).round()
+    assert np.abs(strips[1, 1].astype(float) - expected.numpy()).max() <= 1
+    assert not np.array_equal(strips[1, 0], strips[1, 1])

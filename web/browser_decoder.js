@@ -130,7 +130,8 @@ class BrowserDecoder {
     this.previewGeneration = 0; // a change bumps it; strips of an older generation stop drawing
     this.previewTimer = null;
     this.previewsDone = Promise.resolve(); // the newest strips' drawing
-    this.previewsDrawn = 0; // complete sets of strips drawn in the browser
+    this.previewsDrawn = 0; // complete sets of strips drawn in the browser, and pictures drawn in all
+    this.previewPictures = 0;
     this.serverPreviews = 0; // sets of strips asked of the server
     this.settingsSeen = 0; // settings the server sent after the first, changed or not (the tests wait on them)
     this.setMode("loading", "Loading the in-browser decoder…");
@@ -282,6 +283,7 @@ class BrowserDecoder {
           : null).catch((error) => { this.fallBack(error); return null; });
         if (url === null) return; // a newer change draws its own strips
         strip.children[j].src = url;
+        this.previewPictures += 1;
       }
     }
     this.previewsDrawn += 1;
