@@ -294,18 +294,18 @@ def opened(h, query: str) -> list:
     return h.open_link(SimpleNamespace(query_params=QueryParams(query)), lambda *arguments: arguments)
 
 
-ZEROS = share_link.encode_numbers([0.0] * 128)
+ZERO_CODE = share_link.encode_numbers([0.0] * 128)
 
 
 @pytest.mark.parametrize("query, problem", [
     ("model=nobody&code=AAAAAA", "a model this app does not have"),
-    (f"model=beta-1&axes=diagonal&code={ZEROS}", "slider axes this model does not have"),
+    (f"model=beta-1&axes=diagonal&code={ZERO_CODE}", "slider axes this model does not have"),
     ("model=beta-1&code=AAAAAA", "128 numbers"),
-    (f"model=beta-1&code={ZEROS}&own=ice~AAAAAA", "128 numbers"),
-    (f"model=beta-1&code={ZEROS}&sliders=0,3.5", "beyond the sliders' ends"),
-    (f"model=beta-1&code={ZEROS}&more=0,0,2.5", "beyond the sliders' ends"),
-    (f"model=beta-1&code={ZEROS}&sliders={','.join(['0'] * 13)}", "13 slider values"),
-    (f"model=beta-1&code={ZEROS}" + f"&own=ice~{ZEROS}" * 3, "3 own sliders"),
+    (f"model=beta-1&code={ZERO_CODE}&own=ice~AAAAAA", "128 numbers"),
+    (f"model=beta-1&code={ZERO_CODE}&sliders=0,3.5", "beyond the sliders' ends"),
+    (f"model=beta-1&code={ZERO_CODE}&more=0,0,2.5", "beyond the sliders' ends"),
+    (f"model=beta-1&code={ZERO_CODE}&sliders={','.join(['0'] * 13)}", "13 slider values"),
+    (f"model=beta-1&code={ZERO_CODE}" + f"&own=ice~{ZERO_CODE}" * 3, "3 own sliders"),
     ("model=beta-1&code=%%%", "not base64url"),
 ])
 def test_a_share_link_the_app_cannot_show_changes_nothing_and_says_why(handlers, query, problem):
