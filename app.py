@@ -43,8 +43,12 @@ from vae.onnx_decoder import cached_decoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
-EXAMPLES = sorted(str(p) for p in (ROOT / "assets" / "examples").glob("*.jpg"))
-START_PHOTO = ROOT / "assets" / "examples" / "mountain-ridge.jpg"  # what a visitor sees first
+EXAMPLES_DIR = ROOT / "assets" / "examples"
+EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
+START_PHOTO = EXAMPLES_DIR / "mountain-ridge.jpg"  # what a visitor sees first
+# ready-made groups for "make your own slider": (name, photos with the quality, photos without it)
+OWN_EXAMPLES = [("ice", ["glacier-lake", "glacier-snowfield"], ["forest-light", "forest-path"]),
+                ("open sea", ["sea-calm", "sea-cove"], ["mountain-ridge", "mountain-slope"])]
 CACHE = ROOT / "cache"  # where the app writes (git-ignored), unless $VAE_CACHE_DIR says otherwise
 BROWSER_DECODER = ROOT / "web" / "browser_decoder.js"
 ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
@@ -343,6 +347,20 @@ class Handlers:
         return [{"model": model, "sliders": sliders}, *updates, note]
 
     @staticmethod
+    def add_photos(shown, group) -> tuple[list[str], str]:
+        """The photos a gallery shows (the map's nearest photos) added to one group of an own slider's photos,
+        each photo once."""
+        if not shown:
+            raise gr.Error("Click the map first: its nearest real photos are the ones added.")
+        photos = [str(path) for path in group or []]
+        seen = {file_digest(path) for path in photos}
+        for path, _ in shown:
+            if file_digest(path) not in seen:
+                photos.append(str(path))
+                seen.add(file_digest(path))
+        return photos, words.photos_added(len(photos))
+
+    @staticmethod
     def forget_own_sliders():
         return None  # a new model: own sliders are made of the old one's codes
 
@@ -434,8 +452,12 @@ def example_photos(target: gr.Image) -> gr.Examples:
     return gr.Examples(EXAMPLES, target, label="Example photos")
 
 
-def nearest_gallery(label: str = "The nearest real photos (by code)") -> gr.Gallery:
-    return gr.Gallery(label=label, columns=3, height=150, object_fit="contain")
+def example_paths(names: list[str]) -> list[str]:
+    return [str(EXAMPLES_DIR / f"{name}.jpg") for name in names]
+
+
+def nearest_gallery(label: str = "The nearest real photos (by code)", **options) -> gr.Gallery:
+    return gr.Gallery(label=label, columns=3, height=150, object_fit="contain", type="filepath", **options)
 
 
 def class_slider_settings(em: explore.ExplorerModel, own_names=(), amounts=None) -> list[dict]:
@@ -463,6 +485,17 @@ def png_data_url(pixels) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def start_controls() -> tuple:
+    """Where the Explore tab's code starts: a seed and a random draw, the average, or a photo."""
+    with gr.Row():
+        seed = seed_box()
+        random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
+        reset_button = gr.Button("Reset to the average")
+    photo = PhotoInput(label="…or start from a photo", height=200)
+    example_photos(photo)
+    return seed, random_button, reset_button, photo
+
+
 def own_slider_controls() -> tuple:
     """The photos, name and button that make a slider of the visitor's own (`Handlers.add_own_slider`)."""
     with gr.Accordion("Make your own slider", open=False, elem_id="own-slider"):
@@ -473,6 +506,10 @@ def own_slider_controls() -> tuple:
             photos_without = gr.File(file_count="multiple", file_types=["image"], label="Photos without it",
                                      elem_id="own-without")
         name = gr.Textbox(label="Its name", placeholder="snow", max_length=MAX_OWN_NAME, elem_id="own-name")
+        examples = [[example_paths(with_it), example_paths(without_it), quality] for quality, with_it, without_it in OWN_EXAMPLES]
+        if all(Path(path).is_file() for example in examples for path in example[0] + example[1]):
+            gr.Examples(examples, [photos_with, photos_without, name], label="…or start from example photos (then add "
+                        "your own, or the map's)", elem_id="own-examples")
         button = gr.Button("Add the slider", elem_id="own-add")
         note = gr.Markdown(elem_id="own-note")
     return photos_with, photos_without, name, button, note
@@ -504,7 +541,8 @@ def slider_events(h: Handlers, code_inputs: list, image: gr.Image, strips: list[
                           show_progress="hidden")
 
 
-def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
+def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.File, gr.File]:
+    """The Explore tab; returns its own slider's two groups of photos, which the map's photos can join."""
     first = h.models[h.default]
     kind = first.axis_kinds()[0]
     start_image, start_code, start_sliders = h.code_view(h.default, kind, h.start_code(first))
@@ -520,12 +558,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
                                   html_template=DECODER_HTML, js_on_load=DECODER_LOAD_JS, elem_id="browser-decoder")
                 server_decode = gr.Button("Decode on the server", visible="hidden", elem_id="server-decode")
                 server_previews = gr.Button("Draw the strips on the server", visible="hidden", elem_id="server-previews")
-                with gr.Row():
-                    seed = seed_box()
-                    random_button = gr.Button("🎲 Random", variant="primary", elem_id="random-button")
-                    reset_button = gr.Button("Reset to the average")
-                photo = PhotoInput(label="…or start from a photo", height=200)
-                example_photos(photo)
+                seed, random_button, reset_button, photo = start_controls()
             with gr.Column(scale=1):
                 axis_kind = gr.Radio([c for c in AXIS_CHOICES if c[1] in first.axis_kinds()], value=kind,
                                      label="The sliders move", elem_id="axis-kind",
@@ -564,6 +597,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
     for event in new_codes:  # the browser's decoder learns each new starting code, axes, model and own slider
         event.then(decoding.settings, [model, axis_kind, base, own, *sliders, *class_sliders], decoder,
                    api_visibility="private", show_progress="hidden")
+    return photos_with, photos_without
 
 
 def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
@@ -637,7 +671,7 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
     demo.load(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
 
 
-def map_tab(h: Handlers, model: gr.Dropdown) -> None:
+def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]) -> None:
     first = h.models[h.default]
     with gr.Tab("Landscape map", visible=first.map_image is not None):
         gr.Markdown(words.MAP_NOTE)
@@ -651,13 +685,19 @@ def map_tab(h: Handlers, model: gr.Dropdown) -> None:
                     y = gr.Number(value=0.0, label="y: main direction 2", minimum=-MAP_EXTENT, maximum=MAP_EXTENT,
                                   elem_id="map-tab-y")
                 painted = picture("The landscape at that spot", height=280, elem_id="map-decoded")
-                nearest = nearest_gallery()
+                nearest = nearest_gallery(elem_id="map-nearest")
+                with gr.Row():
+                    own_buttons = [gr.Button("These photos have a quality", size="sm", elem_id="map-own-with"),
+                                   gr.Button("These do not", size="sm", elem_id="map-own-without")]
+                own_note = gr.Markdown(elem_id="map-own-note")
                 hover = gr.Button("Paint the spot under the mouse", visible="hidden", elem_id="map-hover")
     # the browser clicks `hover` once per animation frame while the mouse moves over the map (nothing without it)
     hover.click(None, [painted, x, y], [painted, x, y], js=MAP_HOVER_JS, show_progress="hidden", trigger_mode="multiple")
     landscape_map.select(h.map_clicked, None, [x, y], api_visibility="private").then(
         h.decode_map, [model, x, y], [painted, nearest], api_name="map")
     model.change(h.show_map, model, landscape_map, api_visibility="private")
+    for button, group in zip(own_buttons, own_groups, strict=True):  # photos for "make your own slider" (Explore)
+        button.click(h.add_photos, [nearest, group], [group, own_note], api_visibility="private")
 
 
 def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
@@ -701,11 +741,11 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
         gr.Markdown(words.INTRO)
         model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
         with gr.Tabs():
-            explore_tab(h, model, demo)
+            own_groups = explore_tab(h, model, demo)
             sample_tab(h, model, demo)
             reconstruct_tab(h, model)
             compare_tab(h, demo)
-            map_tab(h, model)
+            map_tab(h, model, own_groups)
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
                 gr.Markdown(words.ABOUT)

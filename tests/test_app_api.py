@@ -332,3 +332,15 @@ def test_a_share_link_opens_its_model_axes_sliders_and_own_sliders(handlers):
     values, amounts = [1.0, -2.0, *[0.0] * 10], [0.0, 0.5, 0.0, 0.0, 1.5, 0.0]
     assert settings == ("beta-128", "single", code, own, *values, *amounts)
     assert np.array_equal(picture, handlers.decode_sliders("beta-128", *values, "single", *amounts, code, own))
+
+
+def test_the_maps_photos_join_a_group_of_your_own_slider_once_each(handlers, tmp_path):
+    import gradio as gr
+
+    shown = [(str(ROOT / "assets" / "examples" / f"{name}.jpg"), None) for name in ("sea-calm", "sea-cove")]
+    copy = tmp_path / "same-photo.jpg"
+    copy.write_bytes((ROOT / "assets" / "examples" / "sea-calm.jpg").read_bytes())
+    photos, note = handlers.add_photos(shown, [str(copy)])
+    assert photos == [str(copy), shown[1][0]] and "2 photos" in note  # sea-calm was there already, as a copy
+    with pytest.raises(gr.Error, match="Click the map first"):
+        handlers.add_photos([], photos)

@@ -119,12 +119,17 @@ def shown_pixels(page, src: str) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.float64)
 
 
-def add_own_slider(page, name: str) -> None:
-    """Glacier photos with the quality, forest photos without it, through the Explore tab's controls."""
+def add_own_slider(page, name: str, *, from_examples: bool = False) -> None:
+    """Glacier photos with the quality, forest photos without it, through the Explore tab's controls: uploaded,
+    or as the example row named "ice"."""
     examples = ROOT / "assets" / "examples"
     page.locator("#own-slider").get_by_text("Make your own slider").click()
-    page.locator("#own-with input[type=file]").set_input_files([examples / "glacier-lake.jpg", examples / "glacier-snowfield.jpg"])
-    page.locator("#own-without input[type=file]").set_input_files([examples / "forest-light.jpg", examples / "forest-path.jpg"])
+    if from_examples:
+        page.locator("#own-examples").get_by_role("gridcell", name="ice", exact=True).click()
+        expect(page.locator("#own-without")).to_contain_text("forest-path", timeout=WAIT_MS)
+    else:
+        page.locator("#own-with input[type=file]").set_input_files([examples / "glacier-lake.jpg", examples / "glacier-snowfield.jpg"])
+        page.locator("#own-without input[type=file]").set_input_files([examples / "forest-light.jpg", examples / "forest-path.jpg"])
     page.locator("#own-name textarea, #own-name input").first.fill(name)
     page.locator("#own-add").click()
     expect(page.locator("#own-note")).to_contain_text(f"Added More {name}", timeout=WAIT_MS)
@@ -174,6 +179,11 @@ def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_ser
     assert np.abs(served - hovered).mean() < 1.0, "the server painted another picture for the hovered spot"
     assert calls, "the click did not reach the server"
     page.screenshot(path=shots / "map-hover.png")
+    page.locator("#map-own-without").click()  # the nearest photos join your own slider's photos without a quality
+    expect(page.locator("#map-own-note")).to_contain_text("3 photos", timeout=WAIT_MS)
+    page.get_by_role("tab", name="Explore").click()
+    page.locator("#own-slider").get_by_text("Make your own slider").click()
+    expect(page.locator("#own-without tr")).to_have_count(3, timeout=WAIT_MS)
     page.close()
 
 
@@ -213,7 +223,7 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
 
 def test_your_own_slider_moves_the_picture_in_the_browser_and_a_share_link_reopens_it(chromium, app_server, shots):
     page, calls = open_explorer(chromium, app_server[0])
-    add_own_slider(page, "ice")
+    add_own_slider(page, "ice", from_examples=True)
     page.wait_for_function("() => window.browserDecoder.settings.own_names.length === 1", timeout=WAIT_MS)
     before = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
     calls.clear()

@@ -113,3 +113,8 @@ PREVIEW_NOTE = ("The small pictures under each slider show where it leads: the p
 MAP_NOTE = ("Every held-out photo (never seen in training), placed by its code along the two main directions, framed "
             "in the colour of its kind. **Move the mouse over the map**: the landscape at that spot follows it, "
             "painted in your browser. **Click** to pin a spot: the nearest real photos appear below.")
+
+
+def photos_added(count: int) -> str:
+    return (f"That group now holds {count} photo{'s' if count != 1 else ''}: name the quality and add the slider under "
+            "**Make your own slider** in the Explore tab.")
