@@ -12,11 +12,11 @@
 //     settles; the next move cancels the rest (vae.explore.slider_previews draws the same codes);
 //   - paints the map's spot under the mouse, one frame at a time (vae.explore.map_point's code);
 //   - keeps the share link (#share-link) current (vae/share_link.py reads it).
-// If onnxruntime-web cannot load, each slider move clicks the hidden "decode on the server" button, which
+// While onnxruntime-web loads, and if it cannot load, each slider move clicks the hidden "decode on the server" button, which
 // calls the app's /decode as before, a settled change clicks "draw the strips on the server" once, hovering
 // the map does nothing, and the note under the picture says so.
 
-const LOAD_TIMEOUT_MS = 20000;
+const LOAD_TIMEOUT_MS = 60000; // for a network that hangs; moves meanwhile decode on the server
 const DECODE_TIMES_KEPT = 1000;
 const PREVIEW_DELAY_MS = 150; // the strips wait until the sliders have been still this long
 
@@ -108,6 +108,8 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timer]);
 }
 
+const whenIdle = () => new Promise((resolve) => (window.requestIdleCallback ?? setTimeout)(resolve));
+
 const absolute = (url) => new URL(url, document.baseURI).href;
 
 class BrowserDecoder {
@@ -129,6 +131,7 @@ class BrowserDecoder {
     this.pinned = null; // the map spot clicked last, shown again when the mouse leaves the map
     this.previewGeneration = 0; // a change bumps it; strips of an older generation stop drawing
     this.previewTimer = null;
+    this.previewsOn = true; // bench/browser_decode.py turns the strips off for its side-by-side baseline
     this.previewsDone = Promise.resolve(); // the newest strips' drawing
     this.previewsDrawn = 0; // complete sets of strips drawn in the browser, and pictures drawn in all
     this.previewPictures = 0;
@@ -223,7 +226,7 @@ class BrowserDecoder {
     this.latest = values;
     this.updateLink();
     this.schedulePreviews();
-    if (this.mode === "server") {
+    if (this.mode !== "browser") { // on the server while onnxruntime-web loads, and if it cannot
       return this.decodeOnServer(image);
     }
     if (!this.frame) {
@@ -257,6 +260,7 @@ class BrowserDecoder {
   schedulePreviews() {
     this.previewGeneration += 1;
     clearTimeout(this.previewTimer);
+    if (!this.previewsOn) return;
     const generation = this.previewGeneration;
     this.previewTimer = setTimeout(() => { this.previewsDone = this.drawPreviews(generation); }, PREVIEW_DELAY_MS);
   }
@@ -278,6 +282,7 @@ class BrowserDecoder {
       if (strip.hidden) continue;
       while (strip.children.length < positions.length) strip.append(this.document.createElement("img"));
       for (let j = 0; j < positions.length; j++) {
+        await whenIdle(); // a strip picture waits for the page to be idle: the mouse goes first
         const url = await this.enqueue(() => generation === this.previewGeneration
           ? this.pictureUrl(addAlong(Float32Array.from(z), settings.vectors[k], (positions[j] - values[k]) * settings.scale[k]), size)
           : null).catch((error) => { this.fallBack(error); return null; });
