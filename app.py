@@ -457,7 +457,8 @@ def example_paths(names: list[str]) -> list[str]:
 
 
 def nearest_gallery(label: str = "The nearest real photos (by code)", **options) -> gr.Gallery:
-    return gr.Gallery(label=label, columns=3, height=150, object_fit="contain", type="filepath", **options)
+    return gr.Gallery(label=label, columns=3, height=150, object_fit="contain", type="filepath", interactive=False,
+                      **options)
 
 
 def class_slider_settings(em: explore.ExplorerModel, own_names=(), amounts=None) -> list[dict]:

@@ -214,7 +214,9 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
     small = np.asarray(shown.resize((48, 48), Image.BOX), dtype=np.float64)
     difference = np.abs(data_url_pixels(after[3][2]) - small).mean()
     assert difference < 6, f"the strip's +1 picture differs from the picture at +1 by {difference:.1f} of 255"
-    page.locator("#slider-0").screenshot(path=shots / "slider-strip.png")
+    page.locator("#slider-0").scroll_into_view_if_needed()
+    top, bottom = page.locator("#slider-0").bounding_box(), page.locator("#preview-1").bounding_box()
+    page.screenshot(path=shots / "slider-strip.png", clip={**top, "height": bottom["y"] + bottom["height"] - top["y"]})
     page.close()
 
 
