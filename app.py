@@ -244,12 +244,13 @@ class Handlers:
             raise ValueError(f"its codes do not have this model's {em.latent_dim} numbers")
         if not all(abs(v) <= SLIDER_RANGE for v in view.sliders) or not all(CLASS_RANGE[0] <= a <= CLASS_RANGE[1] for a in view.more):
             raise ValueError("its slider values are beyond the sliders' ends")
-        own = {"model": view.model, "sliders": [{"name": name[:MAX_OWN_NAME], "vector": vector} for name, vector in view.own]}
+        names = [name[:MAX_OWN_NAME] for name, _ in view.own]
+        own = {"model": view.model, "sliders": [{"name": name, "vector": vector} for name, (_, vector) in
+                                                 zip(names, view.own)]} if view.own else None
         values = [*view.sliders, *[0.0] * (SLIDERS - len(view.sliders))]
         amounts = [*view.more, *[0.0] * (MAX_CLASSES - len(view.more))]
         _, axes, _, z = self.current_code(view.model, *values, view.axes, *amounts, view.code, own)
-        classes = class_slider_settings(em, [slider["name"] for slider in own["sliders"]], amounts)
-        own = own if view.own else None
+        classes = class_slider_settings(em, names, amounts)
         return [view.model, axis_choices(em, view.axes), explore.decode(em, z), view.code,
                 *(gr.update(**slider) for slider in slider_settings(axes, values[: len(axes.scale)])),
                 *(gr.update(**c) for c in classes), own, settings(view.model, view.axes, view.code, own, *values, *amounts)]
@@ -355,9 +356,10 @@ class Handlers:
         photos = [str(path) for path in group or []]
         seen = {file_digest(path) for path in photos}
         for path, _ in shown:
-            if file_digest(path) not in seen:
+            digest = file_digest(path)
+            if digest not in seen:
                 photos.append(str(path))
-                seen.add(file_digest(path))
+                seen.add(digest)
         return photos, words.photos_added(len(photos))
 
     @staticmethod
@@ -475,8 +477,13 @@ def slider_settings(axes: explore.SliderAxes, values) -> list[dict]:
     return shown + [{"value": 0.0, "label": "(unused)", "visible": False}] * (SLIDERS - len(shown))
 
 
+def shown_axes(em: explore.ExplorerModel) -> list[tuple[str, str]]:
+    """The axis choices a model offers (single code numbers only, without shipped main directions)."""
+    return [choice for choice in AXIS_CHOICES if choice[1] in em.axis_kinds()]
+
+
 def axis_choices(em: explore.ExplorerModel, kind: str):
-    return gr.update(choices=[c for c in AXIS_CHOICES if c[1] in em.axis_kinds()], value=kind)
+    return gr.update(choices=shown_axes(em), value=kind)
 
 
 def png_data_url(pixels) -> str:
@@ -561,7 +568,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
                 server_previews = gr.Button("Draw the strips on the server", visible="hidden", elem_id="server-previews")
                 seed, random_button, reset_button, photo = start_controls()
             with gr.Column(scale=1):
-                axis_kind = gr.Radio([c for c in AXIS_CHOICES if c[1] in first.axis_kinds()], value=kind,
+                axis_kind = gr.Radio(shown_axes(first), value=kind,
                                      label="The sliders move", elem_id="axis-kind",
                                      info="Main directions change the picture most; single numbers show what each of "
                                           "the 128 numbers does (clearer at large β).")
@@ -707,7 +714,7 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         with gr.Row():
             start = gr.Radio([("The average", "zero"), ("Random code", "random"), ("A photo", "photo")],
                              value="photo" if h.start_photo else "zero", label="Start from")
-            kind = gr.Radio([c for c in AXIS_CHOICES if c[1] in first.axis_kinds()], value=first.axis_kinds()[0],
+            kind = gr.Radio(shown_axes(first), value=first.axis_kinds()[0],
                             label="Rows move along")
             seed = seed_box()
             rows = gr.Slider(1, SLIDERS, value=8, step=1, label="Rows")

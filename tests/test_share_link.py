@@ -1,11 +1,11 @@
 """Share links (vae/share_link.py): what the browser writes reads back, and a link that cannot be read says why."""
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pytest
 
-from vae.share_link import SharedView, decode_numbers, encode_numbers, read_link, write_link
+from vae.share_link import decode_numbers, encode_numbers, read_link
 
 
 def params(query: str) -> dict[str, list[str]]:
@@ -14,8 +14,9 @@ def params(query: str) -> dict[str, list[str]]:
 
 def test_a_view_reads_back_from_its_link_with_the_code_in_fp16():
     code = np.random.default_rng(0).normal(0, 2, 128).tolist()
-    view = SharedView("beta-128", "single", code, [0.5, -1.25, 3.0], [0.0, 1.5], [("fresh snow", [0.1] * 128)])
-    read = read_link(params(write_link(view)))
+    query = urlencode([("model", "beta-128"), ("axes", "single"), ("code", encode_numbers(code)), ("sliders", "0.5,-1.25,3"),
+                       ("more", "0,1.5"), ("own", f"fresh snow~{encode_numbers([0.1] * 128)}")])  # as the browser writes it
+    read = read_link(params(query))
     assert (read.model, read.axes, read.sliders, read.more) == ("beta-128", "single", [0.5, -1.25, 3.0], [0.0, 1.5])
     assert read.own[0][0] == "fresh snow" and read.own[0][1] == pytest.approx([0.1] * 128, rel=1e-3)
     assert read.code == pytest.approx(code, rel=1e-3, abs=1e-4)

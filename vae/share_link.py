@@ -1,5 +1,5 @@
-"""Share links: what the Explore tab shows, as a URL query, and back. web/browser_decoder.js writes the link;
-the app reads it when a page opens.
+"""Share links: what the Explore tab shows, as a URL query. web/browser_decoder.js writes the link; the app reads
+it here when a page opens.
 
     ?model=beta-1&axes=main&code=<base64url of fp16>&sliders=0.5,-1,0&more=0,1.5&own=snow~<base64url of fp16>
 
@@ -14,7 +14,6 @@ import base64
 import binascii
 import math
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import numpy as np
 
@@ -58,14 +57,6 @@ def number_list(text: str, what: str) -> list[float]:
     if not all(math.isfinite(n) for n in numbers):
         raise ValueError(f"its {what} are not all finite")
     return numbers
-
-
-def write_link(view: SharedView) -> str:
-    """The query string (without "?") of a view; the browser module writes the same."""
-    pairs = [("model", view.model), ("axes", view.axes), ("code", encode_numbers(view.code)),
-             ("sliders", ",".join(f"{v:g}" for v in view.sliders)), ("more", ",".join(f"{v:g}" for v in view.more))]
-    pairs += [("own", f"{name}{OWN_SEPARATOR}{encode_numbers(vector)}") for name, vector in view.own]
-    return urlencode(pairs)
 
 
 def read_link(params: dict[str, list[str]]) -> SharedView | None:

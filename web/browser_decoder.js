@@ -132,11 +132,9 @@ class BrowserDecoder {
     this.previewGeneration = 0; // a change bumps it; strips of an older generation stop drawing
     this.previewTimer = null;
     this.previewsOn = true; // bench/browser_decode.py turns the strips off for its side-by-side baseline
-    this.previewsDone = Promise.resolve(); // the newest strips' drawing
     this.previewsDrawn = 0; // complete sets of strips drawn in the browser, and pictures drawn in all
     this.previewPictures = 0;
     this.serverPreviews = 0; // sets of strips asked of the server
-    this.settingsSeen = 0; // settings the server sent after the first, changed or not (the tests wait on them)
     this.setMode("loading", "Loading the in-browser decoder…");
     this.ready = this.loadRuntime();
     this.ready.then(() => this.updateLink()); // the page has drawn the link's element by then
@@ -262,7 +260,7 @@ class BrowserDecoder {
     clearTimeout(this.previewTimer);
     if (!this.previewsOn) return;
     const generation = this.previewGeneration;
-    this.previewTimer = setTimeout(() => { this.previewsDone = this.drawPreviews(generation); }, PREVIEW_DELAY_MS);
+    this.previewTimer = setTimeout(() => this.drawPreviews(generation), PREVIEW_DELAY_MS);
   }
 
   async drawPreviews(generation) {
@@ -388,10 +386,7 @@ class BrowserDecoder {
 export function start({ element, props, watch }) {
   const decoder = new BrowserDecoder(element, props.value);
   window.browserDecoder = decoder;
-  watch("value", () => {
-    decoder.settingsSeen += 1;
-    decoder.useSettings(props.value);
-  });
+  watch("value", () => decoder.useSettings(props.value));
   decoder.listen();
   return decoder;
 }
