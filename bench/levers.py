@@ -53,6 +53,10 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
     "msssim-restart": ("+ patch discriminator (0.5), + MS-SSIM term (1): 12 epochs, learning rate 3e-4",
                        ["--adversarial-weight", "0.5", "--msssim-weight", "1", "--epochs", "12", "--lr", "3e-4"]),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
+    "painter-1": ("second painter: decoder only, patch discriminator 1 + feature matching 1, 24 epochs at 2e-4",
+                  ["--decoder-only", "--adversarial-weight", "1", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"]),
+    "painter-3": ("second painter: decoder only, patch discriminator 3 + feature matching 1, 24 epochs at 2e-4",
+                  ["--decoder-only", "--adversarial-weight", "3", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"]),
     "wider": ("wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
               ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"]),
 }

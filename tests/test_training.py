@@ -102,6 +102,29 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
         assert torch.allclose(pa, pb, atol=1e-4), name
 
 
+def test_a_decoder_only_run_keeps_the_encoder_and_its_codes(tmp_path):
+    train(options(tmp_path / "start", epochs=1))
+    painter = dict(init_from=str(tmp_path / "start"), decoder_only=True, adversarial_weight=1.0, feature_matching=1.0,
+                   lr_schedule="constant")
+    train(options(tmp_path / "painter", epochs=1, **painter))
+    start, trained = load_model(tmp_path / "start"), load_model(tmp_path / "painter")
+    for (name, before), after in zip(start.encoder_part().state_dict().items(),
+                                     trained.encoder_part().state_dict().values(), strict=True):
+        assert torch.equal(before, after), name
+    assert not torch.equal(start.fc_decode.weight, trained.fc_decode.weight)  # the decoder did train
+    row = metrics(tmp_path / "painter")[0]
+    assert row["train_feature_matching"] > 0 and row["train_adversarial_weight"] > 0
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(decoder_only=True), "needs init_from"),
+    (dict(feature_matching=1.0), "needs adversarial_weight"),
+])
+def test_the_painter_options_refuse_what_cannot_work(tmp_path, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        options(tmp_path, **overrides)
+
+
 @pytest.mark.slow
 def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
     adversarial = dict(adversarial_weight=0.5, lr_schedule="constant")

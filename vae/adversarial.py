@@ -38,6 +38,21 @@ class PatchDiscriminator(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.layers(images * 2.0 - 1.0)  # images in [0, 1]
 
+    def features(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """The activations after each LeakyReLU: what feature matching compares."""
+        found, h = [], images * 2.0 - 1.0
+        for layer in self.layers:
+            h = layer(h)
+            if isinstance(layer, nn.LeakyReLU):
+                found.append(h)
+        return found
+
+
+def feature_matching_loss(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
+    """Mean L1 distance between the discriminator's features of each photo and of its reconstruction, layer by
+    layer (pix2pixHD, Wang et al. 2018): asks for the photo's own texture statistics, not just any plausible ones."""
+    return sum((f.float() - r.detach().float()).abs().mean() for r, f in zip(real, fake)) / len(real)
+
 
 def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
@@ -55,18 +70,27 @@ class Adversary:
     (`generator_term`, added to the VAE's loss) and the discriminator's own update (`train_step`), which
     judges the reconstructions the last `generator_term` saw."""
 
-    def __init__(self, weight: float, lr: float, device: torch.device, world: int = 1):
-        self.weight, self.world = weight, world
+    def __init__(self, weight: float, lr: float, device: torch.device, world: int = 1,
+                 feature_matching: float | None = None):
+        self.weight, self.world, self.feature_matching = weight, world, feature_matching
         self.net = PatchDiscriminator().to(device, memory_format=torch.channels_last)
         self.network = DistributedDataParallel(self.net) if world > 1 else self.net
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr, betas=DISCRIMINATOR_BETAS)
         self.fakes: torch.Tensor | None = None
 
-    def generator_term(self, model, reconstruction: torch.Tensor, fakes: torch.Tensor) -> dict[str, torch.Tensor]:
-        """{"adversarial": the weighted term to add to the loss, "adversarial_weight": its adaptive weight}."""
+    def generator_term(self, model, reconstruction: torch.Tensor, fakes: torch.Tensor,
+                       reals: torch.Tensor) -> dict[str, torch.Tensor]:
+        """{"adversarial": the weighted term to add to the loss, "adversarial_weight": its adaptive weight,
+        and "feature_matching" when the run has that term (inside "adversarial", under the same weight)}."""
+        extra = {}
         self.net.requires_grad_(False)  # the generator's gradient flows through the judge, not into it
         try:
             term = -self.net(fakes).float().mean()
+            if self.feature_matching:
+                with torch.no_grad():
+                    real_features = self.net.features(reals)
+                extra["feature_matching"] = feature_matching_loss(real_features, self.net.features(fakes))
+                term = term + self.feature_matching * extra["feature_matching"]
         finally:
             self.net.requires_grad_(True)
         self.fakes = fakes.detach()
@@ -75,7 +99,7 @@ class Adversary:
             dist.all_reduce(ratio)
             ratio = ratio / self.world
         weight = self.weight * ratio
-        return {"adversarial": weight * term, "adversarial_weight": weight}
+        return {"adversarial": weight * term, "adversarial_weight": weight, **extra}
 
     def train_step(self, real: torch.Tensor, lr: float) -> torch.Tensor:
         """One hinge-loss update on real photos and the last reconstructions; returns the loss."""

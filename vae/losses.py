@@ -133,7 +133,7 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
                      objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
                      msssim_weight=msssim_weight, generator=generator)
     if adversary is not None:
-        terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float())))
+        terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float()), x))
         terms["loss"] = terms["loss"] + terms["adversarial"]
     return terms, mu, logvar
 

@@ -223,6 +223,10 @@ class VAE(nn.Module):
             mu = mu + self.linear_path.encode(x).to(mu.dtype)
         return mu, logvar  # (B, D) each
 
+    def encoder_part(self) -> nn.Module:
+        """The layers that make a photo's code (the linear path is fixed buffers either way)."""
+        return nn.ModuleList([self.encoder, self.fc_mu, self.fc_logvar])
+
     @staticmethod
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
@@ -244,7 +248,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def start_from_pca(self, pca) -> None:
         """Make the model probabilistic PCA: the linear path from `pca` (of the training photos' logits
-        at `linear_size`, see `fit_linear_start`), the network's code and picture contributions zero, and a
+        at `linear_size`, see `vae.training.start_from_pca`), the network's code and picture contributions zero, and a
         small posterior noise. Training then adds to PCA what a linear map cannot do."""
         if self.linear_path is None:
             raise ValueError("the model has no linear path (linear_size is 0)")

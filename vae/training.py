@@ -82,6 +82,11 @@ class TrainOptions:
     adversarial_weight: float | None = option(None, "fine-tuning: train a patch discriminator beside the model and add its "
                                               "term, scaled so its gradient at the decoder's last layer is W times the "
                                               "likelihood's (VQGAN's adaptive weight)", metavar="W")
+    feature_matching: float | None = option(None, "with --adversarial-weight: add W x the L1 distance between the "
+                                            "discriminator's features of each photo and of its reconstruction "
+                                            "(pix2pixHD) to the adversarial term, under its adaptive weight", metavar="W")
+    decoder_only: bool = option(False, "with --init-from: keep that model's encoder as it is and train only the decoder, "
+                                "so the codes, their KL and everything fitted to them stay valid (a second painter)")
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):  # read back from train_options.json
@@ -90,9 +95,13 @@ class TrainOptions:
             raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not 0.5 <= self.crop_scale <= 1.0:
             raise ValueError(f"crop_scale must be between 0.5 and 1 (a share of each photo's side), got {self.crop_scale}")
-        for name in ("msssim_weight", "adversarial_weight"):
+        for name in ("msssim_weight", "adversarial_weight", "feature_matching"):
             if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.feature_matching and not self.adversarial_weight:
+            raise ValueError("feature_matching compares the discriminator's features: it needs adversarial_weight")
+        if self.decoder_only and not self.init_from:
+            raise ValueError("decoder_only keeps a trained encoder: it needs init_from, the model to start from")
 
     def to_dict(self) -> dict:
         return {**asdict(self), "model": self.model.to_dict()}
@@ -459,9 +468,13 @@ def train(options: TrainOptions) -> Path:
     loaders = make_loaders(options, model_config.image_size, device, world)
 
     model = build_model(model_config).to(device, memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(model.parameters(), lr=options.lr, fused=device.type == "cuda")
+    if options.decoder_only:
+        model.encoder_part().requires_grad_(False)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trained, lr=options.lr, fused=device.type == "cuda")
     # made before a resumed run restores the random state, as in the run it continues
-    adversary = Adversary(options.adversarial_weight, options.lr, device, world) if options.adversarial_weight else None
+    adversary = (Adversary(options.adversarial_weight, options.lr, device, world, options.feature_matching)
+                 if options.adversarial_weight else None)
     progress = start_training(options, model, optimizer, adversary, state, loaders.train.dataset)
     if state is not None and is_writer:
         write_metrics(run_dir, progress.history)  # drops a row written after the state was last saved
