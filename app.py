@@ -1,4 +1,4 @@
-"""Landscape VAE Explorer: the Gradio UI over the bundled models. All model work lives in vae.explore.
+"""Landscape VAE Explorer: the Gradio UI over the bundled models. All model work lives in vae.latent.explore.
 
     python app.py [--models assets/models] [--onnxruntime-web URL|FOLDER]
         # serves on 127.0.0.1:7860 (GRADIO_SERVER_NAME/PORT override); slider moves decode in the browser
@@ -36,10 +36,10 @@ from PIL import Image  # noqa: E402
 
 from ui import words  # noqa: E402
 from ui.gradio_compat import REQUIRED, CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
-from vae import explore, share_link  # noqa: E402
-from vae.atlas import MAP_EXTENT, MAP_SIZE  # noqa: E402
-from vae.data import DataError, file_digest  # noqa: E402
-from vae.onnx_decoder import cached_decoder  # noqa: E402
+from vae.latent import explore, share_link  # noqa: E402
+from vae.latent.atlas import MAP_EXTENT, MAP_SIZE  # noqa: E402
+from vae.core.data import DataError, file_digest  # noqa: E402
+from vae.latent.onnx_decoder import cached_decoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
@@ -104,7 +104,7 @@ def checked_seed(value) -> int:
 
 
 class Handlers:
-    """The app's event handlers, one named method each; the work is done by vae.explore."""
+    """The app's event handlers, one named method each; the work is done by vae.latent.explore."""
 
     def __init__(self, models: dict[str, explore.ExplorerModel]):
         self.models = models

@@ -5,7 +5,7 @@
     python train.py --out RUN --resume                # continue RUN with its saved options
     torchrun --nproc_per_node 4 train.py --data DIR   # DistributedDataParallel, one process per GPU
 
-Every flag is a field of `vae.model.VAEConfig` (the network) or `vae.training.TrainOptions` (the run),
+Every flag is a field of `vae.core.model.VAEConfig` (the network) or `vae.core.training.TrainOptions` (the run),
 with the default and help text written there once.
 """
 
@@ -17,11 +17,11 @@ import logging
 import sys
 from pathlib import Path
 
-from vae.checkpoint import TRAIN_OPTIONS_NAME, read_json
-from vae.data import DataError
-from vae.model import VAEConfig
-from vae.options import add_flags, from_flags, given_flags
-from vae.training import TrainingError, TrainOptions, train
+from vae.core.checkpoint import TRAIN_OPTIONS_NAME, read_json
+from vae.core.data import DataError
+from vae.core.model import VAEConfig
+from vae.core.options import add_flags, from_flags, given_flags
+from vae.core.training import TrainingError, TrainOptions, train
 
 EXTENDABLE = {"epochs", "max_minutes", "resume", "out", "device", "workers", "cache"}  # what a resumed run may change
 

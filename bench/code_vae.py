@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from vae.checkpoint import load_tensors, save_tensors
+from vae.core.checkpoint import load_tensors, save_tensors
 
 HIDDEN = 512
 STEPS = 4000

@@ -9,7 +9,7 @@ with the WAE-MMD objective (each 12 more minutes); scores each on
 the Testing Data split (PSNR, SSIM, share of the photos' fine detail kept) next to PCA with 128
 components fitted on the Training Data photos, and the samples of each sampler the app offers:
 N(0, I) and a Gaussian mixture fitted to the training photos' codes (sized on the validation
-photos' codes, as `vae.export` does). Prints one markdown table with the ratios seed/default, and
+photos' codes, as `vae.publish.export` does). Prints one markdown table with the ratios seed/default, and
 writes the table (JSON and markdown) and the models' sample and reconstruction grids to --out.
 """
 
@@ -24,12 +24,12 @@ import torch
 from torchvision.utils import make_grid, save_image
 
 from bench.quality import Photos, SampleJudge, pca_rows, sampled_images, samplers
-from vae.checkpoint import WEIGHTS_NAME, read_metrics
-from vae.evaluate import score
-from vae.explore import ExplorerModel
-from vae.export import fit_code_density
-from vae.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
-from vae.training import TrainOptions, train
+from vae.core.checkpoint import WEIGHTS_NAME, read_metrics
+from vae.core.evaluate import score
+from vae.latent.explore import ExplorerModel
+from vae.publish.export import fit_code_density
+from vae.core.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
+from vae.core.training import TrainOptions, train
 
 GRID = 32
 WAE_LAMBDA = 100.0  # MMD weight: MMD is O(0.1) while the summed BCE is O(10^4) per image at 128 px

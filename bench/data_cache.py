@@ -14,7 +14,7 @@ import time
 
 from torch.utils.data import DataLoader
 
-from vae.data import cache_bytes, image_lists, make_dataset
+from vae.core.data import cache_bytes, image_lists, make_dataset
 
 
 def epoch_seconds(dataset, *, batch_size: int, workers: int) -> float:

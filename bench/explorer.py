@@ -5,7 +5,7 @@
 1. Slider effect: the mean absolute pixel change (0-1 scale) when the first slider moves from -3 to +3,
    starting from the average code, for every model and both kinds of axes (main directions, single
    code numbers ranked by KL).
-2. "How typical": how well the app's photo score (ELBO plus PNG complexity, `vae.atlas.photo_scores`),
+2. "How typical": how well the app's photo score (ELBO plus PNG complexity, `vae.latent.atlas.photo_scores`),
    and the ELBO alone, separate the Testing Data landscapes from the non-landscape pictures
    scikit-image ships in skimage/data (a cat, an astronaut, coffee, coins, text...), as a ROC AUC
    (1 = perfect, 0.5 = chance), and which non-landscapes the app's score still rates as typical.
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from vae import explore
-from vae.data import DataError, decode_all, image_lists, open_rgb, square_resize
-from vae.atlas import photo_scores
-from vae.losses import elbo_per_value
+from vae.latent import explore
+from vae.core.data import DataError, decode_all, image_lists, open_rgb, square_resize
+from vae.latent.atlas import photo_scores
+from vae.core.losses import elbo_per_value
 
 NON_LANDSCAPE_SUFFIXES = (".png", ".jpg", ".gif", ".tif")
 

@@ -22,7 +22,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from bench.quality import Photos
-from vae import explore
+from vae.latent import explore
 
 TILE = 130  # a 128 px image plus make_grid's 2 px padding
 LABEL_WIDTH = 120

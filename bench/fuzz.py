@@ -5,7 +5,7 @@
 
 Prints how many inputs were tried, how many accepted, the refusals counted by reason (numbers folded
 to N), and every other exception: those inputs are saved to bench/out/fuzz-crashes/ for replay, e.g.
-`python -c "from vae.data import open_rgb; open_rgb('bench/out/fuzz-crashes/png-0123456789ab.png')"`.
+`python -c "from vae.core.data import open_rgb; open_rgb('bench/out/fuzz-crashes/png-0123456789ab.png')"`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Callable
 
 from support.app_launcher import MODELS, ROOT, model_names, running_app
 from support.fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
-from vae.data import DataError, open_rgb, square_resize
+from vae.core.data import DataError, open_rgb, square_resize
 
 CRASHES = ROOT / "bench" / "out" / "fuzz-crashes"
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"

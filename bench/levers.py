@@ -4,10 +4,10 @@
 
 Every variant starts from the --start model's weights (`train.py --init-from`), trains on the Training
 Data with random crops (0.85) and a cosine schedule, and is scored on the Testing Data photos with
-`vae.evaluate.score` (PSNR, SSIM, fine detail, KL), next to the start model and PCA with as many
+`vae.core.evaluate.score` (PSNR, SSIM, fine detail, KL), next to the start model and PCA with as many
 components as the model has code numbers, fitted on the training photos, in the same run:
 - continue: 8 more epochs at a peak learning rate of 1e-4, the baseline of the rows below;
-- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.adversarial`),
+- patch discriminator: the same, plus an adversarial term of adaptive weight 0.5, 0.75, 1 or 4 (`vae.core.adversarial`),
   and at 0.5 with a constant learning rate (no annealing to 0);
 - MS-SSIM: the discriminator at 0.5 plus 1 or 3 times (1 - MS-SSIM) per pixel value (Zhao et al. 2017), and
   at 1 as a warm restart (12 epochs at 3e-4, whose extra training might win back what the term costs);
@@ -33,10 +33,10 @@ from PIL import Image
 from bench.figures import grid_rows, labelled_rows
 from bench.quality import Photos, markdown_table, pca_rows
 from train import options_from_args, parse_args
-from vae.checkpoint import read_metrics
-from vae.evaluate import score
-from vae.model import load_model
-from vae.training import train
+from vae.core.checkpoint import read_metrics
+from vae.core.evaluate import score
+from vae.core.model import load_model
+from vae.core.training import train
 
 VARIANTS = {  # run name: (what it changes, train.py flags on top of the common ones)
     "continue": ("continue: 8 epochs, learning rate 1e-4", []),

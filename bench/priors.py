@@ -2,7 +2,7 @@
 
     python -m bench.priors --data ../shared/data/landscapes --models assets/models [--out bench/out]
 
-For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.export` fits the
+For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.publish.export` fits the
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
 larger full-covariance mixtures, and a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`).
 Each draws as many codes as there are test photos (seed 0); the model decodes them; `bench.sample_score`
@@ -25,9 +25,9 @@ import torch
 
 from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from bench.code_vae import fit_code_vae
-from vae.density import fit_best_mixture, fit_mixture
-from vae.explore import load_explorer_models
-from vae.export import latent_means, posterior_draws
+from vae.latent.density import fit_best_mixture, fit_mixture
+from vae.latent.explore import load_explorer_models
+from vae.publish.export import latent_means, posterior_draws
 
 LARGER_MIXTURES = (16, 32)
 

@@ -4,15 +4,15 @@
                             [--image-size 128] [--out bench/out] [--limit N]
 
 Table 1, reconstruction of the Testing Data photos (never trained on): PSNR, SSIM and the share of
-the photos' own fine detail kept (as in `vae.evaluate.score`), for
+the photos' own fine detail kept (as in `vae.core.evaluate.score`), for
 - PCA with 64, 128 and 256 components fitted on the Training Data photos (exact: eigenvectors of
-  the Gram matrix of the centred photos, see `vae.pca.fit_pca`), reconstructions clipped to [0, 1];
+  the Gram matrix of the centred photos, see `vae.core.pca.fit_pca`), reconstructions clipped to [0, 1];
 - where every training run of the default network starts: a fresh model whose linear path is the
-  PCA of the training photos' logits at a quarter of the size (`vae.training.start_from_pca`), the
+  PCA of the training photos' logits at a quarter of the size (`vae.core.training.start_from_pca`), the
   network adding nothing yet;
-- each photo shrunk to 16, 32 and 64 px and scaled back up (`vae.metrics.down_up`);
+- each photo shrunk to 16, 32 and 64 px and scaled back up (`vae.core.metrics.down_up`);
 - every model folder under --models and under --also (labelled "shipped before"), scored with
-  `vae.evaluate.score` at the model's size, with its KL in nats per image.
+  `vae.core.evaluate.score` at the model's size, with its KL in nats per image.
 
 Table 2, samples: Fréchet distance of classifier features (FD) and patch sliced Wasserstein
 distance (SWD) against the Testing Data photos (`bench.sample_score`; lower is better), as many
@@ -38,13 +38,13 @@ from pathlib import Path
 import torch
 
 from bench.sample_score import features, frechet_distance, load_feature_net, sliced_wasserstein
-from vae.data import ImageList, decode_all, image_lists
-from vae.evaluate import score
-from vae.explore import ExplorerModel, load_explorer_models, random_latent
-from vae.metrics import down_up, fine_detail_energy, psnr, ssim
-from vae.model import VAEConfig, build_model, default_linear_size
-from vae.pca import fit_pca, pca_reconstruct, unit
-from vae.training import start_from_pca
+from vae.core.data import ImageList, decode_all, image_lists
+from vae.core.evaluate import score
+from vae.latent.explore import ExplorerModel, load_explorer_models, random_latent
+from vae.core.metrics import down_up, fine_detail_energy, psnr, ssim
+from vae.core.model import VAEConfig, build_model, default_linear_size
+from vae.core.pca import fit_pca, pca_reconstruct, unit
+from vae.core.training import start_from_pca
 
 PCA_COMPONENTS = (64, 128, 256)
 DOWN_UP_SIZES = (16, 32, 64)

@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from scipy import linalg
 from torch import nn
 
-from vae.data import decode_all, image_lists
+from vae.core.data import decode_all, image_lists
 
 CLASSIFIER_PATH = Path(__file__).with_name("landscape_classifier.safetensors")
 FEATURE_SIZE = 64  # images are scored at 64 px, whatever the model's size

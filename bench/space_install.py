@@ -18,7 +18,7 @@ import time
 import venv
 from pathlib import Path
 
-from vae.hub import HARDWARE, ROOT, stage_space
+from vae.publish.hub import HARDWARE, ROOT, stage_space
 
 
 def folder_mb(path: Path) -> float:

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from bench.sample_score import frechet_distance, sliced_wasserstein
-from vae.model import VAEConfig, load_model
+from vae.core.model import VAEConfig, load_model
 
 
 def test_frechet_distance():
@@ -54,7 +54,7 @@ def test_throughput_measures_the_networks_train_py_builds():
 
 
 def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
-    from vae.pca import fit_pca, pca_reconstruct
+    from vae.core.pca import fit_pca, pca_reconstruct
 
     g = torch.Generator().manual_seed(0)
     rank, count = 5, 40
@@ -71,7 +71,7 @@ def test_pca_is_exact_on_low_rank_images_and_matches_the_svd():
 
 def test_pca_reconstructions_improve_with_more_components():
     from bench.quality import image_scores
-    from vae.pca import fit_pca, pca_reconstruct
+    from vae.core.pca import fit_pca, pca_reconstruct
 
     g = torch.Generator().manual_seed(1)
     images = torch.nn.functional.interpolate(torch.rand(60, 3, 4, 4, generator=g), size=16, mode="bilinear")
@@ -83,7 +83,7 @@ def test_pca_reconstructions_improve_with_more_components():
 
 def test_a_run_at_step_0_reconstructs_like_its_linear_path_far_better_than_the_mean_photo():
     from bench.quality import image_scores, linear_start_row
-    from vae.data import decode_all, image_lists
+    from vae.core.data import decode_all, image_lists
 
     pixels, _ = decode_all(image_lists(None, procedural_count=160, seed=3)["train"], 32)
     train, test = pixels[:128], pixels[128:]
@@ -114,7 +114,7 @@ def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nea
 @pytest.mark.slow
 def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layout, tmp_path, capsys, monkeypatch):
     import bench.levers as levers
-    from vae.training import TrainOptions, train
+    from vae.core.training import TrainOptions, train
 
     start = tmp_path / "start"
     train(TrainOptions(data=str(seed_layout), out=str(start), model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),

@@ -17,9 +17,9 @@ import time
 
 import torch
 
-from vae.losses import model_loss
-from vae.model import VAEConfig, build_model
-from vae.training import pick_device, use_bf16
+from vae.core.losses import model_loss
+from vae.core.model import VAEConfig, build_model
+from vae.core.training import pick_device, use_bf16
 
 WARMUP = 2
 

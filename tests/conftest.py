@@ -20,8 +20,8 @@ def pca_started_model():
     import torch
 
     from vae import VAEConfig, build_model
-    from vae.model import LinearPath
-    from vae.pca import fit_pca
+    from vae.core.model import LinearPath
+    from vae.core.pca import fit_pca
 
     def make(images: "torch.Tensor", *, latent_dim: int, linear_size: int):
         config = VAEConfig(image_size=images.shape[-1], latent_dim=latent_dim, linear_size=linear_size)

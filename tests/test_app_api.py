@@ -14,7 +14,7 @@ from gradio_client.utils import construct_args
 from PIL import Image
 
 from support.app_launcher import MODELS, ROOT, model_names
-from vae import share_link
+from vae.latent import share_link
 from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
@@ -258,7 +258,7 @@ def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
 def handlers():
     """The app's handlers over the bundled models, in this process (no server)."""
     from app import Handlers
-    from vae.explore import load_explorer_models
+    from vae.latent.explore import load_explorer_models
 
     return Handlers(load_explorer_models(MODELS))
 

@@ -20,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from support.app_launcher import ROOT, model_names
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
-from vae import share_link
+from vae.latent import share_link
 
 pytestmark = pytest.mark.browser
 

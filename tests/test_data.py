@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import EpsImagePlugin, Image
 
-from vae.data import (DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits,
+from vae.core.data import (DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits,
                       source_size)
 
 from support.photos import write_photos
@@ -195,7 +195,7 @@ def test_png_text_bomb_is_a_data_error(text_bomb, chunk, before_pixels):
 def test_the_intel_download_becomes_the_seeds_layout_without_duplicates(tmp_path, capsys):
     import shutil
 
-    from vae.intel import main as intel_main
+    from vae.publish.intel import main as intel_main
 
     download = tmp_path / "intel"
     for split, count in (("seg_train", 110), ("seg_test", 6)):

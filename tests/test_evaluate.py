@@ -6,11 +6,11 @@ import json
 import pytest
 import torch
 
-import vae.checkpoint as checkpoint
+import vae.core.checkpoint as checkpoint
 from vae import VAEConfig, build_model, load_model
-from vae.evaluate import main as evaluate_main
-from vae.atlas import PHOTO_SIDE, Atlas
-from vae.evaluate import score
+from vae.core.evaluate import main as evaluate_main
+from vae.latent.atlas import PHOTO_SIDE, Atlas
+from vae.core.evaluate import score
 
 from support.app_launcher import ROOT, model_names
 
@@ -114,7 +114,7 @@ def test_assets_fit_a_space():
 
 def test_a_plain_folder_is_scored_on_its_test_split_unless_asked_for_all(tmp_path, capsys):
     from support.photos import write_photos
-    from vae.data import photo_splits
+    from vae.core.data import photo_splits
 
     write_photos(tmp_path / "photos", 60, size=32)
     build_model(VAEConfig(image_size=32, latent_dim=4)).save_pretrained(tmp_path / "m")

@@ -6,10 +6,10 @@ import torch
 from PIL import Image
 
 from vae import VAEConfig, build_model
-from vae.density import fit_gaussian
-from vae.directions import fit_axes
+from vae.latent.density import fit_gaussian
+from vae.latent.directions import fit_axes
 from ui.words import describe_scores
-from vae.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
+from vae.latent.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
                          padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
                          traversal_grid, write_gif, own_samples, first_direction_rows, slider_previews)
 
@@ -118,7 +118,7 @@ def test_plot_ranges_keep_every_point_inside_the_frame():
 
 
 def test_compare_gives_each_model_its_own_sample_and_one_traversal_row(em):
-    from vae.density import fit_gaussian
+    from vae.latent.density import fit_gaussian
 
     other = ExplorerModel("other", em.model, em.facts, density=fit_gaussian(torch.randn(200, 6) + 5.0), axes=em.axes)
     models = {"tiny": em, "other": other}
@@ -143,7 +143,7 @@ def test_models_load_from_several_sources_and_a_bad_one_is_named(tmp_path):
 
 
 def test_an_own_direction_is_the_groups_mean_difference_in_units_of_spread(em):
-    from vae.explore import own_direction
+    from vae.latent.explore import own_direction
 
     bright, dark = [torch.full((1, 3, 32, 32), v) for v in (0.8, 0.9)], [torch.full((1, 3, 32, 32), v) for v in (0.1, 0.2)]
     own = own_direction(em, bright, dark)

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from vae import build_model, load_model
-from vae.checkpoint import read_metrics
-from vae.density import LatentDensity
-from vae.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws, training_seed
-from vae.model import VAEConfig
-from vae.training import TrainOptions, train
+from vae.core.checkpoint import read_metrics
+from vae.latent.density import LatentDensity
+from vae.publish.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws, training_seed
+from vae.core.model import VAEConfig
+from vae.core.training import TrainOptions, train
 
 
 @pytest.mark.slow

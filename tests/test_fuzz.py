@@ -11,7 +11,7 @@ from gradio_client.exceptions import AppError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vae.data import DataError, open_rgb, square_resize
+from vae.core.data import DataError, open_rgb, square_resize
 
 from support.app_launcher import ROOT, model_names
 from support.fuzz_inputs import EXTENSIONS, SAVERS, is_clear_refusal, mutants, mutate, seed_bytes

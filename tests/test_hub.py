@@ -12,7 +12,7 @@ from gradio_client import Client, handle_file
 from huggingface_hub import HfApi, ModelCard
 from PIL import Image
 
-import vae.hub as hub
+import vae.publish.hub as hub
 from support.app_launcher import MODELS, ROOT, model_names, running_app
 
 SPACE_ENTRIES = {"app.py", "requirements.txt", "LICENSE", "README.md", "vae", "ui", "web", "assets"}
@@ -118,7 +118,7 @@ def test_the_staged_space_runs_on_its_own_as_a_space_would(staged_space, tmp_pat
 
 def test_a_hub_model_loads_from_huggingface_hubs_offline_cache_with_every_file_the_app_uses(tmp_path, monkeypatch):
     """The real snapshot_download, offline, over a cache laid out as huggingface_hub writes it."""
-    from vae.explore import load_explorer_models
+    from vae.latent.explore import load_explorer_models
 
     snapshot = tmp_path / "hub" / "models--someone--beta-1" / "snapshots" / ("0" * 40)
     hub.stage_model_folder(MODELS / "beta-1", snapshot)  # a pushed folder: the photo sheet inside it

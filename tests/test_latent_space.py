@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae.density import LatentDensity, fit_best_mixture, fit_gaussian, fit_mixture
-from vae.directions import fit_axes, picture_metric
+from vae.latent.density import LatentDensity, fit_best_mixture, fit_gaussian, fit_mixture
+from vae.latent.directions import fit_axes, picture_metric
 
 
 def two_clusters(count: int, seed: int) -> torch.Tensor:
@@ -90,7 +90,7 @@ def test_a_direction_keeps_its_sign_when_the_codes_are_mirrored():
 
 
 def test_map_clicks_round_trip_to_map_coordinates():
-    from vae.atlas import map_coordinates, map_pixel
+    from vae.latent.atlas import map_coordinates, map_pixel
 
     for point in ((0.0, 0.0), (1.5, -2.0), (-2.9, 2.9)):
         x, y = map_coordinates(*map_pixel(torch.tensor(point)).tolist())
@@ -99,7 +99,7 @@ def test_map_clicks_round_trip_to_map_coordinates():
 
 def test_typicality_is_a_percentile_in_plain_words():
     from ui.words import typicality
-    from vae.atlas import percentile_below
+    from vae.latent.atlas import percentile_below
 
     scores = torch.arange(100.0)
     assert percentile_below(scores, 50.0) == 50.0
@@ -110,9 +110,9 @@ def test_typicality_is_a_percentile_in_plain_words():
 
 def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():
     from vae import VAEConfig, build_model
-    from vae.atlas import photo_scores
-    from vae.losses import elbo_per_value
-    from vae.metrics import png_bits_per_value
+    from vae.latent.atlas import photo_scores
+    from vae.core.losses import elbo_per_value
+    from vae.core.metrics import png_bits_per_value
 
     torch.manual_seed(0)
     model = build_model(VAEConfig(image_size=32, latent_dim=4, reconstruction="gaussian")).eval()
@@ -126,7 +126,7 @@ def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():
 
 
 def test_models_showing_the_same_photos_share_one_sheet_and_still_load(tmp_path):
-    from vae.atlas import Atlas, share_photo_sheets
+    from vae.latent.atlas import Atlas, share_photo_sheets
 
     ramp = np.linspace(0, 1, 32)[None, :, None, None]
     colours = np.random.default_rng(0).uniform(0, 255, (5, 1, 1, 3))

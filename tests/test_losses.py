@@ -5,9 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from vae import VAEConfig, build_model
-from vae.adversarial import Adversary, hinge_discriminator_loss
-from vae.metrics import ms_ssim
-from vae.losses import (capacity_at, kl_per_dim, mmd_imq, model_loss, reconstruction_per_image,
+from vae.core.adversarial import Adversary, hinge_discriminator_loss
+from vae.core.metrics import ms_ssim
+from vae.core.losses import (capacity_at, kl_per_dim, mmd_imq, model_loss, reconstruction_per_image,
                         vae_loss, warmup_factor)
 
 

@@ -1,6 +1,6 @@
 import torch
 
-from vae.metrics import ms_ssim, ssim
+from vae.core.metrics import ms_ssim, ssim
 
 
 def noisy_pair(size: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from vae import ModelFileError, VAEConfig, build_model, count_parameters, load_model
-from vae.model import save_model
+from vae.core.model import save_model
 
 
 def test_seed_network_has_the_seeds_parameter_count():

@@ -1,4 +1,4 @@
-"""The decoder exported to ONNX (vae.onnx_decoder) decodes like PyTorch, and the export is cached."""
+"""The decoder exported to ONNX (vae.latent.onnx_decoder) decodes like PyTorch, and the export is cached."""
 
 import os
 import time
@@ -8,8 +8,8 @@ import onnxruntime
 import torch
 
 from vae import VAEConfig, build_model
-from vae.model import load_model
-from vae.onnx_decoder import cached_decoder
+from vae.core.model import load_model
+from vae.latent.onnx_decoder import cached_decoder
 
 from support.app_launcher import MODELS, model_names
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vae.procedural import SCENE_KINDS, render_landscape, scene_kind
+from vae.core.procedural import SCENE_KINDS, render_landscape, scene_kind
 
 
 def test_same_arguments_give_identical_images():

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vae import ModelFileError, VAEConfig, build_model, load_model
-from vae.training import TrainingError, load_state
+from vae.core.training import TrainingError, load_state
 
 
 class WritesAFile:

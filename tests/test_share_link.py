@@ -1,11 +1,11 @@
-"""Share links (vae/share_link.py): what the browser writes reads back, and a link that cannot be read says why."""
+"""Share links (vae/latent/share_link.py): what the browser writes reads back, and a link that cannot be read says why."""
 
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pytest
 
-from vae.share_link import decode_numbers, encode_numbers, read_link
+from vae.latent.share_link import decode_numbers, encode_numbers, read_link
 
 
 def params(query: str) -> dict[str, list[str]]:

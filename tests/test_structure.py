@@ -13,17 +13,28 @@ import pytest
 
 from .conftest import ROOT
 
-MODULES = sorted(p.stem for p in (ROOT / "vae").glob("*.py") if p.stem != "__init__")
+FLOORS = ("core", "latent", "publish")  # each floor imports only from the floors before it
+COMMANDS = {"export", "hub", "evaluate", "intel"}  # `python -m vae.NAME`, as INTERFACE.md writes them
+MODULES = sorted(f"{p.parent.name}.{p.stem}" for floor in FLOORS for p in (ROOT / "vae" / floor).glob("*.py")
+                 if p.stem != "__init__")
 
 
 def internal_imports(module: str) -> set[str]:
-    """The vae modules that `module` imports (relative imports), read from its source."""
-    tree = ast.parse((ROOT / "vae" / f"{module}.py").read_text())
+    """The vae modules ("floor.name") that `module` imports (relative imports), read from its source."""
+    floor = module.split(".")[0]
+    tree = ast.parse((ROOT / "vae" / f"{module.replace('.', '/')}.py").read_text())
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found.add(node.module.split(".")[0] if node.module else "")
-    return found - {""}
+        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+            continue
+        if node.level == 1:
+            names = [node.module] if node.module else [a.name for a in node.names]
+            found |= {f"{floor}.{name.split('.')[0]}" for name in names}
+        elif node.module and "." in node.module:
+            found.add(".".join(node.module.split(".")[:2]))
+        elif node.module:
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
 
 
 def test_the_vae_package_has_no_import_cycle():
@@ -43,6 +54,16 @@ def test_the_vae_package_has_no_import_cycle():
 
     for module in MODULES:
         visit(module)
+
+
+def test_the_package_has_three_floors_each_importing_only_those_below():
+    upward = [f"{module} imports {imported}" for module in MODULES for imported in internal_imports(module)
+              if FLOORS.index(imported.split(".")[0]) > FLOORS.index(module.split(".")[0])]
+    assert upward == []
+    top = {p.stem for p in (ROOT / "vae").glob("*.py")} - {"__init__"}
+    assert top == COMMANDS  # beside the floors, only the commands' entry points
+    for floor in FLOORS:
+        assert ast.get_docstring(ast.parse((ROOT / "vae" / floor / "__init__.py").read_text()))
 
 
 EACH_ON_ITS_OWN = """
@@ -76,8 +97,8 @@ def GPU(handler):  # what ZeroGPU's `spaces` package offers: a decorator for the
 APP_FACTS = """
 import json, sys
 import app
-imported = {name: name in sys.modules for name in ("vae.training", "torch.distributed.run", "vae.explore")}
-from vae import explore
+imported = {name: name in sys.modules for name in ("vae.core.training", "torch.distributed.run", "vae.latent.explore")}
+from vae.latent import explore
 demo = app.build_demo(explore.load_explorer_models(app.MODELS_DIR))
 bound = sorted({f.fn.__name__ for f in demo.fns.values() if getattr(f.fn, "zero_gpu", False)})
 print(json.dumps({"imported": imported, "bound": bound}))
@@ -103,7 +124,7 @@ def facts(tmp_path_factory):
 
 @pytest.mark.slow
 def test_the_app_does_not_import_the_training_loop(facts):
-    assert facts["imported"] == {"vae.training": False, "torch.distributed.run": False, "vae.explore": True}
+    assert facts["imported"] == {"vae.core.training": False, "torch.distributed.run": False, "vae.latent.explore": True}
 
 
 @pytest.mark.slow
@@ -129,7 +150,7 @@ def test_tests_and_bench_import_nothing_from_each_other():
 
 
 def test_no_function_is_longer_than_sixty_lines():
-    files = [ROOT / "app.py", ROOT / "train.py", *(ROOT / "vae").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    files = [ROOT / "app.py", ROOT / "train.py", *(ROOT / "vae").rglob("*.py"), *(ROOT / "ui").glob("*.py")]
     long = [f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
             for path in files for node in ast.walk(ast.parse(path.read_text()))
             if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60]

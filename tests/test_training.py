@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import vae.training as training
+import vae.core.training as training
 from vae import load_model
-from vae.model import INITIAL_SIGMA, VAEConfig
-from vae.training import TrainingError, TrainOptions, train
+from vae.core.model import INITIAL_SIGMA, VAEConfig
+from vae.core.training import TrainingError, TrainOptions, train
 
 from .conftest import ROOT
 
@@ -142,9 +142,9 @@ def test_an_adversarial_run_trains_its_discriminator_and_resumes_it(tmp_path):
 
 
 KILLABLE = textwrap.dedent("""
-    import sys, time, torch, vae.training as t
+    import sys, time, torch, vae.core.training as t
     from pathlib import Path
-    from vae.model import VAEConfig
+    from vae.core.model import VAEConfig
     flag, out, slow_save = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
     real_save, real_loss = torch.save, t.model_loss
     def loss(*a, **k):  # the first loss after epoch 2 is saved is a training step of epoch 3
@@ -295,7 +295,7 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
 
 @pytest.mark.slow
 def test_a_run_with_a_linear_path_starts_as_the_pca_of_its_training_photos(tmp_path):
-    from vae.data import image_lists, make_dataset
+    from vae.core.data import image_lists, make_dataset
 
     linear = VAEConfig(**{**TINY, "linear_size": 8}, reconstruction="bce")
     train(options(tmp_path, model=linear, epochs=1, lr=1e-12))  # lr ~ 0: the start
@@ -330,11 +330,11 @@ def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writ
     """The README's "Train on your own photos" commands on a plain folder of 120 photos at 32 px."""
     from support.photos import write_photos
     from train import main
-    from vae.explore import load_explorer_models
-    from vae.export import main as export_main
+    from vae.latent.explore import load_explorer_models
+    from vae.publish.export import main as export_main
     from huggingface_hub import ModelCard
 
-    from vae.hub import main as hub_main
+    from vae.publish.hub import main as hub_main
 
     write_photos(tmp_path / "hikes", 120, size=32)
     run, mine = str(tmp_path / "runs" / "mine"), str(tmp_path / "models" / "mine")

@@ -13,7 +13,7 @@ GRADIO_VERSION = "6.31.0"  # the version these workarounds were written against 
 
 
 class PhotoInput(gr.Image):
-    """An image upload whose file goes to the handlers unopened: vae.data opens it carefully and says
+    """An image upload whose file goes to the handlers unopened: vae.core.data opens it carefully and says
     what is wrong with a bad file, where Gradio's own opening fails with a generic error."""
 
     def __init__(self, **kwargs):

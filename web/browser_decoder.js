@@ -4,14 +4,14 @@
 // new axes or a new model is set:
 //   { module, ort, onnx, model, axes, sliders, base, origin, vectors, scale, class_directions, own_names,
 //     values, previews: { positions, size }, map: { origin, vectors, scale } or null, map_frame: { size, extent } }
-// The code is vae.explore's SliderAxes.with_values followed by with_class_amounts:
+// The code is vae.latent.explore's SliderAxes.with_values followed by with_class_amounts:
 //   z = base + ((values - coordinates(base)) * scale) @ vectors + amounts @ class_directions,
 //   coordinates(z) = ((z - origin) @ vectors.T) / scale.
 // The same decoder also
 //   - draws the strip under each main slider (that slider at each of previews.positions) once a change
-//     settles; the next move cancels the rest (vae.explore.slider_previews draws the same codes);
-//   - paints the map's spot under the mouse, one frame at a time (vae.explore.map_point's code);
-//   - keeps the share link (#share-link) current (vae/share_link.py reads it).
+//     settles; the next move cancels the rest (vae.latent.explore.slider_previews draws the same codes);
+//   - paints the map's spot under the mouse, one frame at a time (vae.latent.explore.map_point's code);
+//   - keeps the share link (#share-link) current (vae/latent/share_link.py reads it).
 // While onnxruntime-web loads, and if it cannot load, each slider move clicks the hidden "decode on the server" button, which
 // calls the app's /decode as before, a settled change clicks "draw the strips on the server" once, hovering
 // the map does nothing, and the note under the picture says so.
@@ -44,7 +44,7 @@ function mapCode({ origin, vectors, scale }, point) {
   return addAlong(z, vectors[1], point.y * scale[1]);
 }
 
-// (1, 3, S, S) floats in [0, 1] onto a canvas, rounded like vae.explore.to_uint8
+// (1, 3, S, S) floats in [0, 1] onto a canvas, rounded like vae.latent.explore.to_uint8
 
 function paint(canvas, pixels, size) {
   canvas.width = canvas.height = size;
@@ -63,7 +63,7 @@ function paint(canvas, pixels, size) {
 const fileData = (url, name) => ({ url, path: name, orig_name: name, mime_type: "image/png",
                                    meta: { _type: "gradio.FileData" } });
 
-// the share link's numbers: base64url of little-endian fp16, as vae.share_link.encode_numbers writes them
+// the share link's numbers: base64url of little-endian fp16, as vae.latent.share_link.encode_numbers writes them
 
 const single = new Float32Array(1);
 const singleBits = new Uint32Array(single.buffer);
@@ -308,7 +308,7 @@ class BrowserDecoder {
     });
   }
 
-  // map coordinates (as vae.atlas.map_coordinates, rounded as vae.explore.map_click) of the pointer over the
+  // map coordinates (as vae.latent.atlas.map_coordinates, rounded as vae.latent.explore.map_click) of the pointer over the
   // map picture, which is drawn scaled to fit its box; null outside the picture
   mapPoint(event) {
     const image = event.target;

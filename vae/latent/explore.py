@@ -14,14 +14,14 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
-from .checkpoint import (ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, ModelFileError,
+from ..core.checkpoint import (ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, ModelFileError,
                          looks_like_hub_id, read_json, read_metrics, resolve_model_folder)
-from .data import open_rgb, square_resize
+from ..core.data import open_rgb, square_resize
 from .density import LatentDensity
 from .directions import LatentAxes
-from .losses import kl_per_dim
-from .metrics import psnr, ssim
-from .model import VAE, load_model
+from ..core.losses import kl_per_dim
+from ..core.metrics import psnr, ssim
+from ..core.model import VAE, load_model
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
@@ -70,7 +70,7 @@ class ExplorerModel:
 
 
 def load_explorer_model(folder: Path, name: str | None = None) -> ExplorerModel:
-    """A model folder and whatever `vae.export` shipped beside it (each part optional)."""
+    """A model folder and whatever `vae.publish.export` shipped beside it (each part optional)."""
     facts_path, density_path, axes_path = folder / FACTS_NAME, folder / DENSITY_NAME, folder / AXES_NAME
     return ExplorerModel(
         name or folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},

@@ -124,9 +124,9 @@ def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: floa
                generator: torch.Generator | None = None, network=None,
                adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
-    `vae.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
+    `vae.core.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
     module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
-    `adversary` (a `vae.adversarial.Adversary`, training only) adds its term for the reconstructions."""
+    `adversary` (a `vae.core.adversarial.Adversary`, training only) adds its term for the reconstructions."""
     config = model.config
     logits, mu, logvar, z = (model if network is None else network)(x, generator)  # a compiled module has no truth value
     terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,

@@ -17,7 +17,7 @@ import torch
 from torch.distributions import Categorical, MixtureSameFamily, MultivariateNormal
 from tqdm import tqdm
 
-from .checkpoint import load_tensors, save_tensors
+from ..core.checkpoint import load_tensors, save_tensors
 
 JITTER = 1e-4  # added to covariance diagonals so their Cholesky factors always exist
 COMPONENT_CHOICES = (1, 2, 4, 8)  # mixture sizes tried; the one that best predicts held-out codes wins

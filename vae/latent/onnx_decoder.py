@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .model import VAE
+from ..core.model import VAE
 
 OPSET = 18
 STALE_SECONDS = 24 * 3600  # an earlier version of a model's file is removed once it is this old

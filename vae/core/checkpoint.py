@@ -1,8 +1,8 @@
 """The one home of the project's files on disk: their names, atomic writes, JSON and metrics,
 strict safetensors reading, and Hugging Face Hub ids. It knows nothing of networks, so every other
-module can import it; `vae.model` builds models from what it reads.
+module can import it; `vae.core.model` builds models from what it reads.
 
-A model folder is config.json + model.safetensors (+ what `vae.export` adds for the app);
+A model folder is config.json + model.safetensors (+ what `vae.publish.export` adds for the app);
 a run folder adds the resumable state, metrics.jsonl, the training options and samples/.
 """
 
@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 # a model folder
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-# what vae.export adds for the app
+# what vae.publish.export adds for the app
 FACTS_NAME = "facts.json"
 DENSITY_NAME = "latent_density.safetensors"
 AXES_NAME = "latent_axes.safetensors"

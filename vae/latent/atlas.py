@@ -1,6 +1,6 @@
 """A model's atlas of real photos: the held-out photos' codes, how typical each is, the photos themselves
 (96 px, shown as the nearest real photos), and the 2-D landscape map drawn from them with small
-thumbnails. Shipped in each model folder by `vae.export`, so a model trained on anyone's photos brings its
+thumbnails. Shipped in each model folder by `vae.publish.export`, so a model trained on anyone's photos brings its
 own map. The photos are one JPEG sheet; models that show the same photos share one copy of it
 (`share_photo_sheets`), which their atlas names by its digest.
 
@@ -25,10 +25,10 @@ import torch
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from .checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, atomic_write, load_tensors, save_tensors
+from ..core.checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, atomic_write, load_tensors, save_tensors
 from .directions import LatentAxes
-from .losses import elbo_per_value
-from .metrics import png_bits_per_value
+from ..core.losses import elbo_per_value
+from ..core.metrics import png_bits_per_value
 
 MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
 PHOTO_SIDE = 96  # pixels per side of each stored photo (smaller models keep their own size)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_tensors, save_tensors
+from ..core.checkpoint import load_tensors, save_tensors
 
 MAIN_DIRECTIONS = 16  # shipped per model; the app shows the first few
 

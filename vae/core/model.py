@@ -248,7 +248,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def start_from_pca(self, pca) -> None:
         """Make the model probabilistic PCA: the linear path from `pca` (of the training photos' logits
-        at `linear_size`, see `vae.training.start_from_pca`), the network's code and picture contributions zero, and a
+        at `linear_size`, see `vae.core.training.start_from_pca`), the network's code and picture contributions zero, and a
         small posterior noise. Training then adds to PCA what a linear map cannot do."""
         if self.linear_path is None:
             raise ValueError("the model has no linear path (linear_size is 0)")

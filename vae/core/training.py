@@ -48,7 +48,7 @@ class TrainingError(RuntimeError):
 @dataclass
 class TrainOptions:
     """Everything a run is made of, beside its network (`model`). Each field with a help text is a flag of
-    train.py (`vae.options`); a run saves them as train_options.json and resumes with them."""
+    train.py (`vae.core.options`); a run saves them as train_options.json and resumes with them."""
 
     data: str | None = option(None, "photo folder: the seed's 'Training Data/Validation Data/Testing Data' layout or "
                               "any folder of images (split 80/10/10 deterministically); default: procedural landscapes")

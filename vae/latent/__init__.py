@@ -1,0 +1,1 @@
+"""The explorer's latent tools, free of any UI: directions, densities, the map, share links, ONNX decoding."""
