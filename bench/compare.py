@@ -92,7 +92,7 @@ def save_grids(run_dir: Path, model, real: torch.Tensor, fakes: dict[str, torch.
     """Samples of each sampler, and eight test photos above their reconstructions, next to the run folder."""
     with torch.inference_mode():
         x = real[:: max(1, len(real) // 8)][:8]
-        recon = model.decode(model.encode(x)[0])
+        recon = model.decode(model.encode(x).mean)
     stem, out = run_dir.name, run_dir.parent
     save_image(make_grid(fakes["standard"][:GRID], nrow=8), out / f"{stem}-samples.png")
     save_image(make_grid(fakes["fitted"][:GRID], nrow=8), out / f"{stem}-samples-fitted.png")

@@ -85,7 +85,7 @@ def bundled_reconstructions(models: dict, data_dir, count: int = 8) -> Image.Ima
     rows = [("test photos", Image.fromarray(explore.grid_image(photos, nrow=count)))]
     for em in models.values():
         with torch.inference_mode():
-            copies = em.model.decode(em.model.encode(photos)[0])
+            copies = em.model.decode(em.model.encode(photos).mean)
         rows.append((f"beta = {em.model.config.beta:g}", Image.fromarray(explore.grid_image(copies, nrow=count))))
     return labelled_rows(rows)
 

@@ -44,6 +44,14 @@ def test_logvar_is_clamped():
     assert logvar.max() <= 20.0
 
 
+def test_encode_gives_a_posterior_by_name_that_still_unpacks():
+    model = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
+    with torch.no_grad():
+        posterior = model.encode(torch.rand(2, 3, 32, 32))
+    mu, logvar = posterior
+    assert mu is posterior.mean and logvar is posterior.logvar and posterior.mean.shape == (2, 4)
+
+
 @pytest.mark.parametrize("arch", ["seed", "resnet"])
 def test_save_load_round_trip_is_exact(tmp_path, arch):
     model = build_model(VAEConfig(arch=arch, image_size=32, latent_dim=8, beta=4.0)).eval()
@@ -52,7 +60,7 @@ def test_save_load_round_trip_is_exact(tmp_path, arch):
     assert loaded.config == model.config
     x, z = torch.rand(2, 3, 32, 32), torch.randn(2, 8)
     with torch.no_grad():
-        assert torch.equal(model.encode(x)[0], loaded.encode(x)[0])
+        assert torch.equal(model.encode(x).mean, loaded.encode(x).mean)
         assert torch.equal(model.decode(z), loaded.decode(z))
 
 

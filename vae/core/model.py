@@ -18,6 +18,7 @@ Both return decoder *logits*; `decode` applies the sigmoid. The loss works on lo
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 from pathlib import Path
 from dataclasses import asdict, dataclass, fields
 
@@ -197,6 +198,13 @@ class LinearPath(nn.Module):
 # the shared interface
 
 
+class Posterior(NamedTuple):
+    """q(z | x) for a batch of images, (B, latent_dim) each: `mu, logvar = model.encode(x)` still unpacks it."""
+
+    mean: torch.Tensor
+    logvar: torch.Tensor
+
+
 class VAE(nn.Module):
     """encode -> (mu, logvar); reparameterize; decode -> images in [0, 1]; forward for training.
 
@@ -215,13 +223,13 @@ class VAE(nn.Module):
             self.log_sigma = None
         self.linear_path = LinearPath(config) if config.linear_size else None
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(self, x: torch.Tensor) -> Posterior:
         h = self.encoder(x).flatten(1)  # (B, C*h*w)
         logvar = self.fc_logvar(h).clamp(*LOGVAR_RANGE)
         mu = self.fc_mu(h)
         if self.linear_path is not None:
             mu = mu + self.linear_path.encode(x).to(mu.dtype)
-        return mu, logvar  # (B, D) each
+        return Posterior(mu, logvar)
 
     def encoder_part(self) -> nn.Module:
         """The layers that make a photo's code (the linear path is fixed buffers either way)."""

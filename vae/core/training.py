@@ -409,7 +409,7 @@ def save_epoch(*, run_dir: Path, ctx: EpochContext, optimizer, history: list[dic
     with torch.inference_mode():
         samples = model.decode(prior_z).float().cpu()
         x = to_batch(recon_inputs, prior_z.device)
-        shown = torch.cat([x, model.decode(model.encode(x)[0])]).float().cpu()
+        shown = torch.cat([x, model.decode(model.encode(x).mean)]).float().cpu()
     save_grid(samples, run_dir / SAMPLES_NAME / f"sample_epoch_{epoch:03d}.png", nrow=8)
     save_grid(shown, run_dir / SAMPLES_NAME / f"recon_epoch_{epoch:03d}.png", nrow=RECON_COUNT)
     save_model(model, run_dir)

@@ -228,7 +228,7 @@ def clamp_to_sliders(axes: SliderAxes, z: torch.Tensor, limit: float) -> torch.T
 @torch.inference_mode()
 def encode(em: ExplorerModel, x: torch.Tensor) -> torch.Tensor:
     """(D,) posterior mean of one photo tensor."""
-    return em.model.encode(x)[0][0]
+    return em.model.encode(x).mean[0]
 
 
 @torch.inference_mode()

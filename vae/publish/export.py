@@ -48,7 +48,7 @@ def batches(pixels: torch.Tensor, batch_size: int, step: str):
 
 @torch.inference_mode()
 def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
-    return torch.cat([model.encode(batch.float() / 255.0)[0] for batch in batches(pixels, batch_size, "encoding photos")])
+    return torch.cat([model.encode(batch.float() / 255.0).mean for batch in batches(pixels, batch_size, "encoding photos")])
 
 
 @torch.inference_mode()

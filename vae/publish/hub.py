@@ -178,7 +178,7 @@ def draw_card_pictures(model_dir: Path, stage: Path) -> None:
     photos = torch.from_numpy(em.atlas.photos[:8].copy()).permute(0, 3, 1, 2).float() / 255.0
     photos = torch.nn.functional.interpolate(photos, size=(em.image_size, em.image_size), mode="bilinear")
     with torch.inference_mode():
-        copies = em.model.decode(em.model.encode(photos)[0])
+        copies = em.model.decode(em.model.encode(photos).mean)
     Image.fromarray(explore.grid_image(torch.cat([photos, copies]), nrow=8)).save(stage / "reconstructions.png")
 
 
