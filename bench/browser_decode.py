@@ -24,7 +24,7 @@ import time
 
 from playwright.async_api import async_playwright
 
-from app import ONNXRUNTIME_WEB_VERSION
+from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS
 from support.latency import percentile

@@ -42,7 +42,7 @@ from support.app_launcher import MODELS  # noqa: E402  (the app under test serve
 @pytest.fixture(scope="session")
 def onnxruntime_web() -> str:
     """The dist/ folder of the app's pinned onnxruntime-web, installed from npm into .cache/npm the first time."""
-    from app import ONNXRUNTIME_WEB_VERSION
+    from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
     from support.app_launcher import install_onnxruntime_web
 

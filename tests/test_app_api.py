@@ -257,7 +257,7 @@ def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
 @pytest.fixture(scope="module")
 def handlers():
     """The app's handlers over the bundled models, in this process (no server)."""
-    from app import Handlers
+    from ui.handlers import Handlers
     from vae.latent.explore import load_explorer_models
 
     return Handlers(load_explorer_models(MODELS))
@@ -266,7 +266,7 @@ def handlers():
 def test_own_sliders_need_a_name_and_stop_at_the_free_places(handlers):
     import gradio as gr
 
-    from app import MAX_CLASSES
+    from ui.explore_inputs import MAX_CLASSES
 
     h = handlers
     glaciers = [str(ROOT / "assets" / "examples" / f"glacier-{n}.jpg") for n in ("lake", "snowfield")]
@@ -291,7 +291,16 @@ def opened(h, query: str) -> list:
 
     from starlette.datastructures import QueryParams
 
-    return h.open_link(SimpleNamespace(query_params=QueryParams(query)), lambda *arguments: arguments)
+    from ui.browser_decoding import BrowserDecoding
+
+    class RecordedSettings(BrowserDecoding):
+        def __init__(self, h):  # no ONNX export: these tests read the settings' inputs, not the files
+            self.h = h
+
+        def settings(self, inputs):
+            return inputs
+
+    return RecordedSettings(h).open_link(SimpleNamespace(query_params=QueryParams(query)))
 
 
 ZERO_CODE = share_link.encode_numbers([0.0] * 128)
@@ -323,15 +332,18 @@ def test_a_share_link_opens_its_model_axes_sliders_and_own_sliders(handlers):
     code = np.random.default_rng(0).normal(0, 1, 128).astype(np.float16).astype(np.float32).tolist()
     query = (f"model=beta-128&axes=single&code={share_link.encode_numbers(code)}&sliders=1,-2&more=0,0.5,0,0,1.5"
              f"&own=fresh%20snow~{share_link.encode_numbers([0.25] * 128)}")
-    model, axes, picture, base, *rest = opened(handlers, query)
-    sliders, classes, (own, settings, note) = rest[:12], rest[12:18], rest[18:]
-    assert (model, axes["value"], base, note) == ("beta-128", "single", code, "")
-    assert [s["value"] for s in sliders[:3]] == [1.0, -2.0, 0.0] and "code number" in sliders[0]["label"]
-    assert classes[4]["label"] == "More fresh snow" and classes[4]["value"] == 1.5 and not classes[5]["visible"]
-    assert own == {"model": "beta-128", "sliders": [{"name": "fresh snow", "vector": [0.25] * 128}]}
-    values, amounts = [1.0, -2.0, *[0.0] * 10], [0.0, 0.5, 0.0, 0.0, 1.5, 0.0]
-    assert settings == ("beta-128", "single", code, own, *values, *amounts)
-    assert np.array_equal(picture, handlers.decode_sliders("beta-128", *values, "single", *amounts, code, own))
+    from ui.explore_inputs import ExploreInputs, ExploreView
+
+    *changes, note = opened(handlers, query)
+    view = ExploreView.from_list(changes)
+    assert (view.model, view.axes["value"], view.base, note) == ("beta-128", "single", code, "")
+    assert [s["value"] for s in view.sliders[:3]] == [1.0, -2.0, 0.0] and "code number" in view.sliders[0]["label"]
+    assert view.more[4]["label"] == "More fresh snow" and view.more[4]["value"] == 1.5 and not view.more[5]["visible"]
+    own = {"model": "beta-128", "sliders": [{"name": "fresh snow", "vector": [0.25] * 128}]}
+    assert view.own == own
+    shown = ExploreInputs("beta-128", [1.0, -2.0, *[0.0] * 10], "single", [0.0, 0.5, 0.0, 0.0, 1.5, 0.0], code, own)
+    assert view.settings == shown
+    assert np.array_equal(view.image, handlers.decode_sliders(*shown.to_list()))
 
 
 def test_the_maps_photos_join_a_group_of_your_own_slider_once_each(handlers, tmp_path):

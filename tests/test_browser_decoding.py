@@ -20,6 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from support.app_launcher import ROOT, model_names
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
+from ui.explore_inputs import ExploreInputs
 from vae.latent import share_link
 
 pytestmark = pytest.mark.browser
@@ -83,7 +84,8 @@ def test_sliders_decode_in_the_browser_without_asking_the_server(chromium, app_s
     assert shown != first and len(seen) > MOVES // 4, f"the picture changed {len(seen)} times in {MOVES} moves"
 
     client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
-    served = client.predict("beta-1", *values[:12], "main", *values[12:], api_name="/decode")
+    shown_inputs = ExploreInputs("beta-1", values["sliders"], "main", values["more"])  # the browser's values, by name
+    served = client.predict(**shown_inputs.api_arguments(), api_name="/decode")
     with Image.open(served) as image:
         expected = np.asarray(image.convert("RGB"), dtype=np.float64)
     difference = np.abs(data_url_pixels(shown) - expected).mean()

@@ -2,8 +2,9 @@
 // decodes it, so slider moves send nothing to the server. The server only encodes, and sends (as the
 // value of the gr.HTML that loads this module) what the formula needs whenever a new starting code,
 // new axes or a new model is set:
-//   { module, ort, onnx, model, axes, sliders, base, origin, vectors, scale, class_directions, own_names,
-//     values, previews: { positions, size }, map: { origin, vectors, scale } or null, map_frame: { size, extent } }
+//   { module, ort, onnx, model, axes, inputs: { sliders, more }, base, origin, vectors, scale, class_directions,
+//     own_names, values: { sliders, more }, previews: { positions, size }, map: { origin, vectors, scale } or null,
+//     map_frame: { size, extent } }
 // The code is vae.latent.explore's SliderAxes.with_values followed by with_class_amounts:
 //   z = base + ((values - coordinates(base)) * scale) @ vectors + amounts @ class_directions,
 //   coordinates(z) = ((z - origin) @ vectors.T) / scale.
@@ -101,6 +102,15 @@ function base64url(numbers) {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+// the sliders' values by name, from the flat list the sliders' JS-only event hands over (main sliders first;
+// settings.inputs says how many of each, as ui/explore_inputs.py lays them out)
+function namedValues(settings, values) {
+  const main = settings.inputs.sliders;
+  return { sliders: values.slice(0, main), more: values.slice(main, main + settings.inputs.more) };
+}
+
+const copyValues = (values) => ({ sliders: values.sliders.slice(), more: values.more.slice() });
+
 const numberList = (values) => values.map((v) => String(Number(Number(v).toFixed(2)))).join(",");
 
 function withTimeout(promise, ms, what) {
@@ -117,7 +127,7 @@ class BrowserDecoder {
     this.element = element;
     this.document = element.ownerDocument;
     this.settings = settings;
-    this.latest = settings.values.slice(); // every slider's value: the main ones, then the "more …" ones
+    this.latest = copyValues(settings.values); // every slider's value: { sliders, more }
     this.sessions = new Map(); // ONNX file URL -> Promise<InferenceSession>
     this.canvas = this.document.createElement("canvas");
     this.small = this.document.createElement("canvas");
@@ -204,7 +214,7 @@ class BrowserDecoder {
   useSettings(settings) {
     if (JSON.stringify(settings) === JSON.stringify(this.settings)) return; // e.g. a plain visit's page-load event
     this.settings = settings;
-    this.latest = settings.values.slice();
+    this.latest = copyValues(settings.values);
     this.showNote();
     this.updateLink();
     this.schedulePreviews();
@@ -221,7 +231,7 @@ class BrowserDecoder {
   // a slider moved: called by the sliders' JS-only event with the shown image and every slider's value;
   // resolves to the image to show (a Gradio FileData)
   move(image, values) {
-    this.latest = values;
+    this.latest = namedValues(this.settings, values);
     this.updateLink();
     this.schedulePreviews();
     if (this.mode !== "browser") { // on the server while onnxruntime-web loads, and if it cannot
@@ -245,7 +255,7 @@ class BrowserDecoder {
     }
     const settings = this.settings;
     const start = performance.now();
-    const z = sliderCode(settings, this.latest.slice(0, settings.sliders), this.latest.slice(settings.sliders));
+    const z = sliderCode(settings, this.latest.sliders, this.latest.more);
     const url = await this.pictureUrl(z);
     this.decodes += 1;
     this.decodeMs.push(performance.now() - start);
@@ -271,9 +281,9 @@ class BrowserDecoder {
     }
     const settings = this.settings;
     const { positions, size } = settings.previews;
-    const values = this.latest.slice(0, settings.sliders);
-    const z = sliderCode(settings, values, this.latest.slice(settings.sliders));
-    for (let k = 0; k < settings.sliders; k++) {
+    const values = this.latest.sliders;
+    const z = sliderCode(settings, values, this.latest.more);
+    for (let k = 0; k < values.length; k++) {
       const strip = this.document.querySelector(`#preview-${k} .slider-preview`);
       if (!strip) continue;
       strip.hidden = k >= settings.vectors.length; // a hidden slider's
@@ -356,8 +366,8 @@ class BrowserDecoder {
     const shown = settings.class_directions.length;
     const params = new URLSearchParams({
       model: settings.model, axes: settings.axes, code: base64url(settings.base),
-      sliders: numberList(this.latest.slice(0, settings.vectors.length)),
-      more: numberList(this.latest.slice(settings.sliders, settings.sliders + shown)),
+      sliders: numberList(this.latest.sliders.slice(0, settings.vectors.length)), // the shown sliders
+      more: numberList(this.latest.more.slice(0, shown)),
     });
     settings.own_names.forEach((name, k) => {
       params.append("own", `${name}~${base64url(settings.class_directions[shown - settings.own_names.length + k])}`);

@@ -80,3 +80,31 @@ def read_link(params: dict[str, list[str]]) -> SharedView | None:
     return SharedView(model=one("model"), axes=one("axes", "main"), code=decode_numbers(one("code"), "code"),
                       sliders=number_list(one("sliders", ""), "slider values"),
                       more=number_list(one("more", ""), "class slider amounts"), own=own)
+
+
+@dataclass
+class LinkLimits:
+    """What the app showing a link can hold: the model's code length and axes, and the sliders' counts and ends."""
+
+    latent_dim: int
+    axis_kinds: list[str]
+    sliders: int
+    slider_range: float
+    classes: int  # "more …" places in all (a model's classes, then own sliders)
+    class_range: tuple[float, float]
+    own_room: int  # places left for own sliders after the model's classes
+
+
+def check_view(view: SharedView, limits: LinkLimits) -> None:
+    """Raises ValueError, naming the problem, for a link's view the app cannot show within `limits`."""
+    if view.axes not in limits.axis_kinds:
+        raise ValueError(f"it names slider axes this model does not have ({view.axes[:20]!r})")
+    for numbers, count, what in [(view.own, limits.own_room, "own sliders"), (view.sliders, limits.sliders, "slider values"),
+                                 (view.more, limits.classes, "class amounts")]:
+        if len(numbers) > count:
+            raise ValueError(f"it has {len(numbers)} {what}, more than the {count} this model has")
+    if len(view.code) != limits.latent_dim or any(len(vector) != limits.latent_dim for _, vector in view.own):
+        raise ValueError(f"its codes do not have this model's {limits.latent_dim} numbers")
+    low, high = limits.class_range
+    if not all(abs(v) <= limits.slider_range for v in view.sliders) or not all(low <= a <= high for a in view.more):
+        raise ValueError("its slider values are beyond the sliders' ends")
