@@ -26,52 +26,72 @@ except ImportError:  # everywhere else the batch handlers run as they are
 
 
 import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from ui import words  # noqa: E402
 from ui.browser_decoding import ONNXRUNTIME_WEB_CDN, BrowserDecoding  # noqa: E402
-from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, SLIDER_RANGE, SLIDERS, ExploreInputs, ExploreView  # noqa: E402
+from ui.explore_inputs import MAX_CLASSES, SLIDERS, ExploreInputs, ExploreView  # noqa: E402
 from ui.gradio_compat import CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 from ui.handlers import Handlers  # noqa: E402
-from ui.widgets import (CSS, DECODER_HTML, DECODER_LOAD_JS, EXAMPLES, MAP_HOVER_JS, PREVIEW_HTML, SHARE_HTML,  # noqa: E402
-                        SLIDER_MOVED_JS, class_slider_settings, example_photos, nearest_gallery, own_slider_controls,
-                        picture, seed_box, shown_axes, start_controls)
+from ui.widgets import (  # noqa: E402
+    CSS,
+    EXAMPLES,
+    MAP_HOVER_JS,
+    SHARE_HTML,
+    SLIDER_MOVED_JS,
+    axis_radio,
+    browser_decoder_parts,
+    class_sliders_panel,
+    example_photos,
+    main_sliders,
+    map_coordinates,
+    map_image,
+    model_comparison,
+    model_gallery,
+    nearest_gallery,
+    own_slider_controls,
+    picture,
+    sampler_controls,
+    seed_box,
+    shown_axes,
+    start_controls,
+)
 from vae.latent import explore  # noqa: E402
-from vae.latent.atlas import MAP_EXTENT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
 MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
+PRIVATE = {"api_visibility": "private"}  # an event of the page's own, not in the API
 
 
 # one function per tab: its layout, then its events
 
 
-def main_sliders(h: Handlers, kind: str, start_code: list, start_sliders: list[dict]) -> tuple[list[gr.Slider], list[gr.HTML]]:
-    """The main sliders, each with its preview strip below (drawn here for the first code, then by the browser)."""
-    start = ExploreInputs(h.default, [s["value"] for s in start_sliders], kind, [0.0] * MAX_CLASSES, start_code)
-    start_strips = h.preview_strips(*start.to_list())
-    sliders, strips = [], []
-    gr.Markdown(words.PREVIEW_NOTE)
-    for i, (settings, strip) in enumerate(zip(start_sliders, start_strips, strict=True)):
-        sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings))
-        strips.append(gr.HTML(strip, html_template=PREVIEW_HTML, elem_id=f"preview-{i}", container=False, padding=False))
-    return sliders, strips
-
-
-def slider_events(h: Handlers, controls: ExploreInputs, image: gr.Image, strips: list[gr.HTML], server_decode: gr.Button,
-                  server_previews: gr.Button) -> None:
+def slider_events(
+    h: Handlers,
+    controls: ExploreInputs,
+    image: gr.Image,
+    strips: list[gr.HTML],
+    server_decode: gr.Button,
+    server_previews: gr.Button,
+) -> None:
     """Slider moves decode in the browser (no request); the browser clicks the hidden server buttons if it cannot."""
     sliders = [*controls.sliders, *controls.more]  # as web/browser_decoder.js's namedValues reads them
     code_inputs = controls.to_list()
     gr.on([s.input for s in sliders], None, [image, *sliders], image, js=SLIDER_MOVED_JS, show_progress="hidden")
-    server_decode.click(with_named_inputs(h.decode_sliders, ExploreInputs.api_names()), code_inputs, image, api_name="decode",
-                        trigger_mode="always_last", show_progress="hidden")
-    server_previews.click(h.preview_strips, code_inputs, strips, api_visibility="private", trigger_mode="always_last",
-                          show_progress="hidden")
+    server_decode.click(
+        with_named_inputs(h.decode_sliders, ExploreInputs.api_names()),
+        code_inputs,
+        image,
+        api_name="decode",
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    server_previews.click(
+        h.preview_strips, code_inputs, strips, **PRIVATE, trigger_mode="always_last", show_progress="hidden"
+    )
 
 
 def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.File, gr.File]:
@@ -79,6 +99,7 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
     first = h.models[h.default]
     kind = first.axis_kinds()[0]
     start_image, start_code, start_sliders = h.code_view(h.default, kind, h.start_code(first))
+    start = ExploreInputs(h.default, [s["value"] for s in start_sliders], kind, [0.0] * MAX_CLASSES, start_code)
     decoding = BrowserDecoding(h)
     with gr.Tab("Explore"):
         with gr.Row():
@@ -86,24 +107,13 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
                 image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
                 gr.HTML(html_template=SHARE_HTML, elem_id="share-link", container=False)
                 share_note = gr.Markdown(elem_id="share-note")
-                start = ExploreInputs(h.default, [s["value"] for s in start_sliders], kind, [0.0] * MAX_CLASSES, start_code)
-                decoder = gr.HTML(decoding.settings(start),
-                                  html_template=DECODER_HTML, js_on_load=DECODER_LOAD_JS, elem_id="browser-decoder")
-                server_decode = gr.Button("Decode on the server", visible="hidden", elem_id="server-decode")
-                server_previews = gr.Button("Draw the strips on the server", visible="hidden", elem_id="server-previews")
+                decoder, server_decode, server_previews = browser_decoder_parts(decoding.settings(start))
                 seed, random_button, reset_button, photo = start_controls()
             with gr.Column(scale=1):
-                axis_kind = gr.Radio(shown_axes(first), value=kind,
-                                     label="The sliders move", elem_id="axis-kind",
-                                     info="Main directions change the picture most; single numbers show what each of "
-                                          "the 128 numbers does (clearer at large β).")
+                axis_kind = axis_radio(first, kind)
                 base, own = gr.State(start_code), gr.State(None)  # the code sliders start from; own sliders' directions
-                sliders, strips = main_sliders(h, kind, start_code, start_sliders)
-                with gr.Accordion("More forest, more sea… (class sliders)", open=True, visible=bool(first.classes)):
-                    gr.Markdown("Each adds the direction from the average photo to the average photo of one kind, "
-                                "to whatever code is shown: a random one, a photo's, or the sliders'.")
-                    class_sliders = [gr.Slider(*CLASS_RANGE, step=0.05, elem_id=f"class-slider-{i}", **settings)
-                                     for i, settings in enumerate(class_slider_settings(first))]
+                sliders, strips = main_sliders(start_sliders, h.preview_strips(*start.to_list()))
+                class_sliders = class_sliders_panel(first)
                 photos_with, photos_without, own_name, own_button, own_note = own_slider_controls()
                 typical_button = gr.Button("How typical is this picture's code?", elem_id="typical-code-button")
                 typical_text = gr.Markdown(elem_id="typical-code-text")
@@ -112,25 +122,28 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
     controls = ExploreInputs(model, sliders, axis_kind, class_sliders, base, own)
     code_inputs = controls.to_list()
     slider_events(h, controls, image, strips, server_decode, server_previews)
-    typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], api_visibility="private")
+    typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], **PRIVATE)
     # a model chosen by the visitor (input, not change: a share link sets the model without starting afresh)
     new_codes = [
-        axis_kind.input(h.switch_axes, code_inputs, outputs, api_visibility="private"),
-        model.input(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
-                    api_visibility="private"),
-        photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders],
-                     api_visibility="private"),
-        random_button.click(h.randomise, [model, axis_kind, seed], outputs, api_visibility="private"),
-        reset_button.click(h.reset, [model, axis_kind], outputs, api_visibility="private"),
+        axis_kind.input(h.switch_axes, code_inputs, outputs, **PRIVATE),
+        model.input(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders], **PRIVATE),
+        photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders], **PRIVATE),
+        random_button.click(h.randomise, [model, axis_kind, seed], outputs, **PRIVATE),
+        reset_button.click(h.reset, [model, axis_kind], outputs, **PRIVATE),
     ]
     view = ExploreView(model, axis_kind, image, base, sliders, class_sliders, own, decoder)
-    demo.load(decoding.open_link, None, [*view.to_list(), share_note], api_visibility="private")
-    model.input(h.forget_own_sliders, None, own, api_visibility="private")
-    new_codes.append(own_button.click(h.add_own_slider, [model, photos_with, photos_without, own_name, own],
-                                      [own, *class_sliders, own_note], api_visibility="private"))
+    demo.load(decoding.open_link, None, [*view.to_list(), share_note], **PRIVATE)
+    model.input(h.forget_own_sliders, None, own, **PRIVATE)
+    new_codes.append(
+        own_button.click(
+            h.add_own_slider,
+            [model, photos_with, photos_without, own_name, own],
+            [own, *class_sliders, own_note],
+            **PRIVATE,
+        )
+    )
     for event in new_codes:  # the browser's decoder learns each new starting code, axes, model and own slider
-        event.then(decoding.settings_of, code_inputs, decoder,
-                   api_visibility="private", show_progress="hidden")
+        event.then(decoding.settings_of, code_inputs, decoder, **PRIVATE, show_progress="hidden")
     return photos_with, photos_without
 
 
@@ -139,16 +152,12 @@ def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         with gr.Row():
             seed = seed_box()
             count = gr.Slider(1, explore.MAX_SAMPLES, value=16, step=1, label="How many")
-            temperature = gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature",
-                                    info="Below 1: safer, duller pictures; above 1: wilder ones.")
-            source = gr.Radio([("Fitted to the photos", "fitted"), ("Standard bell curve N(0, I)", "standard")],
-                              value="fitted", label="Draw codes from",
-                              info="Fitted: where real photos' codes lie, so samples look more like photos.")
+            temperature, source = sampler_controls()
         button = gr.Button("Sample", variant="primary")
         samples = picture("Samples")
     inputs = [model, seed, count, temperature, source]
     button.click(on_gpu(h.sample), inputs, samples, api_name="sample")
-    demo.load(on_gpu(h.sample), inputs, samples, api_visibility="private")
+    demo.load(on_gpu(h.sample), inputs, samples, **PRIVATE)
 
 
 def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
@@ -158,15 +167,17 @@ def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
             seen = picture("What the model sees (square, 128 px)", height=300)
             copy = picture("Reconstruction", height=300, elem_id="recon-output")
         with gr.Row():
-            wipe = gr.ImageSlider(label="Before / after: drag the handle", height=300, elem_id="recon-wipe",
-                                  interactive=False)
+            wipe = gr.ImageSlider(
+                label="Before / after: drag the handle", height=300, elem_id="recon-wipe", interactive=False
+            )
             with gr.Column():
                 text = gr.Markdown()
                 typical = gr.Markdown(elem_id="recon-typical")
                 nearest = nearest_gallery()
         example_photos(photo)
     photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct").then(
-        h.reconstruct_extras, [model, photo, seen, copy], [wipe, typical, nearest], api_visibility="private")
+        h.reconstruct_extras, [model, photo, seen, copy], [wipe, typical, nearest], **PRIVATE
+    )
 
 
 def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
@@ -175,34 +186,22 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
         gr.Markdown(words.BETA_NOTE)
         with gr.Row():
             photo = PhotoInput(label="A photo", height=260)
-            reconstructions = gr.Gallery(label="Reconstructed by each model (PSNR in dB)", columns=columns, height=300,
-                                         elem_id="compare-reconstructions")
+            reconstructions = model_gallery(
+                "Reconstructed by each model (PSNR in dB)", columns, "compare-reconstructions"
+            )
         example_photos(photo)
         with gr.Row():
             seed = seed_box("Seed")
             button = gr.Button("A new sample from every model")
-        samples = gr.Gallery(label="Each model's own sample for this seed", columns=columns, height=300,
-                             elem_id="compare-samples")
-        gr.Markdown("**Each model's first main direction**, from its average code, −3 … +3: how smoothly the picture "
-                    "changes along the direction in which its photos differ most.")
+        samples = model_gallery("Each model's own sample for this seed", columns, "compare-samples")
+        gr.Markdown(words.TRAVERSALS_NOTE)
         with gr.Column(elem_id="compare-traversals"):
             for caption, row in h.compare_traversals():
                 gr.Image(row, label=caption, show_label=True, interactive=False, format="png", container=True)
-        with gr.Row():
-            points = pd.DataFrame(explore.rate_distortion(h.models), columns=["model", "kl", "psnr"])
-            gr.ScatterPlot(points.rename(columns={"kl": words.KL_LABEL, "psnr": words.PSNR_LABEL}), x=words.KL_LABEL,
-                           y=words.PSNR_LABEL, color="model", x_lim=explore.padded_range(points["kl"]),
-                           y_lim=explore.padded_range(points["psnr"]),
-                           title="What β trades: information in the code (KL) against sharpness (PSNR)",
-                           elem_id="rate-distortion")
-            curves = pd.DataFrame(explore.training_curves(h.models), columns=["model", "epoch", "val_psnr"])
-            gr.LinePlot(curves.rename(columns={"val_psnr": words.CURVE_LABEL}), x="epoch", y=words.CURVE_LABEL,
-                        color="model", title="How each model learned", elem_id="training-curves")
-        facts = pd.DataFrame(explore.model_facts(h.models), columns=list(words.FACT_HEADERS))
-        gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
+        model_comparison(h.models)
     photo.change(on_gpu(h.compare), photo, reconstructions, api_name="compare")
-    button.click(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
-    demo.load(on_gpu(h.compare_samples), seed, samples, api_visibility="private")
+    button.click(on_gpu(h.compare_samples), seed, samples, **PRIVATE)
+    demo.load(on_gpu(h.compare_samples), seed, samples, **PRIVATE)
 
 
 def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]) -> None:
@@ -210,38 +209,40 @@ def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]
     with gr.Tab("Landscape map", visible=first.map_image is not None):
         gr.Markdown(words.MAP_NOTE)
         with gr.Row():
-            landscape_map = gr.Image(value=first.map_image, label="The landscape map (hover, click)", interactive=False,
-                                     format="png", elem_id="landscape-map", height=640, show_label=True)
+            landscape_map = map_image(first.map_image)
             with gr.Column():
-                with gr.Row():
-                    x = gr.Number(value=0.0, label="x: main direction 1", minimum=-MAP_EXTENT, maximum=MAP_EXTENT, elem_id="map-tab-x",
-                                  info="In standard deviations of the photos' codes")
-                    y = gr.Number(value=0.0, label="y: main direction 2", minimum=-MAP_EXTENT, maximum=MAP_EXTENT,
-                                  elem_id="map-tab-y")
+                x, y = map_coordinates()
                 painted = picture("The landscape at that spot", height=280, elem_id="map-decoded")
                 nearest = nearest_gallery(elem_id="map-nearest")
                 with gr.Row():
-                    own_buttons = [gr.Button("These photos have a quality", size="sm", elem_id="map-own-with"),
-                                   gr.Button("These do not", size="sm", elem_id="map-own-without")]
+                    own_buttons = [
+                        gr.Button("These photos have a quality", size="sm", elem_id="map-own-with"),
+                        gr.Button("These do not", size="sm", elem_id="map-own-without"),
+                    ]
                 own_note = gr.Markdown(elem_id="map-own-note")
                 hover = gr.Button("Paint the spot under the mouse", visible="hidden", elem_id="map-hover")
     # the browser clicks `hover` once per animation frame while the mouse moves over the map (nothing without it)
-    hover.click(None, [painted, x, y], [painted, x, y], js=MAP_HOVER_JS, show_progress="hidden", trigger_mode="multiple")
-    landscape_map.select(h.map_clicked, None, [x, y], api_visibility="private").then(
-        h.decode_map, [model, x, y], [painted, nearest], api_name="map")
-    model.change(h.show_map, model, landscape_map, api_visibility="private")
+    hover.click(
+        None, [painted, x, y], [painted, x, y], js=MAP_HOVER_JS, show_progress="hidden", trigger_mode="multiple"
+    )
+    landscape_map.select(h.map_clicked, None, [x, y], **PRIVATE).then(
+        h.decode_map, [model, x, y], [painted, nearest], api_name="map"
+    )
+    model.change(h.show_map, model, landscape_map, **PRIVATE)
     for button, group in zip(own_buttons, own_groups, strict=True):  # photos for "make your own slider" (Explore)
-        button.click(h.add_photos, [nearest, group], [group, own_note], api_visibility="private")
+        button.click(h.add_photos, [nearest, group], [group, own_note], **PRIVATE)
 
 
 def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
     first = h.models[h.default]
     with gr.Tab("Traverse & interpolate"):
         with gr.Row():
-            start = gr.Radio([("The average", "zero"), ("Random code", "random"), ("A photo", "photo")],
-                             value="photo" if h.start_photo else "zero", label="Start from")
-            kind = gr.Radio(shown_axes(first), value=first.axis_kinds()[0],
-                            label="Rows move along")
+            start = gr.Radio(
+                [("The average", "zero"), ("Random code", "random"), ("A photo", "photo")],
+                value="photo" if h.start_photo else "zero",
+                label="Start from",
+            )
+            kind = gr.Radio(shown_axes(first), value=first.axis_kinds()[0], label="Rows move along")
             seed = seed_box()
             rows = gr.Slider(1, SLIDERS, value=8, step=1, label="Rows")
             photo = PhotoInput(label="Photo", height=160, value=h.start_photo)
@@ -256,9 +257,9 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
         gif = gr.File(label="Animated GIF")
     inputs = [model, kind, start, seed, photo, rows]
-    button.click(on_gpu(h.traverse), inputs, traversal, api_visibility="private")
-    demo.load(on_gpu(h.traverse), inputs, traversal, api_visibility="private")
-    interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], api_visibility="private")
+    button.click(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
+    demo.load(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
+    interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], **PRIVATE)
 
 
 def direction_endpoint(h: Handlers, model: gr.Dropdown) -> None:
@@ -273,7 +274,9 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     h = Handlers(models)
     with CheckedBlocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(words.INTRO)
-        model = gr.Dropdown(h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed")
+        model = gr.Dropdown(
+            h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed"
+        )
         with gr.Tabs():
             own_groups = explore_tab(h, model, demo)
             sample_tab(h, model, demo)
@@ -282,7 +285,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             map_tab(h, model, own_groups)
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
-                gr.Markdown(words.ABOUT)
+                gr.Markdown(words.about([em.facts for em in models.values()]))
         direction_endpoint(h, model)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
@@ -290,10 +293,16 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", action="append", help="a folder of model folders, or one model folder; may be "
-                        f"given several times (default: {MODELS_DIR})")
-    parser.add_argument("--onnxruntime-web", help="URL prefix or local folder of onnxruntime-web's dist/ files, for "
-                        f"decoding in the browser (default: $ONNXRUNTIME_WEB, else {ONNXRUNTIME_WEB_CDN})")
+    parser.add_argument(
+        "--models",
+        action="append",
+        help=f"a folder of model folders, or one model folder; may be given several times (default: {MODELS_DIR})",
+    )
+    parser.add_argument(
+        "--onnxruntime-web",
+        help="URL prefix or local folder of onnxruntime-web's dist/ files, for "
+        f"decoding in the browser (default: $ONNXRUNTIME_WEB, else {ONNXRUNTIME_WEB_CDN})",
+    )
     args = parser.parse_args(argv)
     if args.onnxruntime_web:
         os.environ["ONNXRUNTIME_WEB"] = args.onnxruntime_web

@@ -57,14 +57,22 @@ def resumed_options(args: argparse.Namespace, argv: list[str]) -> TrainOptions:
         raise TrainingError(f"nothing to resume: {path} does not exist")
     saved = TrainOptions.from_dict(read_json(path))
     given = options_from_args(args)
-    differing = [name for name in sorted(given_flags(TrainOptions, argv)) if name not in EXTENDABLE
-                 and getattr(given, name) != getattr(saved, name)]
-    differing += [name for name in sorted(given_flags(VAEConfig, argv))
-                  if getattr(given.model, name) != getattr(saved.model, name)]
+    differing = [
+        name
+        for name in sorted(given_flags(TrainOptions, argv))
+        if name not in EXTENDABLE and getattr(given, name) != getattr(saved, name)
+    ]
+    differing += [
+        name
+        for name in sorted(given_flags(VAEConfig, argv))
+        if getattr(given.model, name) != getattr(saved.model, name)
+    ]
     if differing:
         flags = ", ".join("--" + name.replace("_", "-") for name in differing)
-        raise TrainingError(f"{flags} differ{'s' if len(differing) == 1 else ''} from the run in {args.out}; "
-                            "a resumed run keeps its options (only --epochs and --max-minutes may change)")
+        raise TrainingError(
+            f"{flags} differ{'s' if len(differing) == 1 else ''} from the run in {args.out}; "
+            "a resumed run keeps its options (only --epochs and --max-minutes may change)"
+        )
     extended = {name: getattr(given, name) for name in given_flags(TrainOptions, argv) & EXTENDABLE}
     return dataclasses.replace(saved, **{**extended, "resume": True, "out": args.out})
 

@@ -38,19 +38,28 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--calls", type=int, default=200, help="slider moves per client")
     parser.add_argument("--uploads", type=int, default=0, help="uploads to /reconstruct at the same time")
-    parser.add_argument("--app-dir", type=Path, default=ROOT, help="the app to start, e.g. a Space staged by "
-                        "`python -m vae.hub space ... --dry-run --stage DIR` (default: this checkout)")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="the app to start, e.g. a Space staged by "
+        "`python -m vae.hub space ... --dry-run --stage DIR` (default: this checkout)",
+    )
     args = parser.parse_args(argv)
     r = measure(args.clients, args.calls, args.uploads, args.app_dir)
     print(f"start-up to first page: {r['startup_s']:.1f} s")
     s = r["slider_ms"]
-    print(f"/decode, {args.clients} client(s) x {args.calls}: p50 {percentile(s, 50):.0f} ms, p95 {percentile(s, 95):.0f} ms, "
-          f"max {max(s):.0f} ms")
+    print(
+        f"/decode, {args.clients} client(s) x {args.calls}: p50 {percentile(s, 50):.0f} ms, p95 {percentile(s, 95):.0f} ms, "
+        f"max {max(s):.0f} ms"
+    )
     if r["upload_ms"]:
         u = r["upload_ms"]
         print(f"/reconstruct uploads x {len(u)}: p50 {percentile(u, 50):.0f} ms, p95 {percentile(u, 95):.0f} ms")
     print(f"failed requests: {r['failed']} of {r['requests']}")
-    print(f"server memory growth: {r['memory_growth_mb']:+.0f} MB; Gradio temp folder growth: {r['temp_growth_mb']:+.1f} MB")
+    print(
+        f"server memory growth: {r['memory_growth_mb']:+.0f} MB; Gradio temp folder growth: {r['temp_growth_mb']:+.1f} MB"
+    )
     return 0
 
 

@@ -24,10 +24,10 @@ import time
 
 from playwright.async_api import async_playwright
 
-from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS
 from support.latency import percentile
+from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
 WAIT_MS = 180_000  # 8 pages loading onnxruntime-web at once share 2 cores
 
@@ -35,10 +35,13 @@ WAIT_MS = 180_000  # 8 pages loading onnxruntime-web at once share 2 cores
 async def one_page(browser, url: str, moves: int) -> dict:
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     calls = []
-    page.on("request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None)
+    page.on(
+        "request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None
+    )
     await page.goto(url)
     await page.locator("#browser-decoder [data-mode=browser], #browser-decoder [data-mode=server]").wait_for(
-        state="attached", timeout=WAIT_MS)
+        state="attached", timeout=WAIT_MS
+    )
     if await page.evaluate("() => window.browserDecoder.mode") != "browser":  # onnxruntime-web did not load in time
         await page.close()
         return None
@@ -55,9 +58,14 @@ async def one_page(browser, url: str, moves: int) -> dict:
     hover_fps = await hover_over_map(page)
     server_calls = len(calls)
     await page.close()
-    return {"decode_ms": decode_ms, "server_calls": server_calls, "drag_fps": drag_fps, "hover_fps": hover_fps,
-            "drag_fps_without": drag_fps_without,
-            "strip_pictures": strip_pictures}
+    return {
+        "decode_ms": decode_ms,
+        "server_calls": server_calls,
+        "drag_fps": drag_fps,
+        "hover_fps": hover_fps,
+        "drag_fps_without": drag_fps_without,
+        "strip_pictures": strip_pictures,
+    }
 
 
 async def counter(page, name: str) -> int:
@@ -99,8 +107,10 @@ async def hover_over_map(page, steps: int = 60) -> float:
     start = time.perf_counter()
     for step in range(steps):  # a circle round the middle of the map
         angle = 2 * math.pi * step / steps
-        await page.mouse.move(box["x"] + box["width"] * (0.5 + 0.3 * math.cos(angle)),
-                              box["y"] + box["height"] * (0.5 + 0.3 * math.sin(angle)))
+        await page.mouse.move(
+            box["x"] + box["width"] * (0.5 + 0.3 * math.cos(angle)),
+            box["y"] + box["height"] * (0.5 + 0.3 * math.sin(angle)),
+        )
         await asyncio.sleep(1 / 60)
     await page.evaluate("() => window.browserDecoder.running")
     return (await counter(page, "hoverDecodes") - before) / (time.perf_counter() - start)
@@ -132,12 +142,14 @@ def main(argv=None) -> int:
             without = [r["drag_fps_without"] for r in results]
             hover = [r["hover_fps"] for r in results]
             calls = sum(r["server_calls"] for r in results)
-            print(f"{pages} page(s): slider decode p50 {percentile(decode_ms, 50):.1f} ms, p95 {percentile(decode_ms, 95):.1f} ms "
-                  f"({len(decode_ms)} frames); dragging with strips {statistics.mean(drag):.1f} frames/s per page "
-                  f"(min {min(drag):.1f}), without strips {statistics.mean(without):.1f} (ratio "
-                  f"{statistics.mean(drag) / statistics.mean(without):.2f}), {statistics.mean(r['strip_pictures'] for r in results):.0f} strip pictures "
-                  f"drawn per page in the pauses; hovering over the map {statistics.mean(hover):.1f} frames/s per page "
-                  f"(min {min(hover):.1f}); server requests: {calls}")
+            print(
+                f"{pages} page(s): slider decode p50 {percentile(decode_ms, 50):.1f} ms, p95 {percentile(decode_ms, 95):.1f} ms "
+                f"({len(decode_ms)} frames); dragging with strips {statistics.mean(drag):.1f} frames/s per page "
+                f"(min {min(drag):.1f}), without strips {statistics.mean(without):.1f} (ratio "
+                f"{statistics.mean(drag) / statistics.mean(without):.2f}), {statistics.mean(r['strip_pictures'] for r in results):.0f} strip pictures "
+                f"drawn per page in the pauses; hovering over the map {statistics.mean(hover):.1f} frames/s per page "
+                f"(min {min(hover):.1f}); server requests: {calls}"
+            )
     return 0
 
 

@@ -24,7 +24,9 @@ LR = 1e-3
 
 
 def mlp(inputs: int, outputs: int, hidden: int = HIDDEN) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(inputs, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, outputs))
+    return nn.Sequential(
+        nn.Linear(inputs, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, outputs)
+    )
 
 
 class CodeVAE(nn.Module):
@@ -45,7 +47,9 @@ class CodeVAE(nn.Module):
         mu, logvar = self.encoder(codes).chunk(2, dim=1)
         u = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
         squared = (self.decoder(u) - codes).pow(2).sum(1)
-        recon = 0.5 * squared * torch.exp(-2 * self.log_gamma) + self.dim * (self.log_gamma + 0.5 * math.log(2 * math.pi))
+        recon = 0.5 * squared * torch.exp(-2 * self.log_gamma) + self.dim * (
+            self.log_gamma + 0.5 * math.log(2 * math.pi)
+        )
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
         return (recon + kl).mean()
 
@@ -59,7 +63,7 @@ class CodeVAE(nn.Module):
         save_tensors(self.state_dict(), path)
 
     @classmethod
-    def load(cls, path: Path) -> "CodeVAE":
+    def load(cls, path: Path) -> CodeVAE:
         state = load_tensors(path)
         model = cls(len(state["mean"]), hidden=state["encoder.0.weight"].shape[0])
         model.load_state_dict(state)

@@ -26,10 +26,10 @@ from torchvision.utils import make_grid, save_image
 from bench.quality import Photos, SampleJudge, pca_rows, sampled_images, samplers
 from vae.core.checkpoint import WEIGHTS_NAME, read_metrics
 from vae.core.evaluate import score
-from vae.latent.explore import ExplorerModel
-from vae.publish.export import fit_code_density
 from vae.core.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
 from vae.core.training import TrainOptions, train
+from vae.latent.explore import ExplorerModel
+from vae.publish.export import fit_code_density
 
 GRID = 32
 WAE_LAMBDA = 100.0  # MMD weight: MMD is O(0.1) while the summed BCE is O(10^4) per image at 128 px
@@ -46,8 +46,9 @@ def contenders(args) -> dict[str, VAEConfig]:
     if args.no_linear:
         found["default, no linear path"] = VAEConfig(arch="resnet", beta=args.beta, **shared)
     if args.wae:
-        found["default, WAE-MMD"] = VAEConfig(arch="resnet", beta=WAE_LAMBDA, objective="wae", linear_size=linear_size,
-                                              **shared)
+        found["default, WAE-MMD"] = VAEConfig(
+            arch="resnet", beta=WAE_LAMBDA, objective="wae", linear_size=linear_size, **shared
+        )
     return found
 
 
@@ -61,8 +62,18 @@ def with_fitted_density(name: str, model, photos: Photos, *, seed: int = 0) -> E
 def train_one(args, name: str, config: VAEConfig) -> Path:
     run_dir = Path(args.out) / name.replace(" ", "-").replace(",", "")
     # a wall-clock budget with no epoch count: the schedule cannot know the end, so the rate stays constant
-    train(TrainOptions(data=args.data, out=str(run_dir), model=config, epochs=10_000, max_minutes=args.minutes,
-                       lr_schedule="constant", seed=args.seed, batch_size=args.batch_size))
+    train(
+        TrainOptions(
+            data=args.data,
+            out=str(run_dir),
+            model=config,
+            epochs=10_000,
+            max_minutes=args.minutes,
+            lr_schedule="constant",
+            seed=args.seed,
+            batch_size=args.batch_size,
+        )
+    )
     return run_dir
 
 
@@ -78,12 +89,18 @@ def model_row(args, name: str, config: VAEConfig, photos: Photos, judge: SampleJ
     save_grids(run_dir, model, judge.real, fakes)
     seen = sum(row["images_per_second"] * row["seconds"] for row in history)
     return {
-        "model": name, "parameters": count_parameters(model),
+        "model": name,
+        "parameters": count_parameters(model),
         "file_mb": round((run_dir / WEIGHTS_NAME).stat().st_size / 1e6, 1),
-        "images_per_s": round(seen / sum(row["seconds"] for row in history), 1), "epochs": len(history),
-        "psnr": round(scores["psnr"], 2), "ssim": round(scores["ssim"], 4), "fine_detail": round(100 * scores["fine_detail"], 1),
-        "fid_prior": round(sample_scores["standard"]["fd"], 1), "fid_fitted": round(sample_scores["fitted"]["fd"], 1),
-        "swd_prior": round(sample_scores["standard"]["swd"], 1), "swd_fitted": round(sample_scores["fitted"]["swd"], 1),
+        "images_per_s": round(seen / sum(row["seconds"] for row in history), 1),
+        "epochs": len(history),
+        "psnr": round(scores["psnr"], 2),
+        "ssim": round(scores["ssim"], 4),
+        "fine_detail": round(100 * scores["fine_detail"], 1),
+        "fid_prior": round(sample_scores["standard"]["fd"], 1),
+        "fid_fitted": round(sample_scores["fitted"]["fd"], 1),
+        "swd_prior": round(sample_scores["standard"]["swd"], 1),
+        "swd_fitted": round(sample_scores["fitted"]["swd"], 1),
         "components": em.density.components,
     }
 
@@ -101,8 +118,12 @@ def save_grids(run_dir: Path, model, real: torch.Tensor, fakes: dict[str, torch.
 
 def pca_row(photos: Photos, size: int) -> dict:
     (row,) = pca_rows(photos.pixels("train", size), photos.pixels("test", size), counts=(PCA_COMPONENTS,))
-    return {"model": row["method"], "psnr": round(row["psnr"], 2), "ssim": round(row["ssim"], 4),
-            "fine_detail": round(100 * row["fine_detail"], 1)}
+    return {
+        "model": row["method"],
+        "psnr": round(row["psnr"], 2),
+        "ssim": round(row["ssim"], 4),
+        "fine_detail": round(100 * row["fine_detail"], 1),
+    }
 
 
 def run(args) -> list[dict]:
@@ -112,10 +133,20 @@ def run(args) -> list[dict]:
     return [*rows, pca_row(photos, args.image_size)]
 
 
-COLUMNS = [("parameters", "parameters"), ("file_mb", "file MB"), ("images_per_s", "train images/s"), ("epochs", "epochs"),
-           ("psnr", "test PSNR dB"), ("ssim", "test SSIM"), ("fine_detail", "fine detail %"),
-           ("fid_prior", "FD N(0,I)"), ("fid_fitted", "FD fitted"), ("swd_prior", "SWD N(0,I)"), ("swd_fitted", "SWD fitted"),
-           ("components", "fitted mixture size")]
+COLUMNS = [
+    ("parameters", "parameters"),
+    ("file_mb", "file MB"),
+    ("images_per_s", "train images/s"),
+    ("epochs", "epochs"),
+    ("psnr", "test PSNR dB"),
+    ("ssim", "test SSIM"),
+    ("fine_detail", "fine detail %"),
+    ("fid_prior", "FD N(0,I)"),
+    ("fid_fitted", "FD fitted"),
+    ("swd_prior", "SWD N(0,I)"),
+    ("swd_fitted", "SWD fitted"),
+    ("components", "fitted mixture size"),
+]
 
 
 def cell(row: dict, key: str) -> str:
@@ -139,8 +170,12 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=12.0, help="training budget per network")
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--beta", type=float, default=0.2, help="the seed's value")
-    parser.add_argument("--reconstruction", choices=RECONSTRUCTIONS, default="gaussian",
-                        help="the likelihood every network trains with (the bundled models': gaussian)")
+    parser.add_argument(
+        "--reconstruction",
+        choices=RECONSTRUCTIONS,
+        default="gaussian",
+        help="the likelihood every network trains with (the bundled models': gaussian)",
+    )
     parser.add_argument("--no-linear", action="store_true", help="also the default network without its linear path")
     parser.add_argument("--wae", action="store_true", help="also the default network with the WAE-MMD objective")
     parser.add_argument("--batch-size", type=int, default=64)

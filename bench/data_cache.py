@@ -38,10 +38,14 @@ def main(argv=None) -> int:
     streamed, _ = make_dataset(images, args.image_size, train=True, cache=False)
     from_cache = epoch_seconds(cached, batch_size=args.batch_size, workers=0)
     from_disk = epoch_seconds(streamed, batch_size=args.batch_size, workers=args.workers)
-    print(f"{len(images)} images at {args.image_size} px: cache {cache_bytes(len(images), args.image_size) / 1e6:.0f} MB, "
-          f"built once in {build:.1f} s")
-    print(f"one epoch of batches: {from_cache:.2f} s from the cache, {from_disk:.2f} s streamed with {args.workers} workers "
-          f"({from_disk / from_cache:.0f}x)")
+    print(
+        f"{len(images)} images at {args.image_size} px: cache {cache_bytes(len(images), args.image_size) / 1e6:.0f} MB, "
+        f"built once in {build:.1f} s"
+    )
+    print(
+        f"one epoch of batches: {from_cache:.2f} s from the cache, {from_disk:.2f} s streamed with {args.workers} workers "
+        f"({from_disk / from_cache:.0f}x)"
+    )
     return 0
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from vae.latent import explore
 from vae.core.data import DataError, decode_all, image_lists, open_rgb, square_resize
-from vae.latent.atlas import photo_scores
 from vae.core.losses import elbo_per_value
+from vae.latent import explore
+from vae.latent.atlas import photo_scores
 
 NON_LANDSCAPE_SUFFIXES = (".png", ".jpg", ".gif", ".tif")
 
@@ -75,11 +75,13 @@ def main(argv=None) -> int:
     landscapes, _ = decode_all(image_lists(args.data)["test"], size)
     others = non_landscapes(size)
     other_pixels = torch.stack(list(others.values()))
-    print(f"\n| model | ROC AUC of the ELBO alone | ROC AUC of the app's score (ELBO + PNG complexity) | "
-          f"of {len(others)} non-landscapes, rated typical (above the landscapes' 10th percentile) |\n|---|---|---|---|")
+    print(
+        f"\n| model | ROC AUC of the ELBO alone | ROC AUC of the app's score (ELBO + PNG complexity) | "
+        f"of {len(others)} non-landscapes, rated typical (above the landscapes' 10th percentile) |\n|---|---|---|---|"
+    )
     for em in models.values():
         real, fake = photo_scores(em.model, landscapes), photo_scores(em.model, other_pixels)
-        fooled = [name for name, score in zip(others, fake.tolist()) if score > float(real.quantile(0.1))]
+        fooled = [name for name, score in zip(others, fake.tolist(), strict=True) if score > float(real.quantile(0.1))]
         elbo_auc = roc_auc(elbos(em.model, landscapes), elbos(em.model, other_pixels))
         print(f"| `{em.name}` | {elbo_auc:.3f} | {roc_auc(real, fake):.3f} | {', '.join(fooled) or 'none'} |")
     return 0

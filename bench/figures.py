@@ -22,7 +22,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from bench.quality import Photos
-from vae.latent import explore
+from vae.latent import comparison, explore
 
 TILE = 130  # a 128 px image plus make_grid's 2 px padding
 LABEL_WIDTH = 120
@@ -51,7 +51,8 @@ def labelled_rows(rows: list[tuple[str, Image.Image]]) -> Image.Image:
 def comparison_figures(compare_dir: Path, out: Path) -> None:
     names = [p.name.removesuffix("-recon.png") for p in sorted(compare_dir.glob("*-recon.png"), reverse=True)]
     labelled_rows([(n, Image.open(compare_dir / f"{n}-recon.png").convert("RGB")) for n in names]).save(
-        out / "compare_recon.png", optimize=True)
+        out / "compare_recon.png", optimize=True
+    )
     samples = [(f"{n}\nN(0, I)", top_rows(compare_dir / f"{n}-samples.png")) for n in names]
     samples += [(f"{n}\nfitted", top_rows(compare_dir / f"{n}-samples-fitted.png")) for n in names]
     labelled_rows(samples).save(out / "compare_samples.png", optimize=True)
@@ -60,11 +61,17 @@ def comparison_figures(compare_dir: Path, out: Path) -> None:
 def bundled_table(models_dir: Path) -> str:
     """Markdown table of the bundled models' facts, ordered by beta."""
     facts = sorted((json.loads(p.read_text()) for p in models_dir.glob("*/facts.json")), key=lambda f: f["beta"])
-    lines = ["| model | β | test PSNR | test SSIM | fine detail | KL / image | active dims | best epoch (of) | "
-             "density | training minutes* | file |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| `{f['name']}` | {f['beta']:g} | {f['test_psnr']} dB | {f['test_ssim']} | {100 * f['test_fine_detail']:.2f} % | "
-              f"{f['test_kl']} nats | {f['active_units']} of {f['latent_dim']} | {f['best_epoch']} ({f['epochs']}) | "
-              f"{f['density_components']} Gaussians | {f['training_minutes']} | {f['file_mb']} MB |" for f in facts]
+    lines = [
+        "| model | β | test PSNR | test SSIM | fine detail | KL / image | active dims | best epoch (of) | "
+        "density | training minutes* | file |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{f['name']}` | {f['beta']:g} | {f['test_psnr']} dB | {f['test_ssim']} | {100 * f['test_fine_detail']:.2f} % | "
+        f"{f['test_kl']} nats | {f['active_units']} of {f['latent_dim']} | {f['best_epoch']} ({f['epochs']}) | "
+        f"{f['density_components']} Gaussians | {f['training_minutes']} | {f['file_mb']} MB |"
+        for f in facts
+    ]
     return "\n".join(lines)
 
 
@@ -91,23 +98,26 @@ def bundled_reconstructions(models: dict, data_dir, count: int = 8) -> Image.Ima
 
 
 def bundled_traversals(models: dict) -> Image.Image:
-    return labelled_rows([(f"beta = {em.model.config.beta:g}", Image.fromarray(row))
-                          for em, row in explore.first_direction_rows(models)])
+    return labelled_rows(
+        [(f"beta = {em.model.config.beta:g}", Image.fromarray(row)) for em, row in explore.first_direction_rows(models)]
+    )
 
 
 def rate_distortion_plot(models: dict, size: tuple[int, int] = (560, 360), margin: int = 60) -> Image.Image:
     """Test KL (log scale) against test PSNR, one labelled point per model."""
-    points = explore.rate_distortion(models)
+    points = comparison.rate_distortion(models)
     kl = [math.log10(p["kl"]) for p in points]
     psnr = [p["psnr"] for p in points]
-    x_range, y_range = explore.padded_range(kl), explore.padded_range(psnr)
+    x_range, y_range = comparison.padded_range(kl), comparison.padded_range(psnr)
     width, height = size
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
 
     def place(x: float, y: float) -> tuple[float, float]:
-        return (margin + (x - x_range[0]) / (x_range[1] - x_range[0]) * (width - 2 * margin),
-                height - margin - (y - y_range[0]) / (y_range[1] - y_range[0]) * (height - 2 * margin))
+        return (
+            margin + (x - x_range[0]) / (x_range[1] - x_range[0]) * (width - 2 * margin),
+            height - margin - (y - y_range[0]) / (y_range[1] - y_range[0]) * (height - 2 * margin),
+        )
 
     draw.rectangle([margin, margin, width - margin, height - margin], outline="grey")
     for value in range(math.floor(x_range[0]), math.ceil(x_range[1]) + 1):
@@ -116,7 +126,7 @@ def rate_distortion_plot(models: dict, size: tuple[int, int] = (560, 360), margi
             if x_range[0] <= tick <= x_range[1]:
                 x, _ = place(tick, y_range[0])
                 draw.line([x, height - margin, x, height - margin + 5], fill="grey")
-                draw.text((x - 8, height - margin + 8), f"{step * 10 ** value:g}", fill="black")
+                draw.text((x - 8, height - margin + 8), f"{step * 10**value:g}", fill="black")
     for tick in range(math.ceil(y_range[0]), math.floor(y_range[1]) + 1):
         _, y = place(x_range[0], tick)
         draw.line([margin - 5, y, margin, y], fill="grey")
@@ -140,8 +150,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="docs")
     args = parser.parse_args(argv)
     models, out = explore.load_explorer_models(args.models), Path(args.out)  # loaded once for every picture
-    figures = {"bundled_samples.png": bundled_samples(models), "bundled_recon.png": bundled_reconstructions(models, args.data),
-               "bundled_traversals.png": bundled_traversals(models), "rate_distortion.png": rate_distortion_plot(models)}
+    figures = {
+        "bundled_samples.png": bundled_samples(models),
+        "bundled_recon.png": bundled_reconstructions(models, args.data),
+        "bundled_traversals.png": bundled_traversals(models),
+        "rate_distortion.png": rate_distortion_plot(models),
+    }
     for name, image in figures.items():
         image.save(out / name, optimize=True)
         print(f"wrote {out / name} from {args.models}")

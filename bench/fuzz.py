@@ -22,9 +22,9 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from support.app_launcher import MODELS, ROOT, model_names, running_app
 from support.fuzz_inputs import EXTENSIONS, is_clear_refusal, mutants
@@ -52,8 +52,7 @@ def save_crash(kind: str, data: bytes) -> Path:
     return path
 
 
-def fuzz(target: Target, seconds: float, seed: int,
-         stopped: Callable[[], bool] = lambda: False) -> Tally:
+def fuzz(target: Target, seconds: float, seed: int, stopped: Callable[[], bool] = lambda: False) -> Tally:
     tally, start = Tally(), time.monotonic()
     for kind, data in mutants(random.Random(seed)):
         tally.seconds = time.monotonic() - start
@@ -126,8 +125,10 @@ def fuzz_server(seconds: float, seed: int) -> tuple[Tally, bool]:
 
 
 def report(name: str, tally: Tally, seed: int) -> None:
-    print(f"{name}: {tally.tried} inputs in {tally.seconds:.0f} s (seed {seed}): {tally.accepted} accepted, "
-          f"{tally.refused.total()} refused, {len(tally.crashes)} other exceptions")
+    print(
+        f"{name}: {tally.tried} inputs in {tally.seconds:.0f} s (seed {seed}): {tally.accepted} accepted, "
+        f"{tally.refused.total()} refused, {len(tally.crashes)} other exceptions"
+    )
     for reason, count in tally.refused.most_common():
         print(f"  {count:8d}  {reason}")
     for crash in tally.crashes:

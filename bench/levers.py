@@ -42,32 +42,63 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
     "continue": ("continue: 8 epochs, learning rate 1e-4", []),
     "adversarial": ("+ patch discriminator (--adversarial-weight 0.5)", ["--adversarial-weight", "0.5"]),
     "adversarial-0.75": ("+ patch discriminator (--adversarial-weight 0.75)", ["--adversarial-weight", "0.75"]),
-    "adversarial-constant": ("+ patch discriminator (0.5), constant learning rate", ["--adversarial-weight", "0.5",
-                                                                                      "--lr-schedule", "constant"]),
+    "adversarial-constant": (
+        "+ patch discriminator (0.5), constant learning rate",
+        ["--adversarial-weight", "0.5", "--lr-schedule", "constant"],
+    ),
     "adversarial-1": ("+ patch discriminator (--adversarial-weight 1)", ["--adversarial-weight", "1"]),
     "adversarial-4": ("+ patch discriminator (--adversarial-weight 4)", ["--adversarial-weight", "4"]),
-    "msssim": ("+ patch discriminator (0.5), + MS-SSIM term (--msssim-weight 1)",
-               ["--adversarial-weight", "0.5", "--msssim-weight", "1"]),
-    "msssim-3": ("+ patch discriminator (0.5), + MS-SSIM term (--msssim-weight 3)",
-                 ["--adversarial-weight", "0.5", "--msssim-weight", "3"]),
-    "msssim-restart": ("+ patch discriminator (0.5), + MS-SSIM term (1): 12 epochs, learning rate 3e-4",
-                       ["--adversarial-weight", "0.5", "--msssim-weight", "1", "--epochs", "12", "--lr", "3e-4"]),
+    "msssim": (
+        "+ patch discriminator (0.5), + MS-SSIM term (--msssim-weight 1)",
+        ["--adversarial-weight", "0.5", "--msssim-weight", "1"],
+    ),
+    "msssim-3": (
+        "+ patch discriminator (0.5), + MS-SSIM term (--msssim-weight 3)",
+        ["--adversarial-weight", "0.5", "--msssim-weight", "3"],
+    ),
+    "msssim-restart": (
+        "+ patch discriminator (0.5), + MS-SSIM term (1): 12 epochs, learning rate 3e-4",
+        ["--adversarial-weight", "0.5", "--msssim-weight", "1", "--epochs", "12", "--lr", "3e-4"],
+    ),
     "restart": ("warm restart: 12 epochs, learning rate 3e-4", ["--epochs", "12", "--lr", "3e-4"]),
-    "painter-1": ("second painter: decoder only, patch discriminator 1 + feature matching 1, 24 epochs at 2e-4",
-                  ["--decoder-only", "--adversarial-weight", "1", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"]),
-    "painter-3": ("second painter: decoder only, patch discriminator 3 + feature matching 1, 24 epochs at 2e-4",
-                  ["--decoder-only", "--adversarial-weight", "3", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"]),
-    "wider": ("wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
-              ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"]),
+    "painter-1": (
+        "second painter: decoder only, patch discriminator 1 + feature matching 1, 24 epochs at 2e-4",
+        ["--decoder-only", "--adversarial-weight", "1", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"],
+    ),
+    "painter-3": (
+        "second painter: decoder only, patch discriminator 3 + feature matching 1, 24 epochs at 2e-4",
+        ["--decoder-only", "--adversarial-weight", "3", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"],
+    ),
+    "wider": (
+        "wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
+        ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"],
+    ),
 }
 FROM_SCRATCH = {"wider"}  # a different network: trained as a first stage is, to hold against a 26-epoch start
 
 
 def variant_flags(data: str, start: str | None, config, out: Path, extra: list[str]) -> list[str]:
     """train.py's flags of a variant; with start None, it trains from scratch."""
-    common = ["--data", data, "--image-size", str(config.image_size), "--latent-dim", str(config.latent_dim),
-              "--linear-size", str(config.linear_size), "--beta", f"{config.beta:g}", "--epochs", "8", "--lr", "1e-4",
-              "--crop-scale", "0.85", "--out", str(out)] + (["--init-from", start] if start else [])
+    common = [
+        "--data",
+        data,
+        "--image-size",
+        str(config.image_size),
+        "--latent-dim",
+        str(config.latent_dim),
+        "--linear-size",
+        str(config.linear_size),
+        "--beta",
+        f"{config.beta:g}",
+        "--epochs",
+        "8",
+        "--lr",
+        "1e-4",
+        "--crop-scale",
+        "0.85",
+        "--out",
+        str(out),
+    ] + (["--init-from", start] if start else [])
     return common + extra  # argparse keeps the last value of a repeated flag
 
 
@@ -118,15 +149,46 @@ def main(argv=None) -> int:
             options.resume = (run_dir / "training_state.pt").is_file()
             train(options)
         history = read_metrics(run_dir)
-        rows.append(scored(label, load_model(run_dir / "best"), test, epochs=len(history),
-                           images_per_second=statistics.median(row["images_per_second"] for row in history)))
+        rows.append(
+            scored(
+                label,
+                load_model(run_dir / "best"),
+                test,
+                epochs=len(history),
+                images_per_second=statistics.median(row["images_per_second"] for row in history),
+            )
+        )
     pca, begin = rows[0]["psnr"], rows[1]["psnr"]
-    lines = [[row["method"], f"{row['psnr']:.3f}", f"{row['psnr'] - pca:+.3f}", f"{row['psnr'] - begin:+.3f}", f"{row['ssim']:.4f}",
-              f"{100 * row['fine_detail']:.2f}", f"{row['kl']:.1f}" if "kl" in row else "—",
-              str(row.get("epochs", "—")), f"{row['images_per_second']:.0f}" if "images_per_second" in row else "—"]
-             for row in rows]
-    print(markdown_table(["Testing Data photos reconstructed by", "PSNR (dB)", "vs PCA", "vs start", "SSIM", "fine detail (%)",
-                          "KL (nats/image)", "epochs", "images/s"], lines))
+    lines = [
+        [
+            row["method"],
+            f"{row['psnr']:.3f}",
+            f"{row['psnr'] - pca:+.3f}",
+            f"{row['psnr'] - begin:+.3f}",
+            f"{row['ssim']:.4f}",
+            f"{100 * row['fine_detail']:.2f}",
+            f"{row['kl']:.1f}" if "kl" in row else "—",
+            str(row.get("epochs", "—")),
+            f"{row['images_per_second']:.0f}" if "images_per_second" in row else "—",
+        ]
+        for row in rows
+    ]
+    print(
+        markdown_table(
+            [
+                "Testing Data photos reconstructed by",
+                "PSNR (dB)",
+                "vs PCA",
+                "vs start",
+                "SSIM",
+                "fine detail (%)",
+                "KL (nats/image)",
+                "epochs",
+                "images/s",
+            ],
+            lines,
+        )
+    )
     if args.figure:
         reconstruction_figure(run_dirs).save(args.figure, optimize=True)
         print(f"\nwrote {args.figure}")

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import torch
 
-from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from bench.code_vae import fit_code_vae
+from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from vae.latent.density import fit_best_mixture, fit_mixture
 from vae.latent.explore import load_explorer_models
 from vae.publish.export import latent_means, posterior_draws
@@ -35,7 +35,10 @@ LARGER_MIXTURES = (16, 32)
 def candidates(model, photos: Photos) -> dict[str, object]:
     """{label: something with .sample(count, seed=...)}, all fitted to the same posterior draws."""
     size = model.config.image_size
-    train, val = posterior_draws(model, photos.pixels("train", size), seed=SEED), posterior_draws(model, photos.pixels("val", size), seed=SEED + 1)
+    train, val = (
+        posterior_draws(model, photos.pixels("train", size), seed=SEED),
+        posterior_draws(model, photos.pixels("val", size), seed=SEED + 1),
+    )
     found = {}
     started = time.monotonic()
     mixture, _ = fit_best_mixture(train, val, seed=SEED)
@@ -51,13 +54,31 @@ def candidates(model, photos: Photos) -> dict[str, object]:
 def model_rows(name: str, em, photos: Photos, judge: SampleJudge) -> list[dict]:
     count, size = len(photos.pixels("test", em.image_size)), em.image_size
     test_codes = latent_means(em.model, photos.pixels("test", size))
-    rows = [{"model": name, "sampler": "reconstructions of the test photos (the ceiling)", "fit_s": None,
-             **judge(decode_codes(em.model, test_codes))},
-            {"model": name, "sampler": "N(0, I)", "fit_s": None,
-             **judge(decode_codes(em.model, torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(SEED))))}]
+    rows = [
+        {
+            "model": name,
+            "sampler": "reconstructions of the test photos (the ceiling)",
+            "fit_s": None,
+            **judge(decode_codes(em.model, test_codes)),
+        },
+        {
+            "model": name,
+            "sampler": "N(0, I)",
+            "fit_s": None,
+            **judge(
+                decode_codes(em.model, torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(SEED)))
+            ),
+        },
+    ]
     for label, (prior, seconds) in candidates(em.model, photos).items():
-        rows.append({"model": name, "sampler": label, "fit_s": round(seconds, 1),
-                     **judge(decode_codes(em.model, prior.sample(count, seed=SEED)))})
+        rows.append(
+            {
+                "model": name,
+                "sampler": label,
+                "fit_s": round(seconds, 1),
+                **judge(decode_codes(em.model, prior.sample(count, seed=SEED))),
+            }
+        )
     shipped = next(r["fd"] for r in rows if "shipped" in r["sampler"])
     for row in rows:
         row["fd_vs_mixture"] = round(row["fd"] / shipped, 3)
@@ -74,9 +95,20 @@ def main(argv=None) -> int:
     models = load_explorer_models(args.models)
     judge = SampleJudge(photos.pixels("test", next(iter(models.values())).image_size))
     rows = [row for name, em in models.items() for row in model_rows(name, em, photos, judge)]
-    table = markdown_table(["model", "sampler", "FD", "patch SWD", "FD / shipped mixture's", "fit (s)"],
-                           [[r["model"], r["sampler"], f"{r['fd']:.2f}", f"{r['swd']:.1f}", f"{r['fd_vs_mixture']:.2f}",
-                             "—" if r["fit_s"] is None else f"{r['fit_s']:.0f}"] for r in rows])
+    table = markdown_table(
+        ["model", "sampler", "FD", "patch SWD", "FD / shipped mixture's", "fit (s)"],
+        [
+            [
+                r["model"],
+                r["sampler"],
+                f"{r['fd']:.2f}",
+                f"{r['swd']:.1f}",
+                f"{r['fd_vs_mixture']:.2f}",
+                "—" if r["fit_s"] is None else f"{r['fit_s']:.0f}",
+            ]
+            for r in rows
+        ],
+    )
     print(table)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "priors.json").write_text(json.dumps(rows, indent=2))

@@ -8,7 +8,7 @@ the photos' own fine detail kept (as in `vae.core.evaluate.score`), for
 - PCA with 64, 128 and 256 components fitted on the Training Data photos (exact: eigenvectors of
   the Gram matrix of the centred photos, see `vae.core.pca.fit_pca`), reconstructions clipped to [0, 1];
 - where every training run of the default network starts: a fresh model whose linear path is the
-  PCA of the training photos' logits at a quarter of the size (`vae.core.training.start_from_pca`), the
+  PCA of the training photos' logits at a quarter of the size (`vae.core.run_folder.start_from_pca`), the
   network adding nothing yet;
 - each photo shrunk to 16, 32 and 64 px and scaled back up (`vae.core.metrics.down_up`);
 - every model folder under --models and under --also (labelled "shipped before"), scored with
@@ -40,11 +40,11 @@ import torch
 from bench.sample_score import features, frechet_distance, load_feature_net, sliced_wasserstein
 from vae.core.data import ImageList, decode_all, image_lists
 from vae.core.evaluate import score
-from vae.latent.explore import ExplorerModel, load_explorer_models, random_latent
 from vae.core.metrics import down_up, fine_detail_energy, psnr, ssim
 from vae.core.model import VAEConfig, build_model, default_linear_size
 from vae.core.pca import fit_pca, pca_reconstruct, unit
-from vae.core.training import start_from_pca
+from vae.core.run_folder import start_from_pca
+from vae.latent.explore import ExplorerModel, load_explorer_models, random_latent
 
 PCA_COMPONENTS = (64, 128, 256)
 DOWN_UP_SIZES = (16, 32, 64)
@@ -94,8 +94,11 @@ def image_scores(reconstructions: torch.Tensor, images: torch.Tensor, *, batch_s
         sums["ssim"] += ssim(x_hat, x).sum().item()
         sums["kept"] += fine_detail_energy(x_hat).sum().item()
         sums["there"] += fine_detail_energy(x).sum().item()
-    return {"psnr": sums["psnr"] / len(images), "ssim": sums["ssim"] / len(images),
-            "fine_detail": sums["kept"] / max(sums["there"], 1e-12)}
+    return {
+        "psnr": sums["psnr"] / len(images),
+        "ssim": sums["ssim"] / len(images),
+        "fine_detail": sums["kept"] / max(sums["there"], 1e-12),
+    }
 
 
 @torch.inference_mode()
@@ -112,13 +115,17 @@ class SampleJudge:
 
     def __call__(self, fake: torch.Tensor) -> dict:
         fake = unit(fake)
-        return {"fd": frechet_distance(features(self.net, fake), self.real_features),
-                "swd": sliced_wasserstein(fake, self.real, seed=SEED)}
+        return {
+            "fd": frechet_distance(features(self.net, fake), self.real_features),
+            "swd": sliced_wasserstein(fake, self.real, seed=SEED),
+        }
 
 
 def sampled_images(em: ExplorerModel, sampler: str, count: int, temperature: float = 1.0) -> torch.Tensor:
     """`count` images decoded from codes the app's `sampler` draws ("standard" or "fitted"), fixed seed."""
-    return decode_codes(em.model, random_latent(em, SEED, fitted=sampler == "fitted", temperature=temperature, count=count))
+    return decode_codes(
+        em.model, random_latent(em, SEED, fitted=sampler == "fitted", temperature=temperature, count=count)
+    )
 
 
 # the contenders
@@ -133,11 +140,15 @@ class Contender:
 
 
 def contenders(models_dir, also_dirs) -> list[Contender]:
-    found = [Contender(f"{name} (β = {em.model.config.beta:g})", em, False, False)
-             for name, em in load_explorer_models(models_dir).items()]
+    found = [
+        Contender(f"{name} (β = {em.model.config.beta:g})", em, False, False)
+        for name, em in load_explorer_models(models_dir).items()
+    ]
     for index, folder in enumerate(also_dirs or []):
-        found += [Contender(f"shipped before ({Path(folder).as_posix()}/{name})", em, True, index == 0)
-                  for name, em in load_explorer_models(folder).items()]
+        found += [
+            Contender(f"shipped before ({Path(folder).as_posix()}/{name})", em, True, index == 0)
+            for name, em in load_explorer_models(folder).items()
+        ]
     return found
 
 
@@ -162,8 +173,12 @@ def pca_rows(train: torch.Tensor, test: torch.Tensor, counts=PCA_COMPONENTS) -> 
     rows = []
     for k in counts:
         used = min(k, len(pca.variances))
-        rows.append({"method": f"PCA, {used} components (fitted on {len(train)} training photos)",
-                     **image_scores(pca_reconstruct(pca, test, used), test)})
+        rows.append(
+            {
+                "method": f"PCA, {used} components (fitted on {len(train)} training photos)",
+                **image_scores(pca_reconstruct(pca, test, used), test),
+            }
+        )
     return rows
 
 
@@ -174,8 +189,11 @@ def linear_start_row(train: torch.Tensor, test: torch.Tensor, latent_dim: int = 
         model = build_model(VAEConfig(image_size=size, latent_dim=latent_dim, linear_size=default_linear_size(size)))
     start_from_pca(model, train)
     result = score(model, test)
-    return {"method": f"a training run at step 0: its linear path alone ({model.config.linear_size} px PCA, "
-                      f"{latent_dim} numbers)", **{key: result[key] for key in ("psnr", "ssim", "fine_detail", "kl")}}
+    return {
+        "method": f"a training run at step 0: its linear path alone ({model.config.linear_size} px PCA, "
+        f"{latent_dim} numbers)",
+        **{key: result[key] for key in ("psnr", "ssim", "fine_detail", "kl")},
+    }
 
 
 def down_up_rows(test: torch.Tensor, sizes=DOWN_UP_SIZES) -> list[dict]:
@@ -190,8 +208,12 @@ def model_row(contender: Contender, photos: Photos) -> dict:
 def reconstruction_rows(photos: Photos, size: int, found: list[Contender]) -> list[dict]:
     test = photos.pixels("test", size)
     train = photos.pixels("train", size)
-    return [*pca_rows(train, test), linear_start_row(train, test), *down_up_rows(test),
-            *(model_row(c, photos) for c in found)]
+    return [
+        *pca_rows(train, test),
+        linear_start_row(train, test),
+        *down_up_rows(test),
+        *(model_row(c, photos) for c in found),
+    ]
 
 
 # table 2: samples
@@ -202,9 +224,13 @@ def reference_images(photos: Photos, size: int) -> dict[str, torch.Tensor]:
     generator = torch.Generator().manual_seed(SEED)
     noise = torch.rand(len(test), 3, size, size, generator=generator)
     floor = train[torch.randperm(len(train), generator=generator)[: len(test)]]
-    return {"uniform noise": noise,
-            f"test photos blurred {size // BLUR_SIZE}× (shrunk to {BLUR_SIZE}×{BLUR_SIZE} and back)": down_up(unit(test), BLUR_SIZE),
-            f"training photos ({len(floor)} of them: the floor)": floor}
+    return {
+        "uniform noise": noise,
+        f"test photos blurred {size // BLUR_SIZE}× (shrunk to {BLUR_SIZE}×{BLUR_SIZE} and back)": down_up(
+            unit(test), BLUR_SIZE
+        ),
+        f"training photos ({len(floor)} of them: the floor)": floor,
+    }
 
 
 def sample_rows(photos: Photos, size: int, found: list[Contender], temperatures=()) -> list[dict]:
@@ -215,14 +241,28 @@ def sample_rows(photos: Photos, size: int, found: list[Contender], temperatures=
     def row(c: Contender, key: str, label: str, temperature: float = 1.0) -> dict:
         images = sampled_images(c.em, key, len(judge.real), temperature)
         suffix = "" if temperature == 1.0 else f", temperature {temperature:g}"  # not the app's default: no FD ratio
-        return {"images": c.label, "model": c.em.name, "beta": c.em.model.config.beta, "earlier": c.earlier,
-                "baseline": c.baseline and not suffix, "sampler": key + suffix, "sampler_label": label + suffix, **judge(images)}
+        return {
+            "images": c.label,
+            "model": c.em.name,
+            "beta": c.em.model.config.beta,
+            "earlier": c.earlier,
+            "baseline": c.baseline and not suffix,
+            "sampler": key + suffix,
+            "sampler_label": label + suffix,
+            **judge(images),
+        }
 
     rows = [row(c, key, label) for c in found for key, label in samplers(c.em).items()]
-    rows += [row(c, "fitted", density_label(c.em), t)
-             for c in found if not c.earlier and c.em.density is not None for t in temperatures]
-    rows += [{"images": name, "sampler": None, "sampler_label": "—", **judge(images)}
-             for name, images in reference_images(photos, size).items()]
+    rows += [
+        row(c, "fitted", density_label(c.em), t)
+        for c in found
+        if not c.earlier and c.em.density is not None
+        for t in temperatures
+    ]
+    rows += [
+        {"images": name, "sampler": None, "sampler_label": "—", **judge(images)}
+        for name, images in reference_images(photos, size).items()
+    ]
     return rows
 
 
@@ -246,8 +286,16 @@ def fd_ratios(rows: list[dict]) -> list[dict]:
         match = earlier_match(r, earlier) if r.get("earlier") is False and r["sampler"] == DEFAULT_SAMPLER else None
         if match:
             before, how = match
-            ratios.append({"model": r["model"], "fd": r["fd"], "fd_before": before["fd"], "paired_by": how,
-                           "before": f"{before['images']}, {before['sampler_label']}", "ratio": r["fd"] / before["fd"]})
+            ratios.append(
+                {
+                    "model": r["model"],
+                    "fd": r["fd"],
+                    "fd_before": before["fd"],
+                    "paired_by": how,
+                    "before": f"{before['images']}, {before['sampler_label']}",
+                    "ratio": r["fd"] / before["fd"],
+                }
+            )
     return ratios
 
 
@@ -255,19 +303,36 @@ def fd_ratios(rows: list[dict]) -> list[dict]:
 
 
 def markdown_table(header: list[str], lines: list[list[str]]) -> str:
-    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-                      *("| " + " | ".join(cells) + " |" for cells in lines)])
+    return "\n".join(
+        [
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+            *("| " + " | ".join(cells) + " |" for cells in lines),
+        ]
+    )
 
 
 def reconstruction_table(rows: list[dict]) -> str:
-    return markdown_table(["Testing Data photos reconstructed by", "PSNR (dB)", "SSIM", "fine detail (%)", "KL (nats/image)"],
-                          [[r["method"], f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", f"{100 * r['fine_detail']:.1f}",
-                            f"{r['kl']:.1f}" if "kl" in r else "—"] for r in rows])
+    return markdown_table(
+        ["Testing Data photos reconstructed by", "PSNR (dB)", "SSIM", "fine detail (%)", "KL (nats/image)"],
+        [
+            [
+                r["method"],
+                f"{r['psnr']:.2f}",
+                f"{r['ssim']:.4f}",
+                f"{100 * r['fine_detail']:.1f}",
+                f"{r['kl']:.1f}" if "kl" in r else "—",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def sample_table(rows: list[dict]) -> str:
-    return markdown_table(["images", "sampler", "FD (lower is better)", "patch SWD"],
-                          [[r["images"], r["sampler_label"], f"{r['fd']:.2f}", f"{r['swd']:.1f}"] for r in rows])
+    return markdown_table(
+        ["images", "sampler", "FD (lower is better)", "patch SWD"],
+        [[r["images"], r["sampler_label"], f"{r['fd']:.2f}", f"{r['swd']:.1f}"] for r in rows],
+    )
 
 
 def ratio_lines(ratios: list[dict]) -> str:
@@ -277,30 +342,44 @@ def ratio_lines(ratios: list[dict]) -> str:
     return "\n".join(
         f"- {r['model']}: FD of the default sampler ({DEFAULT_SAMPLER}) {r['fd']:.2f} / FD of {r['before']} {r['fd_before']:.2f}"
         f" = {r['ratio']:.2f}, {100 * (1 - r['ratio']):.0f} % lower (target ≥ {target:.0f} %: "
-        f"{'met' if r['ratio'] <= TARGET_FD_RATIO else 'not met'}; paired by {r['paired_by']})" for r in ratios)
+        f"{'met' if r['ratio'] <= TARGET_FD_RATIO else 'not met'}; paired by {r['paired_by']})"
+        for r in ratios
+    )
 
 
 def report(photos: Photos, size: int, recon: list[dict], samples: list[dict], ratios: list[dict]) -> str:
     test, train = len(photos.pixels("test", size)), len(photos.pixels("train", size))
-    skipped = ", ".join(f"{n} unreadable in {split}" for split, n in photos.unreadable.items() if n) or "none unreadable"
-    return "\n\n".join([
-        f"{test} Testing Data photos, {train} Training Data photos at {size} px ({skipped}).",
-        "### Reconstruction of the Testing Data photos\n\n" + reconstruction_table(recon),
-        f"### Samples against the Testing Data photos ({test} images each, seed {SEED})\n\n" + sample_table(samples),
-        "### The default sampler against the models shipped before\n\n" + ratio_lines(ratios),
-    ])
+    skipped = (
+        ", ".join(f"{n} unreadable in {split}" for split, n in photos.unreadable.items() if n) or "none unreadable"
+    )
+    return "\n\n".join(
+        [
+            f"{test} Testing Data photos, {train} Training Data photos at {size} px ({skipped}).",
+            "### Reconstruction of the Testing Data photos\n\n" + reconstruction_table(recon),
+            f"### Samples against the Testing Data photos ({test} images each, seed {SEED})\n\n"
+            + sample_table(samples),
+            "### The default sampler against the models shipped before\n\n" + ratio_lines(ratios),
+        ]
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="photo folder in the seed's layout")
     parser.add_argument("--models", required=True, help="folder of model folders, e.g. assets/models")
-    parser.add_argument("--also", action="append", help="another folder of model folders shipped before (repeatable); "
-                        "the first is the baseline of the FD ratios")
+    parser.add_argument(
+        "--also",
+        action="append",
+        help="another folder of model folders shipped before (repeatable); the first is the baseline of the FD ratios",
+    )
     parser.add_argument("--image-size", type=int, default=128, help="size of the PCA, shrink and reference rows")
     parser.add_argument("--limit", type=int, help="at most this many photos per split, evenly spaced (quick checks)")
-    parser.add_argument("--temperatures", type=lambda text: [float(t) for t in text.split(",")], default=[],
-                        help="also score the bundled models' fitted density at these temperatures, e.g. 0.8,1.2")
+    parser.add_argument(
+        "--temperatures",
+        type=lambda text: [float(t) for t in text.split(",")],
+        default=[],
+        help="also score the bundled models' fitted density at these temperatures, e.g. 0.8,1.2",
+    )
     parser.add_argument("--out", default="bench/out")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -313,8 +392,19 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "quality.md").write_text(text + "\n")
-    (out / "quality.json").write_text(json.dumps({"args": vars(args), "seconds": round(seconds, 1), "reconstruction": recon,
-                                                  "samples": samples, "fd_ratios": ratios}, indent=2, ensure_ascii=False))
+    (out / "quality.json").write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "seconds": round(seconds, 1),
+                "reconstruction": recon,
+                "samples": samples,
+                "fd_ratios": ratios,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     print(text)
     print(f"\ntook {seconds:.0f} s; wrote {out / 'quality.md'} and {out / 'quality.json'}")
     return 0

@@ -36,8 +36,17 @@ def landscape_classifier(classes: int) -> nn.Sequential:
     def block(cin, cout):
         return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
 
-    return nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 128), *block(128, 128),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, classes))
+    return nn.Sequential(
+        *block(3, 32),
+        *block(32, 64),
+        *block(64, 128),
+        *block(128, 128),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(128, 128),
+        nn.ReLU(),
+        nn.Linear(128, classes),
+    )
 
 
 def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
@@ -66,8 +75,11 @@ def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
     test_pixels, test_labels = splits["test"]
     with torch.no_grad():
         accuracy = (net(test_pixels.float() / 255.0).argmax(1) == test_labels).float().mean().item()
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, CLASSIFIER_PATH,
-              metadata={"classes": ",".join(classes), "test_accuracy": f"{accuracy:.4f}"})
+    save_file(
+        {k: v.contiguous() for k, v in net.state_dict().items()},
+        CLASSIFIER_PATH,
+        metadata={"classes": ",".join(classes), "test_accuracy": f"{accuracy:.4f}"},
+    )
     return accuracy
 
 
@@ -83,7 +95,11 @@ def load_feature_net() -> nn.Module:
 
 def as_feature_input(images: torch.Tensor) -> torch.Tensor:
     """Float images in [0, 1] at any size -> (B, 3, 64, 64)."""
-    return F.interpolate(images.float(), size=FEATURE_SIZE, mode="area") if images.shape[-1] != FEATURE_SIZE else images.float()
+    return (
+        F.interpolate(images.float(), size=FEATURE_SIZE, mode="area")
+        if images.shape[-1] != FEATURE_SIZE
+        else images.float()
+    )
 
 
 @torch.inference_mode()

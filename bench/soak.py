@@ -1,4 +1,4 @@
-"""A soak of the real app: thousands of mixed requests (tests/soak_mix.py) from a few client threads.
+"""A soak of the real app: thousands of mixed requests (support/soak_mix.py) from a few client threads.
 
     python -m bench.soak --requests 10000 [--clients 4]
 
@@ -41,9 +41,14 @@ def measure(requests: int, clients: int) -> dict:
         seconds = time.perf_counter() - start
         memory.append(rss_bytes(process.pid))
         temp.append(folder_bytes(temp_dir))
-        return {"outcomes": warm_up + rest, "seconds": seconds, "memory": memory, "temp": temp,
-                "temp_bound": (len(warm_up) + len(rest)) * soak_mix.most_bytes_per_request(odd),
-                "alive": process.poll() is None}
+        return {
+            "outcomes": warm_up + rest,
+            "seconds": seconds,
+            "memory": memory,
+            "temp": temp,
+            "temp_bound": (len(warm_up) + len(rest)) * soak_mix.most_bytes_per_request(odd),
+            "alive": process.poll() is None,
+        }
 
 
 def report(r: dict, clients: int) -> tuple[str, bool]:
@@ -62,7 +67,10 @@ def report(r: dict, clients: int) -> tuple[str, bool]:
         ("server RSS start / after warm-up / end", f"{mb[0]:.0f} / {mb[1]:.0f} / {mb[2]:.0f} MB"),
         ("RSS growth after warm-up (goal < 100 MB)", f"{growth / 1e6:+.0f} MB"),
         ("temp folder start / end", f"{r['temp'][0] / 1e6:.1f} / {r['temp'][1] / 1e6:.1f} MB"),
-        ("temp growth (bound: requests x largest result)", f"{temp_growth / 1e6:+.1f} MB (bound {r['temp_bound'] / 1e6:.0f} MB)"),
+        (
+            "temp growth (bound: requests x largest result)",
+            f"{temp_growth / 1e6:+.1f} MB (bound {r['temp_bound'] / 1e6:.0f} MB)",
+        ),
         ("server alive at the end", "yes" if r["alive"] else "NO"),
     ]
     lines = ["| measure | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]

@@ -37,10 +37,14 @@ def main(argv=None) -> int:
         stage_space(stage, [ROOT / "assets" / "models"], hardware=args.hardware)
         venv.create(env, with_pip=True)
         started = time.perf_counter()
-        subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(stage / "requirements.txt")],
-                       check=True)
+        subprocess.run(
+            [str(env / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(stage / "requirements.txt")],
+            check=True,
+        )
         seconds = time.perf_counter() - started
-        print(f"pip install -r requirements.txt ({args.hardware}): {seconds / 60:.1f} min, venv {folder_mb(env):,.0f} MB")
+        print(
+            f"pip install -r requirements.txt ({args.hardware}): {seconds / 60:.1f} min, venv {folder_mb(env):,.0f} MB"
+        )
     return 0
 
 

@@ -15,7 +15,10 @@ def test_frechet_distance():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(2000, 8))
     assert abs(frechet_distance(a, a)) < 1e-6
-    near, far = frechet_distance(a, rng.normal(size=(2000, 8))), frechet_distance(a, rng.normal(1.0, 2.0, size=(2000, 8)))
+    near, far = (
+        frechet_distance(a, rng.normal(size=(2000, 8))),
+        frechet_distance(a, rng.normal(1.0, 2.0, size=(2000, 8))),
+    )
     assert near < 0.1 < 5 < far
 
 
@@ -97,14 +100,27 @@ def test_fd_ratio_pairs_each_model_with_its_namesake_shipped_before_else_the_nea
     from bench.quality import fd_ratios
 
     def row(model, beta, earlier, sampler, fd, baseline=None):
-        return {"model": model, "beta": beta, "earlier": earlier, "sampler": sampler, "fd": fd,
-                "baseline": earlier if baseline is None else baseline, "images": model, "sampler_label": sampler}
+        return {
+            "model": model,
+            "beta": beta,
+            "earlier": earlier,
+            "sampler": sampler,
+            "fd": fd,
+            "baseline": earlier if baseline is None else baseline,
+            "images": model,
+            "sampler_label": sampler,
+        }
 
-    rows = [row("beta-1", 1.0, False, "standard", 9.0), row("beta-1", 1.0, False, "fitted", 6.0),
-            row("beta-0.25", 0.25, False, "fitted", 5.0),
-            row("beta-0.2", 0.2, True, "fitted", 10.0), row("beta-1", 1.0, True, "fitted", 12.0),
-            row("beta-1", 1.0, True, "standard", 99.0), {"images": "uniform noise", "sampler": None, "fd": 99.0},
-            row("beta-0.25", 0.25, True, "fitted", 1.0, baseline=False)]  # from a later --also folder: not the baseline
+    rows = [
+        row("beta-1", 1.0, False, "standard", 9.0),
+        row("beta-1", 1.0, False, "fitted", 6.0),
+        row("beta-0.25", 0.25, False, "fitted", 5.0),
+        row("beta-0.2", 0.2, True, "fitted", 10.0),
+        row("beta-1", 1.0, True, "fitted", 12.0),
+        row("beta-1", 1.0, True, "standard", 99.0),
+        {"images": "uniform noise", "sampler": None, "fd": 99.0},
+        row("beta-0.25", 0.25, True, "fitted", 1.0, baseline=False),
+    ]  # from a later --also folder: not the baseline
     ratios = {r["model"]: r for r in fd_ratios(rows)}
     assert set(ratios) == {"beta-1", "beta-0.25"}
     assert ratios["beta-1"]["ratio"] == 0.5 and ratios["beta-1"]["paired_by"] == "same name"
@@ -117,11 +133,30 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     from vae.core.training import TrainOptions, train
 
     start = tmp_path / "start"
-    train(TrainOptions(data=str(seed_layout), out=str(start), model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),
-                       epochs=1, batch_size=8, precision="fp32"))
-    argv = ["--data", str(seed_layout), "--start", str(start), "--out", str(tmp_path / "levers"), "--only", "adversarial"]
+    train(
+        TrainOptions(
+            data=str(seed_layout),
+            out=str(start),
+            model=VAEConfig(image_size=32, latent_dim=4, linear_size=8),
+            epochs=1,
+            batch_size=8,
+            precision="fp32",
+        )
+    )
+    argv = [
+        "--data",
+        str(seed_layout),
+        "--start",
+        str(start),
+        "--out",
+        str(tmp_path / "levers"),
+        "--only",
+        "adversarial",
+    ]
     assert levers.main([*argv, "--figure", str(tmp_path / "levers.png")]) == 0
-    assert Image.open(tmp_path / "levers.png").height == 2 * (2 + 32 + 2)  # the photos, then one variant's reconstructions, padded
+    assert Image.open(tmp_path / "levers.png").height == 2 * (
+        2 + 32 + 2
+    )  # the photos, then one variant's reconstructions, padded
     table = capsys.readouterr().out
     for label in ("PCA, 4 components", f"start: {start}", "+ patch discriminator"):
         assert label in table
@@ -132,9 +167,17 @@ def test_levers_fine_tune_each_variant_once_and_score_them_beside_pca(seed_layou
     assert levers.main(argv) == 0
 
     from train import options_from_args, parse_args  # a different network starts from scratch, not from --start
-    wider = options_from_args(parse_args(levers.variant_flags(str(seed_layout), None, load_model(start).config,
-                                                              tmp_path / "wider", levers.VARIANTS["wider"][1])))
-    assert wider.init_from is None and wider.model.min_width == 32 and wider.epochs == 26 and wider.model.latent_dim == 4
+
+    wider = options_from_args(
+        parse_args(
+            levers.variant_flags(
+                str(seed_layout), None, load_model(start).config, tmp_path / "wider", levers.VARIANTS["wider"][1]
+            )
+        )
+    )
+    assert (
+        wider.init_from is None and wider.model.min_width == 32 and wider.epochs == 26 and wider.model.latent_dim == 4
+    )
 
 
 def test_the_second_stage_vae_learns_where_codes_lie():

@@ -17,22 +17,33 @@ import time
 
 import torch
 
+from vae.core.devices import pick_device, use_bf16
 from vae.core.losses import model_loss
 from vae.core.model import VAEConfig, build_model
-from vae.core.training import pick_device, use_bf16
 
 WARMUP = 2
 
 
-def network_config(arch: str, *, size: int, base_channels: int = VAEConfig.base_channels,
-                   min_width: int = VAEConfig.min_width) -> VAEConfig:
+def network_config(
+    arch: str, *, size: int, base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width
+) -> VAEConfig:
     """Each network as train.py builds it by default (the default network with its linear path)."""
     return VAEConfig(arch=arch, image_size=size, base_channels=base_channels, min_width=min_width)
 
 
-def timed_training(arch: str, *, size: int, batch: int, bf16: bool, device, steps: int, channels_last: bool = True,
-                   base_channels: int = VAEConfig.base_channels, min_width: int = VAEConfig.min_width,
-                   compile: bool = False) -> tuple[float, float]:
+def timed_training(
+    arch: str,
+    *,
+    size: int,
+    batch: int,
+    bf16: bool,
+    device,
+    steps: int,
+    channels_last: bool = True,
+    base_channels: int = VAEConfig.base_channels,
+    min_width: int = VAEConfig.min_width,
+    compile: bool = False,
+) -> tuple[float, float]:
     """(seconds of the warm-up steps, images/s over the timed steps after them). With compile, the steps call
     the torch.compile'd model as `train.py --compile` does, and the warm-up holds the compiling."""
     torch.manual_seed(0)
@@ -94,8 +105,9 @@ def compile_table(*, size: int, batch: int, bf16: bool, device, steps: int) -> s
     lines = [f"\n| default network, batch {batch} | first {WARMUP} steps (s) | images/s after them |", "|---|---|---|"]
     for compile in (False, True):
         torch._dynamo.reset()  # each compiled run starts cold, as a fresh train.py process does
-        warmup, rate = timed_training("resnet", size=size, batch=batch, bf16=bf16, device=device, steps=steps,
-                                      compile=compile)
+        warmup, rate = timed_training(
+            "resnet", size=size, batch=batch, bf16=bf16, device=device, steps=steps, compile=compile
+        )
         lines.append(f"| {'torch.compile' if compile else 'eager'} | {warmup:.1f} | {rate:.1f} |")
     return "\n".join(lines)
 
@@ -107,42 +119,72 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--compile", action="store_true",
-                        help="also time the default network torch.compile'd (train.py --compile): its warm-up and speed")
-    parser.add_argument("--base-channels", default=str(VAEConfig.base_channels),
-                        help="comma-separated widths at 32x32 of default-network candidates to compare")
-    parser.add_argument("--min-widths", default=str(VAEConfig.min_width),
-                        help="comma-separated full-resolution widths of default-network candidates to compare")
-    parser.add_argument("--precisions", help="comma-separated, from fp32,bf16 (default: bf16 only where the hardware has it)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="also time the default network torch.compile'd (train.py --compile): its warm-up and speed",
+    )
+    parser.add_argument(
+        "--base-channels",
+        default=str(VAEConfig.base_channels),
+        help="comma-separated widths at 32x32 of default-network candidates to compare",
+    )
+    parser.add_argument(
+        "--min-widths",
+        default=str(VAEConfig.min_width),
+        help="comma-separated full-resolution widths of default-network candidates to compare",
+    )
+    parser.add_argument(
+        "--precisions", help="comma-separated, from fp32,bf16 (default: bf16 only where the hardware has it)"
+    )
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    precisions = (args.precisions.split(",") if args.precisions
-                  else ["fp32"] + (["bf16"] if use_bf16(device, "auto") else []))
+    precisions = (
+        args.precisions.split(",") if args.precisions else ["fp32"] + (["bf16"] if use_bf16(device, "auto") else [])
+    )
     print(f"device: {name}; image size {args.image_size}\n")
     networks = [("seed", VAEConfig.base_channels, VAEConfig.min_width)] + [
-        ("resnet", int(w), int(m)) for w in args.base_channels.split(",") for m in args.min_widths.split(",")]
-    print("| network | batch | precision | channels_last | images/s | vs seed fp32 | decode ms, 1 thread |\n"
-          "|---|---|---|---|---|---|---|")
+        ("resnet", int(w), int(m)) for w in args.base_channels.split(",") for m in args.min_widths.split(",")
+    ]
+    print(
+        "| network | batch | precision | channels_last | images/s | vs seed fp32 | decode ms, 1 thread |\n"
+        "|---|---|---|---|---|---|---|"
+    )
     for batch in (int(b) for b in args.batch_sizes.split(",")):
         baseline = None
         for arch, width, min_width in networks:
             decode = decode_ms(arch, size=args.image_size, base_channels=width, min_width=min_width)
             for precision in precisions:
                 for channels_last in (True, False):
-                    rate = images_per_second(arch, size=args.image_size, batch=batch, bf16=precision == "bf16", device=device,
-                                             steps=args.steps, channels_last=channels_last, base_channels=width,
-                                             min_width=min_width)
+                    rate = images_per_second(
+                        arch,
+                        size=args.image_size,
+                        batch=batch,
+                        bf16=precision == "bf16",
+                        device=device,
+                        steps=args.steps,
+                        channels_last=channels_last,
+                        base_channels=width,
+                        min_width=min_width,
+                    )
                     baseline = baseline or rate
                     label = arch if arch == "seed" else f"resnet ({width} ch at 32x32, {min_width} at full size)"
-                    print(f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x | "
-                          f"{decode:.1f} |", flush=True)
+                    print(
+                        f"| {label} | {batch} | {precision} | {channels_last} | {rate:.1f} | {rate / baseline:.2f}x | "
+                        f"{decode:.1f} |",
+                        flush=True,
+                    )
+    first = {
+        "size": args.image_size,
+        "batch": int(args.batch_sizes.split(",")[0]),
+        "bf16": "bf16" in precisions,
+        "device": device,
+    }  # what the compile table and the profile measure: the first batch size
     if args.compile:
-        print(compile_table(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
-                            device=device, steps=args.steps))
+        print(compile_table(**first, steps=args.steps))
     if args.profile:
-        print(profile_step(size=args.image_size, batch=int(args.batch_sizes.split(",")[0]), bf16="bf16" in precisions,
-                           device=device))
+        print(profile_step(**first))
     return 0
 
 

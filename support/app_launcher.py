@@ -32,8 +32,21 @@ def install_onnxruntime_web(version: str, folder: Path = ROOT / ".cache" / "npm"
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError("npm is missing: install Node.js 20 (CI has it)")
-        subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder),
-                        f"onnxruntime-web@{version}"], check=True, capture_output=True, timeout=240)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(folder),
+                f"onnxruntime-web@{version}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=240,
+        )
     return dist
 
 
@@ -91,8 +104,9 @@ def folder_bytes(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def running_app(models_dir: Path | None, *, base_dir: Path | None = None, env: dict[str, str] | None = None,
-                app_dir: Path = ROOT):
+def running_app(
+    models_dir: Path | None, *, base_dir: Path | None = None, env: dict[str, str] | None = None, app_dir: Path = ROOT
+):
     """Yield (url, process, temp_dir) for `app_dir`'s app.py serving `models_dir` (None: its own default), with
     `env` added to its environment; stop it afterwards."""
     with contextlib.ExitStack() as stack:
@@ -102,12 +116,20 @@ def running_app(models_dir: Path | None, *, base_dir: Path | None = None, env: d
         temp_dir.mkdir(parents=True, exist_ok=True)
         log_path = base_dir / "server.log"
         port = free_port()
-        env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-               "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
+        env = {
+            **os.environ,
+            "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "GRADIO_TEMP_DIR": str(temp_dir),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         log = stack.enter_context(open(log_path, "w"))
         models = ["--models", str(models_dir)] if models_dir is not None else []
-        process = subprocess.Popen([sys.executable, "app.py", *models], cwd=app_dir, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "app.py", *models], cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         stack.callback(stop, process)
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url, process, log_path)

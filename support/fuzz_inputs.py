@@ -12,7 +12,7 @@ import io
 import random
 import struct
 import zlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image, PngImagePlugin
@@ -148,7 +148,7 @@ def pieces_of(data: bytes, kind: str, rng: random.Random) -> list[bytes]:
     if kind == "PNG" and data.startswith(PNG_SIGNATURE):
         return png_pieces(data)
     cuts = sorted(rng.sample(range(1, len(data)), min(4, len(data) - 1)))
-    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
 
 
 def duplicate_piece(data: bytes, kind: str, rng: random.Random) -> bytes:

@@ -42,7 +42,9 @@ def upload_client(url: str, uploads: int) -> list[float | None]:
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False, download_files=False)
-    return [timed(lambda: client.predict(MODEL, handle_file(str(PHOTO)), api_name="/reconstruct")) for _ in range(uploads)]
+    return [
+        timed(lambda: client.predict(MODEL, handle_file(str(PHOTO)), api_name="/reconstruct")) for _ in range(uploads)
+    ]
 
 
 def percentile(values: list[float], q: int) -> float:

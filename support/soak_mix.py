@@ -37,7 +37,7 @@ class Outcome:
     unclear: bool  # a good request that failed, or a refusal that is not the app's own short reason
 
 
-# the odd files: some of the hostile upload corpus (tests/upload_corpus.py) and mutated images
+# the odd files: some of the hostile upload corpus (support/upload_corpus.py) and mutated images
 
 
 def write_odd_files(folder: Path, *, seed: int = 0) -> list[Path]:
@@ -63,8 +63,14 @@ def slider_move(client: Client, rng: random.Random, odd: list[Path]) -> None:
 
 
 def sample(client: Client, rng: random.Random, odd: list[Path]) -> None:
-    client.predict(rng.choice(model_names()), rng.randrange(MAX_SEED), rng.choice(SAMPLE_COUNTS),
-                   round(rng.uniform(0.5, 1.5), 2), rng.choice(("fitted", "standard")), api_name="/sample")
+    client.predict(
+        rng.choice(model_names()),
+        rng.randrange(MAX_SEED),
+        rng.choice(SAMPLE_COUNTS),
+        round(rng.uniform(0.5, 1.5), 2),
+        rng.choice(("fitted", "standard")),
+        api_name="/sample",
+    )
 
 
 def reconstruct_photo(client: Client, rng: random.Random, odd: list[Path]) -> None:
@@ -118,8 +124,9 @@ def send(client: Client, kind: str, rng: random.Random, odd: list[Path], t0: flo
     return Outcome(kind, start - t0, time.perf_counter() - start, error, unclear)
 
 
-def run(clients: list[Client], odd: list[Path], *, requests: int | None = None, seconds: float | None = None,
-        seed: int = 0) -> list[Outcome]:
+def run(
+    clients: list[Client], odd: list[Path], *, requests: int | None = None, seconds: float | None = None, seed: int = 0
+) -> list[Outcome]:
     """Send the mix from one thread per client until `requests` were sent or `seconds` passed; outcomes in the
     order the requests started."""
     if requests is None and seconds is None:

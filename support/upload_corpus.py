@@ -34,8 +34,12 @@ def write_blank_png(path, width, height, bit_depth=8) -> None:
         parts.append(packer.compress(row * min(1000, height - start)))
     parts.append(packer.flush())
     header = struct.pack(">IIBBBBB", width, height, bit_depth, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", b"".join(parts))
-                     + png_chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", b"".join(parts))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def save_exif_rotated(path) -> None:
@@ -88,8 +92,12 @@ BAD = {  # file name -> (how to make it, a phrase the error must contain)
     "truncated.jpg": (lambda p: p.write_bytes(PHOTO.read_bytes()[: PHOTO.stat().st_size // 2]), "truncated"),
     "bomb.png": (lambda p: write_blank_png(p, 20000, 20000, bit_depth=1), "too large"),
     "48-megapixels.png": (lambda p: write_blank_png(p, 8000, 6000), "too large"),
-    "script.svg": (lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
-                   "not a supported image"),
-    "page.png": (lambda p: p.write_text("<html><body><script>alert(document.cookie)</script></body></html>"),
-                 "not a supported image"),
+    "script.svg": (
+        lambda p: p.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        "not a supported image",
+    ),
+    "page.png": (
+        lambda p: p.write_text("<html><body><script>alert(document.cookie)</script></body></html>"),
+        "not a supported image",
+    ),
 }

@@ -20,7 +20,7 @@ def pca_started_model():
     import torch
 
     from vae import VAEConfig, build_model
-    from vae.core.model import LinearPath
+    from vae.core.linear_path import LinearPath
     from vae.core.pca import fit_pca
 
     def make(images: "torch.Tensor", *, latent_dim: int, linear_size: int):
@@ -42,9 +42,8 @@ from support.app_launcher import MODELS  # noqa: E402  (the app under test serve
 @pytest.fixture(scope="session")
 def onnxruntime_web() -> str:
     """The dist/ folder of the app's pinned onnxruntime-web, installed from npm into .cache/npm the first time."""
-    from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
-
     from support.app_launcher import install_onnxruntime_web
+    from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
     return str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION))
 

@@ -14,8 +14,8 @@ from gradio_client.utils import construct_args
 from PIL import Image
 
 from support.app_launcher import MODELS, ROOT, model_names
-from vae.latent import share_link
 from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
+from vae.latent import share_link
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 MODEL = "beta-1" if (MODELS / "beta-1").is_dir() else model_names()[0]
@@ -136,7 +136,9 @@ BAD_INPUTS = {  # case -> (endpoint, arguments, words the message must contain);
 
 def final_event(stream: str) -> tuple[str, str]:
     """(event, data) of the last complete or error event of a server-sent event stream."""
-    events = [dict(line.split(": ", 1) for line in block.splitlines() if ": " in line) for block in stream.split("\n\n")]
+    events = [
+        dict(line.split(": ", 1) for line in block.splitlines() if ": " in line) for block in stream.split("\n\n")
+    ]
     event = [e for e in events if e.get("event") in ("complete", "error")][-1]
     return event["event"], event["data"]
 
@@ -147,7 +149,9 @@ def raw_refusal(client, api_name: str, args) -> str:
     parameters = client.view_api(print_info=False, return_format="dict")["named_endpoints"][api_name]["parameters"]
     url = f"{client.src.rstrip('/')}/gradio_api/call{api_name}"
     body = json.dumps({"data": construct_args(parameters, args, {})})
-    event_id = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30).json()["event_id"]
+    event_id = httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=30).json()[
+        "event_id"
+    ]
     event, data = final_event(httpx.get(f"{url}/{event_id}", timeout=120).text)
     assert event == "error", data
     return json.loads(data)["error"] or GENERIC_ERROR  # null: Gradio hid an exception it did not expect
@@ -214,7 +218,9 @@ def test_the_first_default_slider_visibly_changes_the_picture(client):
 
 
 def test_map_points_decode_to_different_landscapes_with_their_nearest_photos(client):
-    (first, nearest), (second, _) = (client.predict(MODEL, x, y, api_name="/map") for x, y in ((-1.5, 1.0), (2.0, -1.0)))
+    (first, nearest), (second, _) = (
+        client.predict(MODEL, x, y, api_name="/map") for x, y in ((-1.5, 1.0), (2.0, -1.0))
+    )
     assert pixels(first).shape == (IMAGE_SIZE, IMAGE_SIZE, 3) and len(nearest) == 3
     assert np.abs(pixels(first).astype(float) - pixels(second).astype(float)).mean() > 5
 
@@ -234,11 +240,14 @@ def test_direction_turns_photos_with_and_without_a_quality_into_a_slider(client)
     assert np.allclose(reverse["direction"], -direction, atol=1e-5)
 
 
-@pytest.mark.parametrize("with_quality, without, phrase", [
-    (["forest-light"], ["sea-calm", "sea-cove"], "at least 2 photos"),
-    (["forest-light", "sea-calm"], ["sea-calm", "sea-cove"], "same photo is in both groups"),
-    ([], [], "upload a photo"),
-])
+@pytest.mark.parametrize(
+    "with_quality, without, phrase",
+    [
+        (["forest-light"], ["sea-calm", "sea-cove"], "at least 2 photos"),
+        (["forest-light", "sea-calm"], ["sea-calm", "sea-cove"], "same photo is in both groups"),
+        ([], [], "upload a photo"),
+    ],
+)
 def test_direction_refuses_bad_groups_clearly(client, with_quality, without, phrase):
     with pytest.raises(AppError) as error:
         client.predict(MODEL, examples(*with_quality), examples(*without), api_name="/direction")
@@ -249,8 +258,12 @@ def test_direction_refuses_an_unusable_file_clearly(client, tmp_path):
     fake = tmp_path / "photo.jpg"
     fake.write_text("<html>not a photo</html>")
     with pytest.raises(AppError) as error:
-        client.predict(MODEL, [handle_file(str(fake)), *examples("forest-path")], examples("sea-calm", "sea-cove"),
-                       api_name="/direction")
+        client.predict(
+            MODEL,
+            [handle_file(str(fake)), *examples("forest-path")],
+            examples("sea-calm", "sea-cove"),
+            api_name="/direction",
+        )
     assert "Could not use this file" in str(error.value), str(error.value)
 
 
@@ -306,17 +319,20 @@ def opened(h, query: str) -> list:
 ZERO_CODE = share_link.encode_numbers([0.0] * 128)
 
 
-@pytest.mark.parametrize("query, problem", [
-    ("model=nobody&code=AAAAAA", "a model this app does not have"),
-    (f"model=beta-1&axes=diagonal&code={ZERO_CODE}", "slider axes this model does not have"),
-    ("model=beta-1&code=AAAAAA", "128 numbers"),
-    (f"model=beta-1&code={ZERO_CODE}&own=ice~AAAAAA", "128 numbers"),
-    (f"model=beta-1&code={ZERO_CODE}&sliders=0,3.5", "beyond the sliders' ends"),
-    (f"model=beta-1&code={ZERO_CODE}&more=0,0,2.5", "beyond the sliders' ends"),
-    (f"model=beta-1&code={ZERO_CODE}&sliders={','.join(['0'] * 13)}", "13 slider values"),
-    (f"model=beta-1&code={ZERO_CODE}" + f"&own=ice~{ZERO_CODE}" * 3, "3 own sliders"),
-    ("model=beta-1&code=%%%", "not base64url"),
-])
+@pytest.mark.parametrize(
+    "query, problem",
+    [
+        ("model=nobody&code=AAAAAA", "a model this app does not have"),
+        (f"model=beta-1&axes=diagonal&code={ZERO_CODE}", "slider axes this model does not have"),
+        ("model=beta-1&code=AAAAAA", "128 numbers"),
+        (f"model=beta-1&code={ZERO_CODE}&own=ice~AAAAAA", "128 numbers"),
+        (f"model=beta-1&code={ZERO_CODE}&sliders=0,3.5", "beyond the sliders' ends"),
+        (f"model=beta-1&code={ZERO_CODE}&more=0,0,2.5", "beyond the sliders' ends"),
+        (f"model=beta-1&code={ZERO_CODE}&sliders={','.join(['0'] * 13)}", "13 slider values"),
+        (f"model=beta-1&code={ZERO_CODE}" + f"&own=ice~{ZERO_CODE}" * 3, "3 own sliders"),
+        ("model=beta-1&code=%%%", "not base64url"),
+    ],
+)
 def test_a_share_link_the_app_cannot_show_changes_nothing_and_says_why(handlers, query, problem):
     *changes, note = opened(handlers, query)
     assert problem in note and "usual starting picture" in note, note
@@ -330,8 +346,10 @@ def test_a_plain_visit_changes_nothing(handlers):
 
 def test_a_share_link_opens_its_model_axes_sliders_and_own_sliders(handlers):
     code = np.random.default_rng(0).normal(0, 1, 128).astype(np.float16).astype(np.float32).tolist()
-    query = (f"model=beta-128&axes=single&code={share_link.encode_numbers(code)}&sliders=1,-2&more=0,0.5,0,0,1.5"
-             f"&own=fresh%20snow~{share_link.encode_numbers([0.25] * 128)}")
+    query = (
+        f"model=beta-128&axes=single&code={share_link.encode_numbers(code)}&sliders=1,-2&more=0,0.5,0,0,1.5"
+        f"&own=fresh%20snow~{share_link.encode_numbers([0.25] * 128)}"
+    )
     from ui.explore_inputs import ExploreInputs, ExploreView
 
     *changes, note = opened(handlers, query)

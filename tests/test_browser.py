@@ -7,9 +7,8 @@ Screenshots of each tab go to docs/screenshots/ when SAVE_SCREENSHOTS=1, else to
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 import pytest
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from support.app_launcher import ROOT, model_names
@@ -199,10 +198,15 @@ def check_about(panel):
     expect(panel.get_by_role("heading", name="What is a VAE?")).to_be_visible()
 
 
-TABS = {"Explore": ("explore", check_explore), "Sample": ("sample", check_sample),
-        "Reconstruct": ("reconstruct", check_reconstruct), "Compare β": ("compare", check_compare),
-        "Landscape map": ("map-tab", check_map), "Traverse & interpolate": ("traverse", check_traverse),
-        "About": ("about", check_about)}
+TABS = {
+    "Explore": ("explore", check_explore),
+    "Sample": ("sample", check_sample),
+    "Reconstruct": ("reconstruct", check_reconstruct),
+    "Compare β": ("compare", check_compare),
+    "Landscape map": ("map-tab", check_map),
+    "Traverse & interpolate": ("traverse", check_traverse),
+    "About": ("about", check_about),
+}
 
 
 def test_every_tab_shows_its_content(page, shots):  # last, so the screenshots show the results above

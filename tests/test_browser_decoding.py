@@ -46,11 +46,14 @@ def open_explorer(browser, url: str, *, refuse: str | None = None, missing: str 
     if missing:
         page.route(missing, lambda route: route.fulfill(status=404, body="File not found"))
     calls = []
-    page.on("request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None)
+    page.on(
+        "request", lambda request: calls.append(request.url) if any(c in request.url for c in SERVER_CALLS) else None
+    )
     page.goto(url)
     expect(page.locator("#explore-image img")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#browser-decoder [data-mode=browser], #browser-decoder [data-mode=server]")).to_have_count(
-        1, timeout=WAIT_MS)
+        1, timeout=WAIT_MS
+    )
     return page, calls
 
 
@@ -103,7 +106,9 @@ def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromi
     page.get_by_label("Model").click()
     page.get_by_role("option", name=other).click()
     page.wait_for_function(f"() => window.browserDecoder.settings.onnx.includes('{other}-')", timeout=WAIT_MS)
-    expect(page.locator("#explore-image img")).not_to_have_attribute("src", beta_1, timeout=WAIT_MS)  # the other's picture
+    expect(page.locator("#explore-image img")).not_to_have_attribute(
+        "src", beta_1, timeout=WAIT_MS
+    )  # the other's picture
     before = page.locator("#explore-image img").get_attribute("src")
     calls.clear()
     page.locator("#slider-0 input[type=range]").fill("2")
@@ -130,8 +135,12 @@ def add_own_slider(page, name: str, *, from_examples: bool = False) -> None:
         page.locator("#own-examples").get_by_role("gridcell", name="ice", exact=True).click()
         expect(page.locator("#own-without")).to_contain_text("forest-path", timeout=WAIT_MS)
     else:
-        page.locator("#own-with input[type=file]").set_input_files([examples / "glacier-lake.jpg", examples / "glacier-snowfield.jpg"])
-        page.locator("#own-without input[type=file]").set_input_files([examples / "forest-light.jpg", examples / "forest-path.jpg"])
+        page.locator("#own-with input[type=file]").set_input_files(
+            [examples / "glacier-lake.jpg", examples / "glacier-snowfield.jpg"]
+        )
+        page.locator("#own-without input[type=file]").set_input_files(
+            [examples / "forest-light.jpg", examples / "forest-path.jpg"]
+        )
     page.locator("#own-name textarea, #own-name input").first.fill(name)
     page.locator("#own-add").click()
     expect(page.locator("#own-note")).to_contain_text(f"Added More {name}", timeout=WAIT_MS)
@@ -166,7 +175,9 @@ def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_ser
         page.mouse.move(x, y)
         page.wait_for_function(f"() => window.browserDecoder.hoverDecodes > {before}", timeout=WAIT_MS)
         page.evaluate("() => window.browserDecoder.running")
-        expect(page.locator("#map-decoded img")).to_have_attribute("src", re.compile("^data:image/png"), timeout=WAIT_MS)
+        expect(page.locator("#map-decoded img")).to_have_attribute(
+            "src", re.compile("^data:image/png"), timeout=WAIT_MS
+        )
         seen.add(page.locator("#map-decoded img").get_attribute("src"))
     assert calls == [], f"hovering reached the server: {calls[:3]}"
     assert len(seen) >= 15, f"20 spots painted {len(seen)} different pictures"
@@ -193,8 +204,10 @@ def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_ser
 
 
 def strip_sources(page) -> list[list[str]]:
-    return page.evaluate("() => [...document.querySelectorAll('.slider-preview')].map("
-                         "(strip) => [...strip.querySelectorAll('img')].map((img) => img.src))")
+    return page.evaluate(
+        "() => [...document.querySelectorAll('.slider-preview')].map("
+        "(strip) => [...strip.querySelectorAll('img')].map((img) => img.src))"
+    )
 
 
 def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app_server, shots):
@@ -208,11 +221,15 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
     page.wait_for_function("() => window.browserDecoder.previewsDrawn >= 1", timeout=WAIT_MS)
     after = strip_sources(page)
     assert calls == [], f"drawing the strips asked the server: {calls[:3]}"
-    assert all(a[j] != b[j] for a, b in zip(after[1:], before[1:]) for j in (0, 3)), "a strip did not follow the move"
+    assert all(a[j] != b[j] for a, b in zip(after[1:], before[1:], strict=True) for j in (0, 3)), (
+        "a strip did not follow the move"
+    )
     # slider 3 stands at +1 now: the third picture of its strip is the picture shown, small
     page.evaluate("() => window.browserDecoder.running")
     time.sleep(0.3)
-    shown = Image.fromarray(shown_pixels(page, page.locator("#explore-image img").get_attribute("src")).astype(np.uint8))
+    shown = Image.fromarray(
+        shown_pixels(page, page.locator("#explore-image img").get_attribute("src")).astype(np.uint8)
+    )
     small = np.asarray(shown.resize((48, 48), Image.BOX), dtype=np.float64)
     difference = np.abs(data_url_pixels(after[3][2]) - small).mean()
     assert difference < 6, f"the strip's +1 picture differs from the picture at +1 by {difference:.1f} of 255"
@@ -275,8 +292,9 @@ def test_without_onnxruntime_web_everything_works_through_the_server(chromium, a
     } }""")
     expect(page.locator("#explore-image img")).not_to_have_attribute("src", image, timeout=WAIT_MS)
     assert page.locator("#explore-image img").get_attribute("src").startswith("http")  # a file the server wrote
-    page.wait_for_function("(first) => document.querySelector('#preview-1 img').src !== first", arg=strips[1][0],
-                           timeout=WAIT_MS)
+    page.wait_for_function(
+        "(first) => document.querySelector('#preview-1 img').src !== first", arg=strips[1][0], timeout=WAIT_MS
+    )
     time.sleep(0.5)
     assert page.evaluate("() => window.browserDecoder.serverPreviews") == 1, "the server drew the strips more than once"
     assert strip_sources(page)[0] == strips[0]  # slider 1's own strip: the other sliders did not move

@@ -8,11 +8,19 @@ import pytest
 import torch
 from PIL import EpsImagePlugin, Image
 
-from vae.core.data import (DataError, ImageList, decode_all, image_lists, load_photo, make_dataset, open_rgb, photo_splits,
-                      source_size)
-
-from support.photos import write_photos
 from support.fuzz_inputs import SAVERS, gradient, png_chunk, png_pieces, seed_bytes
+from support.photos import write_photos
+from vae.core.data import (
+    DataError,
+    ImageList,
+    decode_all,
+    image_lists,
+    load_photo,
+    make_dataset,
+    open_rgb,
+    photo_splits,
+    source_size,
+)
 
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n0 0 moveto 10 10 lineto stroke\nshowpage\n%%EOF\n"
 
@@ -33,11 +41,14 @@ def test_plain_folder_is_split_deterministically(tmp_path):
     assert len(first["train"]) > len(first["val"]) and len(first["train"]) > len(first["test"])
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p / "missing", "not found"),
-    (lambda p: (p / "file.txt").write_text("x") and p / "file.txt", "is a file"),
-    (lambda p: (p / "empty").mkdir() or p / "empty", "no images"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p / "missing", "not found"),
+        (lambda p: (p / "file.txt").write_text("x") and p / "file.txt", "is a file"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "no images"),
+    ],
+)
 def test_bad_folders_say_what_layout_was_expected(tmp_path, make, message):
     with pytest.raises(DataError, match=message) as info:
         photo_splits(make(tmp_path))
@@ -202,14 +213,21 @@ def test_the_intel_download_becomes_the_seeds_layout_without_duplicates(tmp_path
         for k, name in enumerate(("forest", "glacier", "mountain", "sea", "buildings", "street")):
             write_photos(download / split / split / name, count, size=24, seed=100 * k + len(split))
     shutil.copyfile(download / "seg_test/seg_test/sea/img_000.jpg", download / "seg_train/seg_train/sea/copy.jpg")
-    shutil.copyfile(download / "seg_train/seg_train/forest/img_001.jpg", download / "seg_train/seg_train/forest/again.jpg")
+    shutil.copyfile(
+        download / "seg_train/seg_train/forest/img_001.jpg", download / "seg_train/seg_train/forest/again.jpg"
+    )
     assert intel_main([str(download), "--out", str(tmp_path / "out")]) == 0
-    layout = {split: {c.name: sorted(p.name for p in c.iterdir()) for c in (tmp_path / "out" / split).iterdir()}
-              for split in ("Training Data", "Validation Data", "Testing Data")}
+    layout = {
+        split: {c.name: sorted(p.name for p in c.iterdir()) for c in (tmp_path / "out" / split).iterdir()}
+        for split in ("Training Data", "Validation Data", "Testing Data")
+    }
     assert set(layout["Training Data"]) == {"Forest", "Glacier", "Mountain", "Sea"}  # no buildings, no streets
     assert all(len(photos) == 100 for photos in layout["Validation Data"].values())
     assert all(len(photos) == 6 for photos in layout["Testing Data"].values())
-    assert len(layout["Training Data"]["Sea"]) == 10 and "copy.jpg" not in layout["Training Data"]["Sea"] + layout["Validation Data"]["Sea"]
+    assert (
+        len(layout["Training Data"]["Sea"]) == 10
+        and "copy.jpg" not in layout["Training Data"]["Sea"] + layout["Validation Data"]["Sea"]
+    )
     assert len(layout["Training Data"]["Forest"]) + 100 == 110  # the second copy of img_001 is gone
     photos = photo_splits(tmp_path / "out")
     assert len(photos["train"]) == 40 and len(photos["val"]) == 400 and len(photos["test"]) == 24

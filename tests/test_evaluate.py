@@ -7,12 +7,11 @@ import pytest
 import torch
 
 import vae.core.checkpoint as checkpoint
+from support.app_launcher import ROOT, model_names
 from vae import VAEConfig, build_model, load_model
 from vae.core.evaluate import main as evaluate_main
-from vae.latent.atlas import PHOTO_SIDE, Atlas
 from vae.core.evaluate import score
-
-from support.app_launcher import ROOT, model_names
+from vae.latent.atlas import PHOTO_SIDE, Atlas
 
 PCA_128_TEST_PSNR = 21.105  # PCA with 128 components on the Testing Data at 128 px (python -m bench.quality)
 
@@ -37,8 +36,10 @@ def test_perfect_reconstruction_scores_high_and_active_units_count_variance():
     model.decode_logits = lambda z: torch.logit(pixels.float().div(255).clamp(1e-4, 1 - 1e-4))  # an oracle decoder
     # an encoder whose means vary over the images in dimensions 0 and 2 only
     spread = torch.tensor([1.0, 0.0, 0.5, 0.05])
-    model.encode = lambda x: (torch.randn(len(x), 4, generator=torch.Generator().manual_seed(len(x))) * spread,
-                              torch.zeros(len(x), 4))
+    model.encode = lambda x: (
+        torch.randn(len(x), 4, generator=torch.Generator().manual_seed(len(x))) * spread,
+        torch.zeros(len(x), 4),
+    )
     scores = score(model, pixels, batch_size=8)
     assert scores["psnr"] > 60 and scores["ssim"] > 0.99
     assert scores["fine_detail"] == pytest.approx(1.0, abs=0.01)
@@ -122,5 +123,8 @@ def test_a_plain_folder_is_scored_on_its_test_split_unless_asked_for_all(tmp_pat
     assert evaluate_main(["--model", str(tmp_path / "m"), "--data", str(tmp_path / "photos")]) == 0
     out = capsys.readouterr().out
     assert f"images        {len(splits['test'])} of the test split (never trained on)" in out
-    assert evaluate_main(["--model", str(tmp_path / "m"), "--data", str(tmp_path / "photos"), "--split", "all", "--json"]) == 0
+    assert (
+        evaluate_main(["--model", str(tmp_path / "m"), "--data", str(tmp_path / "photos"), "--split", "all", "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["images"] == 60

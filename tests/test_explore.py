@@ -5,15 +5,31 @@ import pytest
 import torch
 from PIL import Image
 
+from support.photos import write_photos
+from ui.words import describe_scores
 from vae import VAEConfig, build_model
+from vae.latent.comparison import padded_range
 from vae.latent.density import fit_gaussian
 from vae.latent.directions import fit_axes
-from ui.words import describe_scores
-from vae.latent.explore import (ExplorerModel, clamp_to_sliders, decode, encode, interpolate, load_explorer_models,
-                         padded_range, photo_tensor, random_latent, reconstruct, sample_grid, slider_axes, slider_values,
-                         traversal_grid, write_gif, own_samples, first_direction_rows, slider_previews)
-
-from support.photos import write_photos
+from vae.latent.explore import (
+    ExplorerModel,
+    clamp_to_sliders,
+    decode,
+    encode,
+    first_direction_rows,
+    interpolate,
+    load_explorer_models,
+    own_samples,
+    photo_tensor,
+    random_latent,
+    reconstruct,
+    sample_grid,
+    slider_axes,
+    slider_previews,
+    slider_values,
+    traversal_grid,
+    write_gif,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +37,9 @@ def em():
     torch.manual_seed(0)
     model = build_model(VAEConfig(image_size=32, latent_dim=6, reconstruction="bce", linear_size=0)).eval()
     codes = torch.randn(400, 6) * torch.tensor([3.0, 0.5, 0.2, 0.1, 0.1, 0.1]) + 1.0
-    return ExplorerModel("tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]}, axes=fit_axes(codes, [i % 2 for i in range(400)]))
+    return ExplorerModel(
+        "tiny", model, {"dims_by_kl": [4, 1, 0, 2, 3, 5]}, axes=fit_axes(codes, [i % 2 for i in range(400)])
+    )
 
 
 def test_single_number_sliders_set_the_top_ranked_dimensions(em):
@@ -37,8 +55,9 @@ def test_main_direction_sliders_move_along_the_largest_spread_in_units_of_it(em)
     start = torch.tensor([0.3, -0.2, 0.5, 0.0, 0.1, 0.2])
     moved = axes.with_values(start, [1.0, 0.0])
     assert axes.coordinates(moved).tolist() == pytest.approx([1.0, 0.0], abs=1e-5)
-    assert (moved - start)[0].abs() == pytest.approx(3.0 * abs(float(axes.vectors[0, 0])) * abs(1.0 - float(axes.coordinates(start)[0])),
-                                                      rel=0.05)
+    assert (moved - start)[0].abs() == pytest.approx(
+        3.0 * abs(float(axes.vectors[0, 0])) * abs(1.0 - float(axes.coordinates(start)[0])), rel=0.05
+    )
     rest = torch.eye(6) - axes.vectors.T @ axes.vectors  # what the two sliders do not touch
     assert torch.allclose(rest @ moved, rest @ start, atol=1e-5)
     assert "% of the variation" in axes.labels[0]
@@ -145,7 +164,10 @@ def test_models_load_from_several_sources_and_a_bad_one_is_named(tmp_path):
 def test_an_own_direction_is_the_groups_mean_difference_in_units_of_spread(em):
     from vae.latent.explore import own_direction
 
-    bright, dark = [torch.full((1, 3, 32, 32), v) for v in (0.8, 0.9)], [torch.full((1, 3, 32, 32), v) for v in (0.1, 0.2)]
+    bright, dark = (
+        [torch.full((1, 3, 32, 32), v) for v in (0.8, 0.9)],
+        [torch.full((1, 3, 32, 32), v) for v in (0.1, 0.2)],
+    )
     own = own_direction(em, bright, dark)
     codes = {v: encode(em, torch.full((1, 3, 32, 32), v)) for v in (0.8, 0.9, 0.1, 0.2)}
     difference = (codes[0.8] + codes[0.9] - codes[0.1] - codes[0.2]) / 2
@@ -166,3 +188,16 @@ def test_a_strip_shows_the_code_with_its_slider_at_each_position(em):
     expected = torch.nn.functional.avg_pool2d(full, 2)[0].permute(1, 2, 0).round()
     assert np.abs(strips[1, 1].astype(float) - expected.numpy()).max() <= 1
     assert not np.array_equal(strips[1, 0], strips[1, 1])
+
+
+def test_the_about_text_quotes_the_shown_models_own_facts():
+    from ui.words import about
+
+    facts = [
+        {"beta": 1.0, "test_kl": 440.4, "test_psnr": 21.62, "training_images": 5331, "latent_dim": 64},
+        {"beta": 1024.0, "test_kl": 17.6, "test_psnr": 18.31, "training_images": 5331, "latent_dim": 64},
+    ]
+    text = about(facts)
+    assert "β = 1 and 1024, from about 440 nats and 21.6 dB down to about 18 nats and 18.3 dB" in text
+    assert "64 numbers" in text and "about 5,300 landscape photos" in text
+    assert "span that trade" not in about(facts[:1])  # one model spans nothing

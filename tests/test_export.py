@@ -7,10 +7,11 @@ import torch
 
 from vae import build_model, load_model
 from vae.core.checkpoint import read_metrics
-from vae.latent.density import LatentDensity
-from vae.publish.export import export_run, fit_code_density, latent_means, main as export_main, posterior_draws, training_seed
 from vae.core.model import VAEConfig
 from vae.core.training import TrainOptions, train
+from vae.latent.density import LatentDensity
+from vae.publish.export import export_run, fit_code_density, latent_means, posterior_draws, training_seed
+from vae.publish.export import main as export_main
 
 
 @pytest.mark.slow
@@ -21,12 +22,22 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert first["epochs"] == 2 and first["classes"] == ["Forest", "Sea"]
     (stage,) = first["stages"]
     assert stage["run"] == str(tmp_path / "run") and TrainOptions.from_dict(stage["options"]).crop_scale == 0.9
-    assert first["commands"] == [f"python train.py --data {seed_layout} --out {tmp_path / 'run'} --epochs 2 --batch-size 8 "
-                                 f"--seed 1 --precision fp32 --crop-scale 0.9 --image-size 32 --latent-dim 4 --linear-size 8",
-                                 f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'}"]
+    assert first["commands"] == [
+        f"python train.py --data {seed_layout} --out {tmp_path / 'run'} --epochs 2 --batch-size 8 "
+        f"--seed 1 --precision fp32 --crop-scale 0.9 --image-size 32 --latent-dim 4 --linear-size 8",
+        f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'}",
+    ]
 
-    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "tuned"), epochs=1, init_from=str(tmp_path / "model"),
-                       msssim_weight=2.0, **tiny))
+    train(
+        TrainOptions(
+            data=str(seed_layout),
+            out=str(tmp_path / "tuned"),
+            epochs=1,
+            init_from=str(tmp_path / "model"),
+            msssim_weight=2.0,
+            **tiny,
+        )
+    )
     tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model")  # over its donor, as the bundled models are
     assert tuned["stages"][0] == stage and tuned["stages"][1]["options"]["msssim_weight"] == 2.0
     assert tuned["commands"][:2] == first["commands"] and "--msssim-weight 2" in tuned["commands"][2]
@@ -42,10 +53,17 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     for _ in range(2):  # a second refit adds no second line
         assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout)]) == 0
     refitted = json.loads((tmp_path / "model" / "facts.json").read_text())
-    assert refitted["commands"] == [*tuned["commands"], f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}"]
+    assert refitted["commands"] == [
+        *tuned["commands"],
+        f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}",
+    ]
     assert LatentDensity.load(density_file).means.shape[1] == 4
 
-    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, init_from=str(tmp_path / "model"), **tiny))
+    train(
+        TrainOptions(
+            data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, init_from=str(tmp_path / "model"), **tiny
+        )
+    )
     again = export_run(tmp_path / "again", seed_layout, tmp_path / "model")  # a third stage, after the refit
     assert again["stages"][:2] == tuned["stages"] and len(again["stages"]) == 3
     assert again["commands"][:4] == tuned["commands"] and not any("--refit" in line for line in again["commands"])

@@ -11,10 +11,9 @@ from gradio_client.exceptions import AppError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vae.core.data import DataError, open_rgb, square_resize
-
 from support.app_launcher import ROOT, model_names
 from support.fuzz_inputs import EXTENSIONS, SAVERS, is_clear_refusal, mutants, mutate, seed_bytes
+from vae.core.data import DataError, open_rgb, square_resize
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 LOADER_EXAMPLES = 2000  # about 5 s; bench/fuzz.py runs the same mutations for minutes
@@ -24,8 +23,7 @@ SERVER_UPLOADS = 24  # four of each format, about 5 s
 @pytest.mark.filterwarnings("ignore:::PIL")  # Pillow warns of the corrupt EXIF or huge sizes it meets
 # a failure prints `rng=Random(n)`: replay it with mutate(seed_bytes(kind), kind, random.Random(n))
 @settings(max_examples=LOADER_EXAMPLES, deadline=None, derandomize=True, database=None)
-@given(kind=st.sampled_from(list(SAVERS)), rng=st.randoms(use_true_random=True),
-       draft_size=st.sampled_from([None, 32]))
+@given(kind=st.sampled_from(list(SAVERS)), rng=st.randoms(use_true_random=True), draft_size=st.sampled_from([None, 32]))
 @pytest.mark.slow
 def test_mutated_images_give_only_data_errors(kind, rng, draft_size):
     data = mutate(seed_bytes(kind), kind, rng)

@@ -13,7 +13,8 @@ from ui.gradio_compat import GRADIO_VERSION, REQUIRED, PhotoInput, with_named_in
 def test_gradio_is_the_version_the_workarounds_were_written_for():
     pinned = re.search(r"^gradio==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
     assert gr.__version__ == pinned == GRADIO_VERSION, (
-        f"Gradio {gr.__version__} (pinned {pinned}): check each workaround in ui/gradio_compat.py, then update GRADIO_VERSION")
+        f"Gradio {gr.__version__} (pinned {pinned}): check each workaround in ui/gradio_compat.py, then update GRADIO_VERSION"
+    )
 
 
 def test_blocks_still_validates_inputs_with_the_signature_checked_blocks_overrides():

@@ -29,7 +29,9 @@ def test_a_space_stages_the_app_and_its_models_and_nothing_else(staged_space, ca
     assert {p.name for p in staged_space.iterdir()} == SPACE_ENTRIES
     files, total = hub.listing(staged_space)
     assert total <= 30e6
-    assert not [name for name, _ in files if re.search(r"__pycache__|\.pyc$|\.pyi$|^tests/|^bench/|^support/|^docs/", name)]
+    assert not [
+        name for name, _ in files if re.search(r"__pycache__|\.pyc$|\.pyi$|^tests/|^bench/|^support/|^docs/", name)
+    ]
     assert {p.name for p in (staged_space / "assets" / "models").iterdir() if p.name != "shared"} == set(model_names())
     assert len(list((staged_space / "assets" / "models" / "shared").glob("atlas-*.jpg"))) == 1  # one copy for all
     assert (staged_space / "README.md").read_text().startswith("---\ntitle: Landscape VAE Explorer")
@@ -40,15 +42,22 @@ def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
     front = (tmp_path / "README.md").read_text().split("---\n")[1]
     assert 'python_version: "3.10"' in front and "sdk: gradio" in front and "suggested_hardware: zero-a10g" in front
     requirements = (tmp_path / "requirements.txt").read_text().splitlines()
-    assert "spaces" in requirements and "torch" in requirements and not any(r.startswith("torch==") for r in requirements)
+    assert (
+        "spaces" in requirements and "torch" in requirements and not any(r.startswith("torch==") for r in requirements)
+    )
 
 
 def recorded_upload(monkeypatch, token="hf_test") -> list:
     """Replace the network half of HfApi with a recorder; return the list the calls go to."""
     calls = []
     monkeypatch.setattr("huggingface_hub.get_token", lambda: token)
-    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: calls.append(("create_repo", repo_id, kw))
-                        or f"https://huggingface.co/spaces/{repo_id}")
+    monkeypatch.setattr(
+        HfApi,
+        "create_repo",
+        lambda self, repo_id, **kw: (
+            calls.append(("create_repo", repo_id, kw)) or f"https://huggingface.co/spaces/{repo_id}"
+        ),
+    )
 
     def upload_folder(self, *, folder_path, repo_id, repo_type, **kw):
         files = sorted(p.relative_to(folder_path).as_posix() for p in Path(folder_path).rglob("*") if p.is_file())
@@ -65,7 +74,9 @@ def test_the_upload_creates_a_gradio_space_and_sends_only_the_staged_folder(monk
     assert (create, repo_id) == ("create_repo", "someone/landscape-vae")
     assert create_options == {"repo_type": "space", "private": True, "exist_ok": True, "space_sdk": "gradio"}
     assert upload == "upload_folder" and upload_options["repo_type"] == "space"
-    assert upload_options["files"] == [name for name, _ in hub.listing(staged_space)[0]]  # the same files as the dry run
+    assert upload_options["files"] == [
+        name for name, _ in hub.listing(staged_space)[0]
+    ]  # the same files as the dry run
     assert "done: https://huggingface.co/spaces/someone/landscape-vae" in capsys.readouterr().out
 
 
@@ -102,8 +113,12 @@ def test_the_staged_space_runs_on_its_own_as_a_space_would(staged_space, tmp_pat
     elsewhere = tmp_path / "copied-space"
     shutil.copytree(staged_space, elsewhere)  # outside the checkout: no ../shared, no tests, no support
     (tmp_path / "home").mkdir()
-    env = {"SPACE_ID": "someone/landscape-vae", "HOME": str(tmp_path / "home"), "VAE_CACHE_DIR": str(tmp_path / "cache"),
-           "PYTHONPATH": ""}
+    env = {
+        "SPACE_ID": "someone/landscape-vae",
+        "HOME": str(tmp_path / "home"),
+        "VAE_CACHE_DIR": str(tmp_path / "cache"),
+        "PYTHONPATH": "",
+    }
     with running_app(None, env=env, app_dir=elsewhere) as (url, _, _):
         client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
         photo = handle_file(str(ROOT / "assets" / "examples" / "sea-cove.jpg"))
@@ -140,5 +155,7 @@ def test_a_mistyped_models_path_is_one_line(tmp_path):
 
     with pytest.raises(SystemExit) as stopped:
         app.main(["--models", str(MODELS), "--models", str(tmp_path / "nowhere")])
-    assert stopped.value.code == (f"error: {tmp_path / 'nowhere'}: not a model folder, nor a folder of model folders "
-                                  "(config.json + model.safetensors)")  # sys.exit prints it as one line
+    assert stopped.value.code == (
+        f"error: {tmp_path / 'nowhere'}: not a model folder, nor a folder of model folders "
+        "(config.json + model.safetensors)"
+    )  # sys.exit prints it as one line

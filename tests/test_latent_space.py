@@ -24,7 +24,9 @@ def test_one_gaussian_density_matches_torchs_multivariate_normal():
     codes = two_clusters(400, 0)
     density = fit_gaussian(codes)
     maximum_likelihood_covariance = torch.cov(codes.T, correction=0)
-    reference = torch.distributions.MultivariateNormal(codes.mean(0), maximum_likelihood_covariance + 1e-4 * torch.eye(4))
+    reference = torch.distributions.MultivariateNormal(
+        codes.mean(0), maximum_likelihood_covariance + 1e-4 * torch.eye(4)
+    )
     assert torch.allclose(density.log_prob(codes[:10]), reference.log_prob(codes[:10]), atol=1e-3)
 
 
@@ -110,9 +112,9 @@ def test_typicality_is_a_percentile_in_plain_words():
 
 def test_the_photo_score_is_the_elbo_in_bits_plus_the_png_size():
     from vae import VAEConfig, build_model
-    from vae.latent.atlas import photo_scores
     from vae.core.losses import elbo_per_value
     from vae.core.metrics import png_bits_per_value
+    from vae.latent.atlas import photo_scores
 
     torch.manual_seed(0)
     model = build_model(VAEConfig(image_size=32, latent_dim=4, reconstruction="gaussian")).eval()
@@ -130,13 +132,17 @@ def test_models_showing_the_same_photos_share_one_sheet_and_still_load(tmp_path)
 
     ramp = np.linspace(0, 1, 32)[None, :, None, None]
     colours = np.random.default_rng(0).uniform(0, 255, (5, 1, 1, 3))
-    photos = (colours * ramp + 20).clip(0, 255).astype(np.uint8).repeat(32, axis=2)  # smooth, as photos are: (5, 32, 32, 3)
+    photos = (
+        (colours * ramp + 20).clip(0, 255).astype(np.uint8).repeat(32, axis=2)
+    )  # smooth, as photos are: (5, 32, 32, 3)
     atlas = Atlas(torch.randn(5, 4), torch.zeros(5), torch.zeros(5), torch.arange(5), photos)
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         atlas.save(tmp_path / name)
     (tmp_path / "c").mkdir()
-    Atlas(atlas.codes, atlas.photo_score, atlas.code_log_density, atlas.labels, atlas.photos[::-1].copy()).save(tmp_path / "c")
+    Atlas(atlas.codes, atlas.photo_score, atlas.code_log_density, atlas.labels, atlas.photos[::-1].copy()).save(
+        tmp_path / "c"
+    )
     (shared,) = share_photo_sheets(tmp_path)
     assert not (tmp_path / "a" / "atlas.jpg").exists() and (tmp_path / "c" / "atlas.jpg").exists()  # c shows others
     for name in ("a", "b", "c"):

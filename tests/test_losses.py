@@ -6,9 +6,16 @@ import torch.nn.functional as F
 
 from vae import VAEConfig, build_model
 from vae.core.adversarial import Adversary, hinge_discriminator_loss
+from vae.core.losses import (
+    capacity_at,
+    kl_per_dim,
+    mmd_imq,
+    model_loss,
+    reconstruction_per_image,
+    vae_loss,
+    warmup_factor,
+)
 from vae.core.metrics import ms_ssim
-from vae.core.losses import (capacity_at, kl_per_dim, mmd_imq, model_loss, reconstruction_per_image,
-                        vae_loss, warmup_factor)
 
 
 def test_kl_closed_form_matches_monte_carlo():
@@ -88,8 +95,9 @@ def test_the_msssim_term_adds_its_weighted_value_and_leaves_sigma_alone():
     mu, logvar = torch.randn(2, 4), torch.zeros(2, 4)
     log_sigma = torch.tensor(math.log(0.1), requires_grad=True)
     plain = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma)
-    tuned = vae_loss(logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma,
-                     **{f"{term}_weight": 0.5})
+    tuned = vae_loss(
+        logits, x, mu, logvar, mu, beta=1.0, reconstruction="gaussian", log_sigma=log_sigma, **{f"{term}_weight": 0.5}
+    )
     value = expected(torch.sigmoid(logits), x)
     assert torch.isclose(tuned[term], value, rtol=1e-4)
     assert torch.isclose(tuned["loss"], plain["loss"] + 0.5 * value, rtol=1e-5)
@@ -134,12 +142,12 @@ def test_the_adversarial_term_is_scaled_to_the_reconstructions_gradient_and_leav
     x = torch.rand(4, 3, 32, 32)
     terms, _, _ = model_loss(model, x, adversary=adversary)
     last = model.output_layer.weight
-    recon_grad, = torch.autograd.grad(terms["recon"], last, retain_graph=True)
-    adversarial_grad, = torch.autograd.grad(terms["adversarial"], last, retain_graph=True)
+    (recon_grad,) = torch.autograd.grad(terms["recon"], last, retain_graph=True)
+    (adversarial_grad,) = torch.autograd.grad(terms["adversarial"], last, retain_graph=True)
     assert adversarial_grad.norm().item() == pytest.approx(0.5 * recon_grad.norm().item(), rel=1e-3)
     terms["loss"].backward()
     assert all(p.grad is None for p in adversary.net.parameters())  # the generator's step does not train the judge
     weights = [p for name, p in adversary.net.named_parameters() if name.endswith("weight")]
     before = [p.detach().clone() for p in weights]
     adversary.train_step(x, lr=1e-3)
-    assert all(not torch.equal(a, p) for a, p in zip(before, weights))
+    assert all(not torch.equal(a, p) for a, p in zip(before, weights, strict=True))

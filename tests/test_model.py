@@ -105,7 +105,9 @@ def test_a_model_started_from_pca_is_probabilistic_pca(pca_started_model):
     assert torch.allclose(logvar, torch.full_like(logvar, -6.0), atol=3.0)
     centred = small - pca.mean
     pca_logits = centred @ pca.components[:16].T @ pca.components[:16] + pca.mean
-    expected = torch.sigmoid(torch.nn.functional.interpolate(pca_logits.view(-1, 3, 8, 8), scale_factor=4, mode="bilinear"))
+    expected = torch.sigmoid(
+        torch.nn.functional.interpolate(pca_logits.view(-1, 3, 8, 8), scale_factor=4, mode="bilinear")
+    )
     assert torch.allclose(reconstructed, expected, atol=1e-4)  # the network adds nothing yet
 
 

@@ -7,11 +7,10 @@ import numpy as np
 import onnxruntime
 import torch
 
+from support.app_launcher import MODELS, model_names
 from vae import VAEConfig, build_model
 from vae.core.model import load_model
 from vae.latent.onnx_decoder import cached_decoder
-
-from support.app_launcher import MODELS, model_names
 
 
 def onnx_images(path, codes: torch.Tensor) -> np.ndarray:

@@ -81,7 +81,7 @@ def test_neighbouring_columns_are_not_identical():
 
 def _warmth(img: np.ndarray) -> float:
     """Mean red minus blue over the lower half (the land)."""
-    land = img[img.shape[0] // 2:].astype(np.float64)
+    land = img[img.shape[0] // 2 :].astype(np.float64)
     return float(land[..., 0].mean() - land[..., 2].mean())
 
 
@@ -99,7 +99,7 @@ def test_glacier_is_brighter_than_forest():
 
 def test_forest_land_is_greener_than_desert():
     def greenness(img: np.ndarray) -> float:
-        land = img[-img.shape[0] // 4:].astype(np.float64)
+        land = img[-img.shape[0] // 4 :].astype(np.float64)
         return float(land[..., 1].mean() - (land[..., 0].mean() + land[..., 2].mean()) / 2)
 
     assert _mean_over("forest", greenness) > _mean_over("desert", greenness)

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from vae import ModelFileError, VAEConfig, build_model, load_model
-from vae.core.training import TrainingError, load_state
+from vae.core.run_folder import load_state
+from vae.core.training import TrainingError
 
 
 class WritesAFile:

@@ -15,8 +15,9 @@ from .conftest import ROOT
 
 FLOORS = ("core", "latent", "publish")  # each floor imports only from the floors before it
 COMMANDS = {"export", "hub", "evaluate", "intel"}  # `python -m vae.NAME`, as INTERFACE.md writes them
-MODULES = sorted(f"{p.parent.name}.{p.stem}" for floor in FLOORS for p in (ROOT / "vae" / floor).glob("*.py")
-                 if p.stem != "__init__")
+MODULES = sorted(
+    f"{p.parent.name}.{p.stem}" for floor in FLOORS for p in (ROOT / "vae" / floor).glob("*.py") if p.stem != "__init__"
+)
 
 
 def internal_imports(module: str) -> set[str]:
@@ -43,7 +44,7 @@ def test_the_vae_package_has_no_import_cycle():
 
     def visit(module):
         if module in path:
-            pytest.fail("import cycle: " + " -> ".join([*path[path.index(module):], module]))
+            pytest.fail("import cycle: " + " -> ".join([*path[path.index(module) :], module]))
         if module in done:
             return
         path.append(module)
@@ -57,8 +58,12 @@ def test_the_vae_package_has_no_import_cycle():
 
 
 def test_the_package_has_three_floors_each_importing_only_those_below():
-    upward = [f"{module} imports {imported}" for module in MODULES for imported in internal_imports(module)
-              if FLOORS.index(imported.split(".")[0]) > FLOORS.index(module.split(".")[0])]
+    upward = [
+        f"{module} imports {imported}"
+        for module in MODULES
+        for imported in internal_imports(module)
+        if FLOORS.index(imported.split(".")[0]) > FLOORS.index(module.split(".")[0])
+    ]
     assert upward == []
     top = {p.stem for p in (ROOT / "vae").glob("*.py")} - {"__init__"}
     assert top == COMMANDS  # beside the floors, only the commands' entry points
@@ -78,8 +83,9 @@ for name in sys.argv[1:]:
 
 @pytest.mark.slow
 def test_each_module_imports_on_its_own():
-    result = subprocess.run([sys.executable, "-c", EACH_ON_ITS_OWN, *MODULES], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", EACH_ON_ITS_OWN, *MODULES], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -111,8 +117,9 @@ def app_facts(fake_spaces_dir: str) -> dict:
     importable: one subprocess for both (each costs Gradio's and torch's imports)."""
     (Path(fake_spaces_dir) / "spaces.py").write_text(FAKE_SPACES)
     env = {**os.environ, "PYTHONPATH": fake_spaces_dir}
-    result = subprocess.run([sys.executable, "-c", APP_FACTS], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", APP_FACTS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -151,9 +158,12 @@ def test_tests_and_bench_import_nothing_from_each_other():
 
 def test_no_function_is_longer_than_sixty_lines():
     files = [ROOT / "app.py", ROOT / "train.py", *(ROOT / "vae").rglob("*.py"), *(ROOT / "ui").glob("*.py")]
-    long = [f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for path in files for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60]
+    long = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in files
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60
+    ]
     assert long == []
 
 
@@ -164,8 +174,22 @@ def test_the_readme_is_short_enough_to_read_in_ten_minutes():
 def test_the_app_and_package_run_on_python_3_10():
     """ZeroGPU Spaces run Python 3.10; no 3.10 interpreter is installable here, so vermin reads the code."""
     files = ["app.py", "train.py", "vae", "ui"]
-    result = subprocess.run([sys.executable, "-c", "import sys, vermin; sys.exit(vermin.main())", "--no-tips", "--violations", "--eval-annotations", "-t=3.10-",
-                             *files], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, vermin; sys.exit(vermin.main())",
+            "--no-tips",
+            "--violations",
+            "--eval-annotations",
+            "-t=3.10-",
+            *files,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "Target versions not met" not in result.stdout, result.stdout[-2000:]
 
 
@@ -175,3 +199,21 @@ def test_the_bundled_models_script_asks_where_to_write_before_it_trains(tmp_path
     env = {k: v for k, v in os.environ.items() if k != "OUT"}
     result = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0 and "set OUT" in result.stderr and not (tmp_path / "runs").exists()
+
+
+def test_the_app_wires_and_no_module_grows_past_a_few_hundred_lines():
+    assert len((ROOT / "app.py").read_text().splitlines()) <= 350  # the tabs and their wiring only
+    files = [*(ROOT / "ui").glob("*.py"), *(ROOT / "vae").rglob("*.py")]
+    long = [
+        f"{path.relative_to(ROOT)} ({n} lines)" for path in files if (n := len(path.read_text().splitlines())) > 400
+    ]
+    assert long == []
+
+
+@pytest.mark.parametrize("command", [["format", "--check"], ["check"]])
+def test_ruff_finds_nothing(command):
+    """pyproject.toml's formatter and linter, as a developer runs them (`ruff format`, `ruff check --fix`)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "."], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

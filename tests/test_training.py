@@ -1,7 +1,7 @@
 """Training end to end, and its promises under faults: SIGKILL, NaN, unwritable folders, two processes."""
 
-import math
 import json
+import math
 import os
 import signal
 import subprocess
@@ -16,6 +16,7 @@ import torch
 import vae.core.training as training
 from vae import load_model
 from vae.core.model import INITIAL_SIGMA, VAEConfig
+from vae.core.run_folder import load_state
 from vae.core.training import TrainingError, TrainOptions, train
 
 from .conftest import ROOT
@@ -25,8 +26,9 @@ SEED_LIKELIHOOD = VAEConfig(**TINY, reconstruction="bce")  # the tests' runs: th
 
 
 def options(out, **overrides) -> TrainOptions:
-    base = dict(out=str(out), model=SEED_LIKELIHOOD, epochs=2, batch_size=16, procedural_count=64, seed=1,
-                precision="fp32")  # identical on every CPU; bf16 is covered by the CLI test where the CPU has it
+    base = dict(
+        out=str(out), model=SEED_LIKELIHOOD, epochs=2, batch_size=16, procedural_count=64, seed=1, precision="fp32"
+    )  # identical on every CPU; bf16 is covered by the CLI test where the CPU has it
     return TrainOptions(**{**base, **overrides})
 
 
@@ -37,12 +39,38 @@ def metrics(run_dir) -> list[dict]:
 @pytest.mark.slow
 def test_cli_run_leaves_every_run_file_and_loads_exactly(tmp_path):
     out = tmp_path / "run"
-    result = subprocess.run([sys.executable, "train.py", "--image-size", "32", "--epochs", "2", "--out", str(out),
-                             "--procedural-count", "64", "--batch-size", "16"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "train.py",
+            "--image-size",
+            "32",
+            "--epochs",
+            "2",
+            "--out",
+            str(out),
+            "--procedural-count",
+            "64",
+            "--batch-size",
+            "16",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert str(out) in result.stdout
-    for name in ("config.json", "model.safetensors", "training_state.pt", "metrics.jsonl", "best/model.safetensors",
-                 "samples/sample_epoch_001.png", "samples/sample_epoch_002.png", "samples/recon_epoch_002.png"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "training_state.pt",
+        "metrics.jsonl",
+        "best/model.safetensors",
+        "samples/sample_epoch_001.png",
+        "samples/sample_epoch_002.png",
+        "samples/recon_epoch_002.png",
+    ):
         assert (out / name).is_file(), name
     rows = metrics(out)
     assert [r["epoch"] for r in rows] == [1, 2]
@@ -70,14 +98,21 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path, capsys):
     from train import main  # in-process: each case would cost a torch import as a subprocess
 
     (tmp_path / "file.jpg").write_text("x")
-    result = subprocess.run([sys.executable, "train.py", "--data", str(tmp_path / "file.jpg"), "--out", str(tmp_path / "r")],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "train.py", "--data", str(tmp_path / "file.jpg"), "--out", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "is a file" in result.stderr and "Traceback" not in result.stderr
-    for args, message in ((["--data", str(tmp_path / "nowhere")], "not found"),
-                          (["--image-size", "48"], "power of two"),
-                          (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
-                          (["--msssim-weight", "-1"], "msssim_weight must not be negative"),
-                          (["--adversarial-weight", "-1"], "adversarial_weight must not be negative")):
+    for args, message in (
+        (["--data", str(tmp_path / "nowhere")], "not found"),
+        (["--image-size", "48"], "power of two"),
+        (["--crop-scale", "0.2"], "crop_scale must be between 0.5 and 1"),
+        (["--msssim-weight", "-1"], "msssim_weight must not be negative"),
+        (["--adversarial-weight", "-1"], "adversarial_weight must not be negative"),
+    ):
         assert main([*args, "--out", str(tmp_path / "r")]) == 1
         assert message in capsys.readouterr().err
     assert not (tmp_path / "r" / "training_state.pt").exists()
@@ -104,22 +139,28 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path):
 
 def test_a_decoder_only_run_keeps_the_encoder_and_its_codes(tmp_path):
     train(options(tmp_path / "start", epochs=1))
-    painter = dict(init_from=str(tmp_path / "start"), decoder_only=True, adversarial_weight=1.0, feature_matching=1.0,
-                   lr_schedule="constant")
+    painter = dict(
+        init_from=str(tmp_path / "start"),
+        decoder_only=True,
+        adversarial_weight=1.0,
+        feature_matching=1.0,
+        lr_schedule="constant",
+    )
     train(options(tmp_path / "painter", epochs=1, **painter))
     start, trained = load_model(tmp_path / "start"), load_model(tmp_path / "painter")
-    for (name, before), after in zip(start.encoder_part().state_dict().items(),
-                                     trained.encoder_part().state_dict().values(), strict=True):
+    for (name, before), after in zip(
+        start.encoder_part().state_dict().items(), trained.encoder_part().state_dict().values(), strict=True
+    ):
         assert torch.equal(before, after), name
     assert not torch.equal(start.fc_decode.weight, trained.fc_decode.weight)  # the decoder did train
     row = metrics(tmp_path / "painter")[0]
     assert row["train_feature_matching"] > 0 and row["train_adversarial_weight"] > 0
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (dict(decoder_only=True), "needs init_from"),
-    (dict(feature_matching=1.0), "needs adversarial_weight"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [(dict(decoder_only=True), "needs init_from"), (dict(feature_matching=1.0), "needs adversarial_weight")],
+)
 def test_the_painter_options_refuse_what_cannot_work(tmp_path, overrides, message):
     with pytest.raises(ValueError, match=message):
         options(tmp_path, **overrides)
@@ -170,7 +211,9 @@ KILLABLE = textwrap.dedent("""
 @pytest.mark.parametrize("moment", ["during an epoch", "during a checkpoint write"])
 def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment):
     out, flag = tmp_path / "run", tmp_path / "flag"
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), str(out), "1" if "write" in moment else "0"], cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE, str(flag), str(out), "1" if "write" in moment else "0"], cwd=ROOT
+    )
     try:
         deadline = time.time() + 120
         awaited = Path(f"{flag}.epoch3") if "epoch" in moment else flag  # a step of epoch 3 has begun
@@ -181,7 +224,7 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path, moment)
         proc.wait(10)
     finally:
         proc.kill()
-    done = training.load_state(out)["epoch"]
+    done = load_state(out)["epoch"]
     assert done == (1 if "write" in moment else 2)
     if "write" in moment:
         assert list(out.glob(".*.tmp"))  # the half-finished write is there...
@@ -207,7 +250,7 @@ def test_nan_stops_with_the_step_and_keeps_the_last_good_model(tmp_path, monkeyp
         train(options(tmp_path, epochs=2, resume=True))
     kept = load_model(tmp_path).state_dict()
     assert all(torch.equal(good[k], kept[k]) for k in good)
-    assert training.load_state(tmp_path)["epoch"] == 1
+    assert load_state(tmp_path)["epoch"] == 1
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; the disk-full test covers write errors")
@@ -235,7 +278,7 @@ def test_full_disk_is_a_clear_error_and_keeps_the_checkpoint(tmp_path, monkeypat
         train(options(tmp_path, epochs=2, resume=True))
     monkeypatch.setattr(training.torch, "save", real_save)
     assert (tmp_path / "training_state.pt").read_bytes() == before
-    assert training.load_state(tmp_path)["epoch"] == 1
+    assert load_state(tmp_path)["epoch"] == 1
 
 
 @pytest.mark.slow
@@ -243,10 +286,37 @@ def test_two_process_ddp_with_gloo(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(  # with a discriminator, whose own DistributedDataParallel must not upset the model's
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "train.py",
-         "--image-size", "32", "--latent-dim", "8", "--epochs", "2", "--batch-size", "8", "--procedural-count", "64",
-         "--adversarial-weight", "0.5", "--device", "cpu", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "train.py",
+            "--image-size",
+            "32",
+            "--latent-dim",
+            "8",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "8",
+            "--procedural-count",
+            "64",
+            "--adversarial-weight",
+            "0.5",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 process(es)" in result.stderr
     assert [r["epoch"] for r in metrics(out)] == [1, 2] and metrics(out)[-1]["train_discriminator"] > 0
@@ -287,10 +357,20 @@ def test_a_run_can_start_from_another_models_weights(tmp_path):
     train(options(tmp_path / "gaussian-donor", model=gaussian, epochs=1))
     learned = load_model(tmp_path / "gaussian-donor").log_sigma.item()
     assert learned != pytest.approx(math.log(INITIAL_SIGMA), abs=1e-3)
-    train(options(tmp_path / "tuned-again", model=gaussian, epochs=1, init_from=str(tmp_path / "gaussian-donor"), lr=1e-12))
-    assert load_model(tmp_path / "tuned-again").log_sigma.item() == pytest.approx(learned, abs=1e-6)  # the donor's noise scale
+    train(
+        options(
+            tmp_path / "tuned-again", model=gaussian, epochs=1, init_from=str(tmp_path / "gaussian-donor"), lr=1e-12
+        )
+    )
+    assert load_model(tmp_path / "tuned-again").log_sigma.item() == pytest.approx(
+        learned, abs=1e-6
+    )  # the donor's noise scale
     with pytest.raises(TrainingError, match="network differs"):
-        train(options(tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")))
+        train(
+            options(
+                tmp_path / "wide", model=VAEConfig(**TINY, min_width=32), epochs=1, init_from=str(tmp_path / "donor")
+            )
+        )
 
 
 @pytest.mark.slow
@@ -316,7 +396,11 @@ def test_train_py_flags_are_the_option_fields_with_their_defaults():
 
     assert options_from_args(parse_args([])) == TrainOptions()  # one default each, written in the dataclasses
     helped = {f.name for cls in (TrainOptions, VAEConfig) for f in fields(cls) if "help" in f.metadata}
-    assert helped == {f.name for cls in (TrainOptions, VAEConfig) for f in fields(cls)} - {"model", "base_channels", "max_channels"}
+    assert helped == {f.name for cls in (TrainOptions, VAEConfig) for f in fields(cls)} - {
+        "model",
+        "base_channels",
+        "max_channels",
+    }
     args = parse_args(["--beta", "4", "--no-cache", "--linear-size", "0", "--epochs", "3", "--compile"])
     options = options_from_args(args)
     assert options.model.beta == 4 and options.model.linear_size == 0 and options.cache is False
@@ -328,18 +412,41 @@ def test_train_py_flags_are_the_option_fields_with_their_defaults():
 @pytest.mark.slow
 def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writes_it(tmp_path, capsys):
     """The README's "Train on your own photos" commands on a plain folder of 120 photos at 32 px."""
+    from huggingface_hub import ModelCard
+
     from support.photos import write_photos
     from train import main
     from vae.latent.explore import load_explorer_models
     from vae.publish.export import main as export_main
-    from huggingface_hub import ModelCard
-
     from vae.publish.hub import main as hub_main
 
     write_photos(tmp_path / "hikes", 120, size=32)
     run, mine = str(tmp_path / "runs" / "mine"), str(tmp_path / "models" / "mine")
-    assert main(["--data", str(tmp_path / "hikes"), "--out", run, "--epochs", "1", "--image-size", "32",
-                 "--latent-dim", "4", "--batch-size", "16", "--beta", "2", "--crop-scale", "0.9", "--precision", "fp32"]) == 0
+    assert (
+        main(
+            [
+                "--data",
+                str(tmp_path / "hikes"),
+                "--out",
+                run,
+                "--epochs",
+                "1",
+                "--image-size",
+                "32",
+                "--latent-dim",
+                "4",
+                "--batch-size",
+                "16",
+                "--beta",
+                "2",
+                "--crop-scale",
+                "0.9",
+                "--precision",
+                "fp32",
+            ]
+        )
+        == 0
+    )
     saved = json.loads((tmp_path / "runs" / "mine" / "train_options.json").read_text())
     assert main(["--out", run, "--resume", "--epochs", "2"]) == 0
     assert [row["epoch"] for row in metrics(run)] == [1, 2]

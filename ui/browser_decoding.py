@@ -50,7 +50,9 @@ def onnxruntime_web_prefix() -> str:
         return source if source.endswith("/") else source + "/"
     folder = Path(source)
     if not (folder / "ort.wasm.min.mjs").is_file():
-        raise ValueError(f"ONNXRUNTIME_WEB must be a URL or a folder holding onnxruntime-web's dist/ files, got {source!r}")
+        raise ValueError(
+            f"ONNXRUNTIME_WEB must be a URL or a folder holding onnxruntime-web's dist/ files, got {source!r}"
+        )
     gr.set_static_paths([folder])
     return served_url(folder)
 
@@ -64,9 +66,13 @@ class BrowserDecoding:
         onnx_cache = writable_cache() / "onnx"
         self.onnx = {name: cached_decoder(em.model, name, onnx_cache) for name, em in h.models.items()}
         gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
-        self.common = {"module": served_url(BROWSER_DECODER), "ort": onnxruntime_web_prefix(), "inputs": browser_layout(),
-                       "previews": {"positions": PREVIEW_POSITIONS, "size": PREVIEW_SIZE},
-                       "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT}}
+        self.common = {
+            "module": served_url(BROWSER_DECODER),
+            "ort": onnxruntime_web_prefix(),
+            "inputs": browser_layout(),
+            "previews": {"positions": PREVIEW_POSITIONS, "size": PREVIEW_SIZE},
+            "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT},
+        }
 
     def open_link(self, request: gr.Request) -> list:
         """The page-open event: a share link's view with its settings, and a note; for a link that cannot be read,
@@ -97,9 +103,29 @@ class BrowserDecoding:
         own_vectors = self.h.own_vectors(inputs.own, inputs.model)
         classes = explore.slider_directions(em, own_vectors).tolist()
         own_names = [slider["name"] for slider in inputs.own["sliders"]] if own_vectors else []
-        map_axes = None if em.map_image is None else {"origin": em.axes.mean.tolist(), "scale": em.axes.spread[:2].tolist(),
-                                                       "vectors": em.axes.directions[:2].tolist()}
-        return {**self.common, "onnx": served_url(self.onnx[inputs.model]), "model": inputs.model, "axes": kind,
-                "base": base, "origin": axes.origin.tolist(), "vectors": axes.vectors.tolist(), "scale": axes.scale.tolist(),
-                "class_directions": classes, "own_names": own_names, "map": map_axes,
-                "values": {"sliders": [float(v or 0.0) for v in inputs.sliders], "more": [float(v or 0.0) for v in inputs.more]}}
+        map_axes = (
+            None
+            if em.map_image is None
+            else {
+                "origin": em.axes.mean.tolist(),
+                "scale": em.axes.spread[:2].tolist(),
+                "vectors": em.axes.directions[:2].tolist(),
+            }
+        )
+        return {
+            **self.common,
+            "onnx": served_url(self.onnx[inputs.model]),
+            "model": inputs.model,
+            "axes": kind,
+            "base": base,
+            "origin": axes.origin.tolist(),
+            "vectors": axes.vectors.tolist(),
+            "scale": axes.scale.tolist(),
+            "class_directions": classes,
+            "own_names": own_names,
+            "map": map_axes,
+            "values": {
+                "sliders": [float(v or 0.0) for v in inputs.sliders],
+                "more": [float(v or 0.0) for v in inputs.more],
+            },
+        }

@@ -49,7 +49,7 @@ class ExploreInputs:
     own: dict | None = None
 
     @classmethod
-    def from_list(cls, values) -> "ExploreInputs":
+    def from_list(cls, values) -> ExploreInputs:
         return unflatten(cls, values)
 
     def to_list(self) -> list:
@@ -58,8 +58,14 @@ class ExploreInputs:
     @staticmethod
     def api_names() -> list[tuple[str, object]]:
         """What gradio_client users see /decode's inputs called, with their defaults."""
-        return [("model", REQUIRED), *((f"slider_{i + 1}", 0.0) for i in range(SLIDERS)), ("axes", "main"),
-                *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)), ("base", None), ("own", None)]
+        return [
+            ("model", REQUIRED),
+            *((f"slider_{i + 1}", 0.0) for i in range(SLIDERS)),
+            ("axes", "main"),
+            *((f"more_class_{i + 1}", 0.0) for i in range(MAX_CLASSES)),
+            ("base", None),
+            ("own", None),
+        ]
 
     def api_arguments(self) -> dict:
         """/decode's keyword arguments for gradio_client (base and own are session state, which it fills in)."""
@@ -82,12 +88,12 @@ class ExploreView:
     settings: object
 
     @classmethod
-    def unchanged(cls, update) -> "ExploreView":
+    def unchanged(cls, update) -> ExploreView:
         """A view that leaves every component as it is (`update` is gr.update())."""
         return unflatten(cls, [update] * (len(fields(cls)) - len(SIZES) + sum(SIZES.values())))
 
     @classmethod
-    def from_list(cls, values) -> "ExploreView":
+    def from_list(cls, values) -> ExploreView:
         return unflatten(cls, values)
 
     def to_list(self) -> list:

@@ -55,8 +55,10 @@ class CheckedBlocks(gr.Blocks):
         super().validate_inputs(block_fn, inputs)
         states = sum(block.stateful for block in block_fn.inputs)  # gradio_client fills these in itself
         if len(inputs) > len(block_fn.inputs):
-            raise gr.Error(f"Too many values for /{block_fn.api_name}: it takes {len(block_fn.inputs) - states}, "
-                           f"got {len(inputs) - states}.")
+            raise gr.Error(
+                f"Too many values for /{block_fn.api_name}: it takes {len(block_fn.inputs) - states}, "
+                f"got {len(inputs) - states}."
+            )
         for name, block, value in zip(input_names(block_fn), block_fn.inputs, inputs, strict=True):
             if isinstance(block, (gr.Number, gr.Slider)) and value is not None and not is_number(value):
                 raise gr.Error(f"{name} must be a number, got {value!r}.")
@@ -73,6 +75,7 @@ def with_named_inputs(handler, inputs: list[tuple[str, object]]):
         return handler(*args)
 
     named.__signature__ = inspect.Signature(
-        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default) for name, default in inputs])
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default) for name, default in inputs]
+    )
     named.__name__ = handler.__name__
     return named

@@ -13,10 +13,20 @@ import torch
 
 from ui import words
 from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, MAX_OWN_NAME, SLIDER_RANGE, SLIDERS, ExploreInputs, ExploreView
-from ui.widgets import (MAX_SEED, PREVIEW_POSITIONS, PREVIEW_SIZE, START_PHOTO, axis_choices, class_slider_settings,
-                        png_data_url, slider_settings)
+from ui.widgets import (
+    MAX_SEED,
+    PREVIEW_POSITIONS,
+    PREVIEW_SIZE,
+    START_PHOTO,
+    axis_choices,
+    class_slider_settings,
+    png_data_url,
+    slider_settings,
+)
 from vae.core.data import DataError, file_digest
 from vae.latent import explore, share_link
+from vae.latent.atlas import MAP_EXTENT
+
 
 def checked_number(value, name: str, low: float, high: float) -> float:
     if value is None:
@@ -96,15 +106,24 @@ class Handlers:
         """The directions of a visitor's own sliders (the `own` state), if they were made for this model."""
         return [slider["vector"] for slider in own["sliders"]] if own and own.get("model") == model else []
 
-    def current_code(self, inputs: ExploreInputs) -> tuple[explore.ExplorerModel, explore.SliderAxes, list[float], torch.Tensor]:
+    def current_code(
+        self, inputs: ExploreInputs
+    ) -> tuple[explore.ExplorerModel, explore.SliderAxes, list[float], torch.Tensor]:
         """(model, axes, slider values, code) the Explore tab shows: `base` moved to the slider values, plus the
         "more …" amounts along the classes' and own sliders' directions."""
         em = self.model_of(inputs.model)
         axes = self.axes_of(em, inputs.axes or "main")
-        values = [checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(inputs.sliders)]
+        values = [
+            checked_number(v, f"Slider {i + 1}", -SLIDER_RANGE, SLIDER_RANGE) for i, v in enumerate(inputs.sliders)
+        ]
         amounts = [checked_number(a, f"Class slider {i + 1}", *CLASS_RANGE) for i, a in enumerate(inputs.more)]
         moved = axes.with_values(self.base_code(em, inputs.base, axes), values[: len(axes.scale)])
-        return em, axes, values, explore.with_class_amounts(em, moved, amounts, self.own_vectors(inputs.own, inputs.model))
+        return (
+            em,
+            axes,
+            values,
+            explore.with_class_amounts(em, moved, amounts, self.own_vectors(inputs.own, inputs.model)),
+        )
 
     @staticmethod
     def base_code(em: explore.ExplorerModel, base, axes: explore.SliderAxes) -> torch.Tensor:
@@ -149,7 +168,11 @@ class Handlers:
         kind = kind if kind in em.axis_kinds() else em.axis_kinds()[0]
         path = path or self.start_photo
         z = explore.encode(em, self.photo_of(path, em.image_size)) if path else torch.zeros(em.latent_dim)
-        return [axis_choices(em, kind), *self.show_code(model, kind, z), *(gr.update(**c) for c in class_slider_settings(em))]
+        return [
+            axis_choices(em, kind),
+            *self.show_code(model, kind, z),
+            *(gr.update(**c) for c in class_slider_settings(em)),
+        ]
 
     def shared_view(self, view: share_link.SharedView) -> tuple[ExploreView, ExploreInputs]:
         """The Explore tab's view of a share link (without the browser decoder's settings, which
@@ -158,19 +181,48 @@ class Handlers:
         em = self.models.get(view.model)
         if em is None:
             raise ValueError(f"it names a model this app does not have ({view.model[:40]!r})")
-        share_link.check_view(view, share_link.LinkLimits(
-            latent_dim=em.latent_dim, axis_kinds=em.axis_kinds(), sliders=SLIDERS, slider_range=SLIDER_RANGE,
-            classes=MAX_CLASSES, class_range=CLASS_RANGE, own_room=MAX_CLASSES - len(em.classes)))
+        share_link.check_view(
+            view,
+            share_link.LinkLimits(
+                latent_dim=em.latent_dim,
+                axis_kinds=em.axis_kinds(),
+                sliders=SLIDERS,
+                slider_range=SLIDER_RANGE,
+                classes=MAX_CLASSES,
+                class_range=CLASS_RANGE,
+                own_room=MAX_CLASSES - len(em.classes),
+            ),
+        )
         names = [name[:MAX_OWN_NAME] for name, _ in view.own]
-        own = {"model": view.model, "sliders": [{"name": name, "vector": vector} for name, (_, vector) in
-                                                 zip(names, view.own)]} if view.own else None
-        inputs = ExploreInputs(model=view.model, sliders=[*view.sliders, *[0.0] * (SLIDERS - len(view.sliders))],
-                               axes=view.axes, more=[*view.more, *[0.0] * (MAX_CLASSES - len(view.more))],
-                               base=view.code, own=own)
+        own = (
+            {
+                "model": view.model,
+                "sliders": [
+                    {"name": name, "vector": vector} for name, (_, vector) in zip(names, view.own, strict=True)
+                ],
+            }
+            if view.own
+            else None
+        )
+        inputs = ExploreInputs(
+            model=view.model,
+            sliders=[*view.sliders, *[0.0] * (SLIDERS - len(view.sliders))],
+            axes=view.axes,
+            more=[*view.more, *[0.0] * (MAX_CLASSES - len(view.more))],
+            base=view.code,
+            own=own,
+        )
         _, axes, _, z = self.current_code(inputs)
-        shown = ExploreView(model=view.model, axes=axis_choices(em, view.axes), image=explore.decode(em, z),
-                            base=view.code, sliders=[gr.update(**s) for s in slider_settings(axes, inputs.sliders[: len(axes.scale)])],
-                            more=[gr.update(**c) for c in class_slider_settings(em, names, inputs.more)], own=own, settings=None)
+        shown = ExploreView(
+            model=view.model,
+            axes=axis_choices(em, view.axes),
+            image=explore.decode(em, z),
+            base=view.code,
+            sliders=[gr.update(**s) for s in slider_settings(axes, inputs.sliders[: len(axes.scale)])],
+            more=[gr.update(**c) for c in class_slider_settings(em, names, inputs.more)],
+            own=own,
+            settings=None,
+        )
         return shown, inputs
 
     # the other tabs
@@ -192,8 +244,11 @@ class Handlers:
         """The before/after wipe, how typical the photo is, and the nearest real photos."""
         em = self.model_of(model)
         x = self.photo_of(path, em.image_size)
-        return ((original, copy), words.typicality(explore.photo_typicality(em, x), "this photo"),
-                self.nearest(em, explore.encode(em, x)))
+        return (
+            (original, copy),
+            words.typicality(explore.photo_typicality(em, x), "this photo"),
+            self.nearest(em, explore.encode(em, x)),
+        )
 
     def map_clicked(self, event: gr.SelectData):
         x_pixel, y_pixel = event.index
@@ -203,7 +258,9 @@ class Handlers:
         em = self.model_of(model)
         if em.axes is None:
             raise gr.Error(f"Model {model!r} ships no main directions, so it has no map.")
-        z = explore.map_point(em, checked_number(x, "x", -MAP_EXTENT, MAP_EXTENT), checked_number(y, "y", -MAP_EXTENT, MAP_EXTENT))
+        z = explore.map_point(
+            em, checked_number(x, "x", -MAP_EXTENT, MAP_EXTENT), checked_number(y, "y", -MAP_EXTENT, MAP_EXTENT)
+        )
         return explore.decode(em, z), self.nearest(em, z)
 
     def show_map(self, model: str):
@@ -215,12 +272,17 @@ class Handlers:
         return [(copy, words.reconstruction_caption(em.model.config.beta, scores)) for em, copy, scores in compared]
 
     def compare_samples(self, seed: float):
-        return [(image, words.model_caption(em.model.config.beta, em.facts))
-                for em, image in explore.own_samples(self.models, checked_seed(seed))]
+        return [
+            (image, words.model_caption(em.model.config.beta, em.facts))
+            for em, image in explore.own_samples(self.models, checked_seed(seed))
+        ]
 
     def compare_traversals(self) -> list[tuple[str, object]]:
         """(caption, picture) per model: drawn once, when the page is built, since they never change."""
-        return [(words.model_caption(em.model.config.beta, em.facts), row) for em, row in explore.first_direction_rows(self.models)]
+        return [
+            (words.model_caption(em.model.config.beta, em.facts), row)
+            for em, row in explore.first_direction_rows(self.models)
+        ]
 
     def traverse(self, model: str, kind: str, start: str, seed: float, path, rows: float):
         em = self.model_of(model)
@@ -255,13 +317,17 @@ class Handlers:
         em = self.model_of(model)
         sliders = own["sliders"] if own and own.get("model") == model else []
         if len(em.classes) + len(sliders) >= MAX_CLASSES:
-            raise gr.Error(f"This model has room for {MAX_CLASSES - len(em.classes)} sliders of your own; reload the "
-                           "page to start again.")
+            raise gr.Error(
+                f"This model has room for {MAX_CLASSES - len(em.classes)} sliders of your own; reload the "
+                "page to start again."
+            )
         numbers = self.direction(model, photos_with, photos_without)
         sliders = [*sliders, {"name": name, "vector": numbers["direction"]}]
         place = len(em.classes) + len(sliders) - 1
         label = class_slider_settings(em, [slider["name"] for slider in sliders])[place]["label"]
-        updates = [gr.update(label=label, visible=True, value=0.0) if i == place else gr.update() for i in range(MAX_CLASSES)]
+        updates = [
+            gr.update(label=label, visible=True, value=0.0) if i == place else gr.update() for i in range(MAX_CLASSES)
+        ]
         note = f"Added **More {name}**: the two groups of photos are {numbers['separation']:.1f} spreads apart."
         return [{"model": model, "sliders": sliders}, *updates, note]
 
@@ -286,7 +352,11 @@ class Handlers:
 
     def interpolate(self, model: str, path_a, path_b, frames: float):
         em = self.model_of(model)
-        images = explore.interpolate(em, self.photo_of(path_a, em.image_size), self.photo_of(path_b, em.image_size),
-                                     int(checked_number(frames, "Frames", 2, explore.MAX_FRAMES)))
+        images = explore.interpolate(
+            em,
+            self.photo_of(path_a, em.image_size),
+            self.photo_of(path_b, em.image_size),
+            int(checked_number(frames, "Frames", 2, explore.MAX_FRAMES)),
+        )
         gif = explore.write_gif(images, Path(tempfile.mkdtemp()) / "interpolation.gif")
         return images, str(gif)

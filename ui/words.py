@@ -9,7 +9,7 @@ and learns to paint a landscape back from any code. Move the sliders, sample new
 and see what the model keeps, or compare models trained with different **β** (how hard the code is squeezed)."""
 
 ABOUT = """## What is a VAE?
-An **encoder** turns a photo into a code: 128 numbers, each a point on a bell curve. A **decoder** turns
+An **encoder** turns a photo into a code: {latent_dim} numbers, each a point on a bell curve. A **decoder** turns
 any code back into a picture. Training asks for two things at once:
 
 - **Reconstruction**: the decoded picture should look like the photo that went in;
@@ -22,13 +22,11 @@ edges.
 
 The loss is **reconstruction + β · KL**. With β = 1 it is the model's honest estimate of how likely a
 photo is (the *evidence lower bound*). A larger β (a *β-VAE*) squeezes the codes harder: each code holds
-less about its photo (fewer nats of KL), so the copies keep only the broad layout and colours. The
-bundled models span that trade: β = 1, 128 and 1024, from about 440 nats and 21.6 dB down to about
-17 nats and 18.3 dB on photos they never saw (the Compare β tab shows each one's numbers).
+less about its photo (fewer nats of KL), so the copies keep only the broad layout and colours.{span}
 
 ## The tabs
 - **Explore**: the sliders move the code. *Main directions* are the directions in which real photos
-  differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the 128 numbers each, the most
+  differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the {latent_dim} numbers each, the most
   informative first. Start from a random code or a photo and move a slider.
 - **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
   *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
@@ -40,20 +38,44 @@ bundled models span that trade: β = 1, 128 and 1024, from about 440 nats and 21
 - **Traverse & interpolate**: each row moves along one slider axis from −3 to +3; and a smooth walk
   between two photos' codes, as frames and as a GIF.
 
-The models were trained with `train.py` on about 5,300 landscape photos from the Intel Image
+The models were trained with `train.py` on about {photos:,} landscape photos from the Intel Image
 Classification dataset; the example photos come from its test split, never seen in training."""
+
+
+def about(facts: list[dict]) -> str:
+    """ABOUT with the shown models' own figures, read from their facts.json (so they never go stale)."""
+    scored = sorted((f for f in facts if "test_kl" in f and "test_psnr" in f), key=lambda f: f["beta"])
+    span = ""
+    if len(scored) > 1:
+        betas = ", ".join(f"{f['beta']:g}" for f in scored[:-1]) + f" and {scored[-1]['beta']:g}"
+        low, high = scored[0], scored[-1]
+        span = (
+            f" The models shown span that trade: β = {betas}, from about {low['test_kl']:.0f} nats and "
+            f"{low['test_psnr']:.1f} dB down to about {high['test_kl']:.0f} nats and {high['test_psnr']:.1f} dB on "
+            "photos they never saw (the Compare β tab shows each one's numbers)."
+        )
+    photos = max((f.get("training_images", 0) for f in facts), default=0)
+    latent_dim = facts[0].get("latent_dim", 128) if facts else 128
+    return ABOUT.format(span=span, photos=round(photos, -2), latent_dim=latent_dim)
+
 
 BETA_NOTE = """**What β trades.** β weighs how much a code may say about a photo (its KL, in nats). A small β
 keeps more, and the copies come closer to the photo; a large β keeps less, and only the broad layout and
 colours survive. The captions give each model's numbers, measured on photos it never saw."""
 
 
-
 def describe_scores(scores: dict) -> str:
     """A reconstruction's PSNR, SSIM and KL in plain words."""
     psnr_db, similarity, kl = scores["psnr"], scores["ssim"], scores["kl"]
-    closeness = ("very close to" if psnr_db >= 25 else "close to" if psnr_db >= 20
-                 else "a rough sketch of" if psnr_db >= 16 else "only loosely like")
+    closeness = (
+        "very close to"
+        if psnr_db >= 25
+        else "close to"
+        if psnr_db >= 20
+        else "a rough sketch of"
+        if psnr_db >= 16
+        else "only loosely like"
+    )
     return (
         f"**The copy is {closeness} the original.** "
         f"PSNR {psnr_db:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). "
@@ -86,8 +108,10 @@ def model_caption(beta: float, facts: dict) -> str:
     """What a model keeps, in plain words: its test KL and PSNR where its facts have them."""
     if "test_kl" not in facts or "test_psnr" not in facts:
         return f"β = {beta:g}"
-    return (f"β = {beta:g}: a code holds {facts['test_kl']:.0f} nats about a photo; "
-            f"copies come within {facts['test_psnr']:.1f} dB PSNR")
+    return (
+        f"β = {beta:g}: a code holds {facts['test_kl']:.0f} nats about a photo; "
+        f"copies come within {facts['test_psnr']:.1f} dB PSNR"
+    )
 
 
 def class_caption(name: str | None) -> str:
@@ -96,11 +120,24 @@ def class_caption(name: str | None) -> str:
 
 # the Compare β tab's plots and table
 
+TRAVERSALS_NOTE = (
+    "**Each model's first main direction**, from its average code, −3 … +3: how smoothly the picture "
+    "changes along the direction in which its photos differ most."
+)
 KL_LABEL = "KL (nats per image)"
 PSNR_LABEL = "test PSNR (dB)"
 CURVE_LABEL = "validation PSNR (dB)"
-FACT_HEADERS = {"model": "model", "beta": "β", "val_psnr": "val PSNR (dB)", "val_ssim": "val SSIM", "val_kl": "KL (nats)",
-                "active_units": "active dims", "epochs": "epochs", "training_minutes": "minutes", "file_mb": "size (MB)"}
+FACT_HEADERS = {
+    "model": "model",
+    "beta": "β",
+    "val_psnr": "val PSNR (dB)",
+    "val_ssim": "val SSIM",
+    "val_kl": "KL (nats)",
+    "active_units": "active dims",
+    "epochs": "epochs",
+    "training_minutes": "minutes",
+    "file_mb": "size (MB)",
+}
 
 
 def broken_link(problem: str) -> str:
@@ -108,13 +145,18 @@ def broken_link(problem: str) -> str:
     return f"⚠️ This link could not be opened ({problem}), so here is the usual starting picture."
 
 
-PREVIEW_NOTE = ("The small pictures under each slider show where it leads: the picture with that slider at −2, −1, +1 "
-                "and +2.")
-MAP_NOTE = ("Every held-out photo (never seen in training), placed by its code along the two main directions, framed "
-            "in the colour of its kind. **Move the mouse over the map**: the landscape at that spot follows it, "
-            "painted in your browser. **Click** to pin a spot: the nearest real photos appear below.")
+PREVIEW_NOTE = (
+    "The small pictures under each slider show where it leads: the picture with that slider at −2, −1, +1 and +2."
+)
+MAP_NOTE = (
+    "Every held-out photo (never seen in training), placed by its code along the two main directions, framed "
+    "in the colour of its kind. **Move the mouse over the map**: the landscape at that spot follows it, "
+    "painted in your browser. **Click** to pin a spot: the nearest real photos appear below."
+)
 
 
 def photos_added(count: int) -> str:
-    return (f"That group now holds {count} photo{'s' if count != 1 else ''}: name the quality and add the slider under "
-            "**Make your own slider** in the Explore tab.")
+    return (
+        f"That group now holds {count} photo{'s' if count != 1 else ''}: name the quality and add the slider under "
+        "**Make your own slider** in the Explore tab."
+    )

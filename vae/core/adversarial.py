@@ -51,7 +51,7 @@ class PatchDiscriminator(nn.Module):
 def feature_matching_loss(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
     """Mean L1 distance between the discriminator's features of each photo and of its reconstruction, layer by
     layer (pix2pixHD, Wang et al. 2018): asks for the photo's own texture statistics, not just any plausible ones."""
-    return sum((f.float() - r.detach().float()).abs().mean() for r, f in zip(real, fake)) / len(real)
+    return sum((f.float() - r.detach().float()).abs().mean() for r, f in zip(real, fake, strict=True)) / len(real)
 
 
 def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -60,8 +60,8 @@ def hinge_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tenso
 
 def adaptive_weight(reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor) -> torch.Tensor:
     """|d reconstruction / d last_layer| / |d adversarial / d last_layer|, detached."""
-    recon_grad, = torch.autograd.grad(reconstruction, last_layer, retain_graph=True)
-    adversarial_grad, = torch.autograd.grad(adversarial, last_layer, retain_graph=True)
+    (recon_grad,) = torch.autograd.grad(reconstruction, last_layer, retain_graph=True)
+    (adversarial_grad,) = torch.autograd.grad(adversarial, last_layer, retain_graph=True)
     return (recon_grad.norm() / (adversarial_grad.norm() + 1e-4)).clamp(0.0, ADAPTIVE_WEIGHT_MAX).detach()
 
 
@@ -70,16 +70,18 @@ class Adversary:
     (`generator_term`, added to the VAE's loss) and the discriminator's own update (`train_step`), which
     judges the reconstructions the last `generator_term` saw."""
 
-    def __init__(self, weight: float, lr: float, device: torch.device, world: int = 1,
-                 feature_matching: float | None = None):
+    def __init__(
+        self, weight: float, lr: float, device: torch.device, world: int = 1, feature_matching: float | None = None
+    ):
         self.weight, self.world, self.feature_matching = weight, world, feature_matching
         self.net = PatchDiscriminator().to(device, memory_format=torch.channels_last)
         self.network = DistributedDataParallel(self.net) if world > 1 else self.net
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr, betas=DISCRIMINATOR_BETAS)
         self.fakes: torch.Tensor | None = None
 
-    def generator_term(self, model, reconstruction: torch.Tensor, fakes: torch.Tensor,
-                       reals: torch.Tensor) -> dict[str, torch.Tensor]:
+    def generator_term(
+        self, model, reconstruction: torch.Tensor, fakes: torch.Tensor, reals: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         """{"adversarial": the weighted term to add to the loss, "adversarial_weight": its adaptive weight,
         and "feature_matching" when the run has that term (inside "adversarial", under the same weight)}."""
         extra = {}

@@ -84,11 +84,18 @@ def read_metrics(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (Path(run_dir) / METRICS_NAME).read_text().splitlines() if line.strip()]
 
 
-def save_tensors(tensors: dict[str, torch.Tensor], path: Path, *, dtype: torch.dtype | None = None,
-                 metadata: dict[str, str] | None = None) -> None:
+def save_tensors(
+    tensors: dict[str, torch.Tensor],
+    path: Path,
+    *,
+    dtype: torch.dtype | None = None,
+    metadata: dict[str, str] | None = None,
+) -> None:
     """Tensors as safetensors, atomically; `dtype` converts floating-point ones (fp16 for bundled models)."""
-    state = {k: v.detach().to("cpu", dtype if dtype is not None and v.is_floating_point() else v.dtype).contiguous()
-             for k, v in tensors.items()}
+    state = {
+        k: v.detach().to("cpu", dtype if dtype is not None and v.is_floating_point() else v.dtype).contiguous()
+        for k, v in tensors.items()
+    }
     atomic_write(path, lambda tmp: save_file(state, tmp, metadata={"format": "pt", **(metadata or {})}))
 
 
@@ -120,8 +127,12 @@ MODEL_FILES = ["*.json", "*.safetensors", "*.jsonl", "*.jpg"]  # config, weights
 
 def looks_like_hub_id(source) -> bool:
     """`owner/name` that is not a local path: its first part is not a folder here."""
-    return (isinstance(source, str) and HUB_ID.fullmatch(source) is not None
-            and not Path(source).exists() and not Path(source.split("/")[0]).exists())
+    return (
+        isinstance(source, str)
+        and HUB_ID.fullmatch(source) is not None
+        and not Path(source).exists()
+        and not Path(source.split("/")[0]).exists()
+    )
 
 
 def resolve_model_folder(source) -> Path:
@@ -137,7 +148,9 @@ def resolve_model_folder(source) -> Path:
         return Path(snapshot_download(source, allow_patterns=MODEL_FILES))
     except (LocalEntryNotFoundError, HfHubHTTPError, HFValidationError, httpx.HTTPError, OSError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelFileError(f"{source}: no such folder here, and it could not be fetched from the Hub ({reason})") from None
+        raise ModelFileError(
+            f"{source}: no such folder here, and it could not be fetched from the Hub ({reason})"
+        ) from None
 
 
 def model_folder_files(source) -> tuple[Path, Path]:

@@ -13,10 +13,10 @@ import hashlib
 import logging
 import math
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -134,7 +134,9 @@ def photo_splits(data_dir) -> dict[str, list[Path]]:
     if not root.is_dir():
         raise DataError(f"--data must be a folder, but {root} is a file; {LAYOUT_HELP}")
     if (root / SEED_LAYOUT["train"]).is_dir():
-        splits = {name: list_images(root / folder) if (root / folder).is_dir() else [] for name, folder in SEED_LAYOUT.items()}
+        splits = {
+            name: list_images(root / folder) if (root / folder).is_dir() else [] for name, folder in SEED_LAYOUT.items()
+        }
         if not splits["train"]:
             raise DataError(f"no images in {root / SEED_LAYOUT['train']}; {LAYOUT_HELP}")
     else:
@@ -192,8 +194,11 @@ def image_lists(data_dir=None, *, procedural_count: int = 2000, seed: int = 0) -
     """The three splits of a photo folder, or of the procedural set when data_dir is None."""
     if data_dir is None:
         val = max(1, procedural_count // 10)
-        bounds = {"train": (0, procedural_count), "val": (procedural_count, procedural_count + val),
-                  "test": (procedural_count + val, procedural_count + 2 * val)}
+        bounds = {
+            "train": (0, procedural_count),
+            "val": (procedural_count, procedural_count + val),
+            "test": (procedural_count + val, procedural_count + 2 * val),
+        }
         loader = procedural_item_loader(seed)
         return {name: ImageList(range(*span), loader) for name, span in bounds.items()}
     return {name: ImageList(paths, load_photo) for name, paths in photo_splits(data_dir).items()}
@@ -276,8 +281,9 @@ def cache_bytes(count: int, size: int) -> int:
     return count * 3 * size * size
 
 
-def make_dataset(images: ImageList, size: int, *, train: bool, cache: bool | None = None,
-                 crop_scale: float = 1.0) -> tuple[Dataset, int]:
+def make_dataset(
+    images: ImageList, size: int, *, train: bool, cache: bool | None = None, crop_scale: float = 1.0
+) -> tuple[Dataset, int]:
     """(dataset of (3, size, size) uint8, number of unreadable images skipped). Training sets are augmented
     (`training_transform`); cache=None caches when it fits in memory."""
     transform = training_transform(size, crop_scale) if train else v2.Identity()

@@ -72,9 +72,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (config.json + model.safetensors)")
     parser.add_argument("--data", required=True, help="the seed's layout or a plain image folder")
-    parser.add_argument("--split", choices=EVALUATION_SPLITS, default="test",
-                        help="test (default): the Testing Data, or the tenth of a plain folder that train.py never "
-                        "trains on; all: every image, training photos included")
+    parser.add_argument(
+        "--split",
+        choices=EVALUATION_SPLITS,
+        default="test",
+        help="test (default): the Testing Data, or the tenth of a plain folder that train.py never "
+        "trains on; all: every image, training photos included",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:

@@ -27,8 +27,9 @@ def gaussian_nll(mean: torch.Tensor, x: torch.Tensor, log_sigma: torch.Tensor) -
     return 0.5 * (x - mean).pow(2) * torch.exp(-2.0 * log_sigma) + log_sigma + 0.5 * math.log(2 * math.pi)
 
 
-def reconstruction_per_image(logits: torch.Tensor, x: torch.Tensor, kind: str,
-                             log_sigma: torch.Tensor | None = None) -> torch.Tensor:
+def reconstruction_per_image(
+    logits: torch.Tensor, x: torch.Tensor, kind: str, log_sigma: torch.Tensor | None = None
+) -> torch.Tensor:
     """(B,) negative log-likelihood of x under the decoder, summed over pixels; logits are the
     decoder's pre-sigmoid output.
 
@@ -119,19 +120,40 @@ def vae_loss(
     return terms
 
 
-def model_loss(model, x: torch.Tensor, *, kl_weight: float = 1.0, capacity: float | None = None,
-               msssim_weight: float | None = None,
-               generator: torch.Generator | None = None, network=None,
-               adversary=None) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+def model_loss(
+    model,
+    x: torch.Tensor,
+    *,
+    kl_weight: float = 1.0,
+    capacity: float | None = None,
+    msssim_weight: float | None = None,
+    generator: torch.Generator | None = None,
+    network=None,
+    adversary=None,
+) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
     """The one objective: run `model` on x and return (its loss terms, mu, logvar). Training, validation and
     `vae.core.evaluate` all call this, so a run is scored on the objective it trains. `network` is the
     module to call when it differs from `model` (a DistributedDataParallel or compiled wrapper).
     `adversary` (a `vae.core.adversarial.Adversary`, training only) adds its term for the reconstructions."""
     config = model.config
-    logits, mu, logvar, z = (model if network is None else network)(x, generator)  # a compiled module has no truth value
-    terms = vae_loss(logits, x, mu, logvar, z, beta=config.beta, reconstruction=config.reconstruction,
-                     objective=config.objective, log_sigma=model.log_sigma, kl_weight=kl_weight, capacity=capacity,
-                     msssim_weight=msssim_weight, generator=generator)
+    logits, mu, logvar, z = (model if network is None else network)(
+        x, generator
+    )  # a compiled module has no truth value
+    terms = vae_loss(
+        logits,
+        x,
+        mu,
+        logvar,
+        z,
+        beta=config.beta,
+        reconstruction=config.reconstruction,
+        objective=config.objective,
+        log_sigma=model.log_sigma,
+        kl_weight=kl_weight,
+        capacity=capacity,
+        msssim_weight=msssim_weight,
+        generator=generator,
+    )
     if adversary is not None:
         terms.update(adversary.generator_term(model, terms["recon"], torch.sigmoid(logits.float()), x))
         terms["loss"] = terms["loss"] + terms["adversarial"]

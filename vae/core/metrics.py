@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import torch
-from PIL import Image
 import torch.nn.functional as F
+from PIL import Image
 
 SSIM_WINDOW = 11  # Wang et al. (2004): 11x11 Gaussian window, sigma 1.5
 SSIM_SIGMA = 1.5

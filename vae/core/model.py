@@ -18,16 +18,25 @@ Both return decoder *logits*; `decode` applies the sigmoid. The loss works on lo
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
-from pathlib import Path
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import (CONFIG_NAME, WEIGHTS_NAME, ModelFileError, check_state_matches, load_tensors, model_folder_files,
-                         read_config, save_tensors, write_json)
+from .checkpoint import (
+    CONFIG_NAME,
+    WEIGHTS_NAME,
+    ModelFileError,
+    check_state_matches,
+    load_tensors,
+    model_folder_files,
+    read_config,
+    save_tensors,
+    write_json,
+)
+from .linear_path import LinearPath
 from .options import option, positive_int
 
 ARCHS = ("seed", "resnet")
@@ -37,7 +46,6 @@ LOGVAR_RANGE = (-30.0, 20.0)  # as diffusers' AutoencoderKL: exp() stays finite 
 RESIDUAL_MAX_RESOLUTION = 32  # residual blocks above this size cost 5-10x per step on a CPU
 HEAD_RESOLUTION = 4  # spatial grid the Linear heads see
 INITIAL_SIGMA = 0.1  # gaussian likelihood: starting noise scale, about the error of a 20 dB reconstruction
-LOGIT_CLAMP = 0.01  # the linear path sees logit(x) with x kept in [0.01, 0.99], so black and white stay finite
 START_LOGVAR = -6.0  # a model started from PCA: posterior std 0.05 of a unit-variance code, so noise barely blurs it
 
 
@@ -50,16 +58,28 @@ class VAEConfig:
     arch: str = option("resnet", "seed: the seed's exact network; resnet: the project's default", choices=ARCHS)
     image_size: int = option(128, "square training resolution, a power of two from 32 to 512")
     latent_dim: int = option(128, "numbers in a code (the seed's value)", type=positive_int)
-    beta: float = option(1.0, "weight of the KL (or MMD) term; 1 with the gaussian likelihood is the ELBO (the seed used 0.2)")
-    objective: str = option("vae", "vae: reconstruction + beta x KL; wae: WAE-MMD, beta weighs the MMD", choices=OBJECTIVES)
-    reconstruction: str = option("gaussian", "the likelihood: gaussian (learned noise scale; the bundled models'), bce "
-                                 "(the seed's) or mse (squared error)", choices=RECONSTRUCTIONS)
+    beta: float = option(
+        1.0, "weight of the KL (or MMD) term; 1 with the gaussian likelihood is the ELBO (the seed used 0.2)"
+    )
+    objective: str = option(
+        "vae", "vae: reconstruction + beta x KL; wae: WAE-MMD, beta weighs the MMD", choices=OBJECTIVES
+    )
+    reconstruction: str = option(
+        "gaussian",
+        "the likelihood: gaussian (learned noise scale; the bundled models'), bce (the seed's) or mse (squared error)",
+        choices=RECONSTRUCTIONS,
+    )
     base_channels: int = 32  # resnet only: width at 32x32; doubles per halving below, halves above
     max_channels: int = 128  # resnet only: width cap, keeps the model under 10 MB in fp16
-    min_width: int = option(16, "resnet: channels at full resolution, where the finest detail is painted", type=positive_int)
-    linear_size: int | None = option(None, "side in px of a fixed linear path beside the network, started as the PCA of "
-                                     "the training photos at that size, so the model starts as good as a linear "
-                                     "projection; 0 = none (default: a quarter of --image-size for resnet, none for seed)")
+    min_width: int = option(
+        16, "resnet: channels at full resolution, where the finest detail is painted", type=positive_int
+    )
+    linear_size: int | None = option(
+        None,
+        "side in px of a fixed linear path beside the network, started as the PCA of "
+        "the training photos at that size, so the model starts as good as a linear "
+        "projection; 0 = none (default: a quarter of --image-size for resnet, none for seed)",
+    )
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)
@@ -74,10 +94,12 @@ class VAEConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         if self.min_width < 4:
             raise ValueError(f"min_width must be at least 4 (GroupNorm needs channels), got {self.min_width}")
-        if self.linear_size and not (HEAD_RESOLUTION <= self.linear_size <= self.image_size
-                                     and self.linear_size & (self.linear_size - 1) == 0):
-            raise ValueError(f"linear_size must be 0 or a power of two from {HEAD_RESOLUTION} to image_size, "
-                             f"got {self.linear_size}")
+        if self.linear_size and not (
+            HEAD_RESOLUTION <= self.linear_size <= self.image_size and self.linear_size & (self.linear_size - 1) == 0
+        ):
+            raise ValueError(
+                f"linear_size must be 0 or a power of two from {HEAD_RESOLUTION} to image_size, got {self.linear_size}"
+            )
         if self.linear_size and self.arch != "resnet":
             raise ValueError("linear_size needs arch 'resnet' (the seed network stays as the seed had it)")
         if self.latent_dim < 1:
@@ -89,7 +111,7 @@ class VAEConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "VAEConfig":
+    def from_dict(cls, data: dict) -> VAEConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -122,12 +144,14 @@ class ResBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
         self.body = nn.Sequential(
-            group_norm(in_channels), nn.SiLU(), nn.Conv2d(in_channels, out_channels, 3, padding=1),
-            group_norm(out_channels), nn.SiLU(), nn.Conv2d(out_channels, out_channels, 3, padding=1),
+            group_norm(in_channels),
+            nn.SiLU(),
+            nn.Conv2d(in_channels, out_channels, 3, padding=1),
+            group_norm(out_channels),
+            nn.SiLU(),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1),
         )
-        self.shortcut = (
-            nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1)
-        )
+        self.shortcut = nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.shortcut(x) + self.body(x)
@@ -139,60 +163,9 @@ def downsample(in_channels: int, out_channels: int) -> nn.Module:
 
 def upsample(in_channels: int, out_channels: int) -> nn.Module:
     # nearest + 3x3 conv instead of a transposed conv: no checkerboard pattern
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_channels, out_channels, 3, padding=1))
-
-
-class LinearPath(nn.Module):
-    """A fixed linear encoder and decoder of logit images shrunk to `size` px, beside the network.
-
-    encode: logit(x) averaged down to size x size, minus the mean, times `encode_weight`: the code's linear part;
-    decode: code times `decode_weight`, plus the mean: size x size logits, bilinearly up to full size and
-    added to the network's logits. Both are set once from the PCA of the training photos (`start_from`)
-    and kept as buffers, not trained: Adam's steps, about the learning rate in size whatever the
-    gradient, would wreck weights of 0.001 in a few steps. The network learns the rest.
-    At 32 px the 128-component PCA of the landscape photos' logits reconstructs them as well as a PCA
-    at full resolution (21.03 against 21.10 dB on the Testing Data), with 1/16 of the weights.
-    """
-
-    def __init__(self, config: VAEConfig):
-        super().__init__()
-        self.size, self.factor = config.linear_size, config.image_size // config.linear_size
-        values = 3 * self.size * self.size
-        self.register_buffer("mean", torch.zeros(values))
-        self.register_buffer("encode_weight", torch.zeros(config.latent_dim, values))
-        self.register_buffer("decode_weight", torch.zeros(values, config.latent_dim))
-
-    @staticmethod
-    def logits_of(x: torch.Tensor, factor: int) -> torch.Tensor:
-        """(B, 3, S/factor, S/factor): the images' logits, averaged over factor x factor blocks."""
-        logits = torch.logit(x.float().clamp(LOGIT_CLAMP, 1.0 - LOGIT_CLAMP))
-        return F.avg_pool2d(logits, factor) if factor > 1 else logits
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        small = self.logits_of(x, self.factor).flatten(1)
-        return F.linear(small - self.mean, self.encode_weight)
-
-    def decode_small(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, 3, size, size) logits: the linear reconstruction before upsampling."""
-        return F.linear(z.float(), self.decode_weight, self.mean).unflatten(1, (3, self.size, self.size))
-
-    def upsample(self, small: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(small, scale_factor=self.factor, mode="bilinear") if self.factor > 1 else small
-
-    @torch.no_grad()
-    def start_from(self, pca) -> None:
-        """Whitened PCA: code = (logits - mean) V^T / sqrt(variance), so codes of photos have unit
-        variance as the N(0, I) prior expects, and decode(code) is the PCA reconstruction. Latent
-        dimensions beyond the PCA's components (fewer photos than dimensions) get no linear part, and
-        so do components of no variance, which would scale noise without bound."""
-        count = min(self.encode_weight.shape[0], int((pca.variances > 1e-6 * pca.variances[0]).sum()))
-        scale = pca.variances[:count].sqrt()
-        basis = pca.components[:count]
-        self.mean.copy_(pca.mean)
-        self.encode_weight.zero_()
-        self.decode_weight.zero_()
-        self.encode_weight[:count] = basis / scale[:, None]
-        self.decode_weight[:, :count] = (basis * scale[:, None]).T
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_channels, out_channels, 3, padding=1)
+    )
 
 
 # the shared interface
@@ -236,7 +209,9 @@ class VAE(nn.Module):
         return nn.ModuleList([self.encoder, self.fc_mu, self.fc_logvar])
 
     @staticmethod
-    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def reparameterize(
+        mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         return mu + eps * torch.exp(0.5 * logvar)
 
@@ -256,7 +231,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def start_from_pca(self, pca) -> None:
         """Make the model probabilistic PCA: the linear path from `pca` (of the training photos' logits
-        at `linear_size`, see `vae.core.training.start_from_pca`), the network's code and picture contributions zero, and a
+        at `linear_size`, see `vae.core.run_folder.start_from_pca`), the network's code and picture contributions zero, and a
         small posterior noise. Training then adds to PCA what a linear map cannot do."""
         if self.linear_path is None:
             raise ValueError("the model has no linear path (linear_size is 0)")
@@ -274,8 +249,9 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z).float())
 
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(logits, mu, logvar, z); WAE uses the deterministic code z = mu."""
         mu, logvar = self.encode(x)
         z = mu if self.config.objective == "wae" else self.reparameterize(mu, logvar, generator)
@@ -290,7 +266,7 @@ class VAE(nn.Module):
         return directory
 
     @classmethod
-    def from_pretrained(cls, source, *, device: str | torch.device = "cpu") -> "VAE":
+    def from_pretrained(cls, source, *, device: str | torch.device = "cpu") -> VAE:
         """Rebuild a model from a folder (or Hub repo id) holding config.json + model.safetensors.
 
         Strict: a missing file, a malformed config, or weights whose keys or shapes differ from what
@@ -316,10 +292,14 @@ class SeedVAE(VAE):
         grid = config.image_size // 16
         self.head_shape = (512, grid, grid)
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, 64, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(128, 256, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(256, 512, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(3, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(64, 128, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(128, 256, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(256, 512, 4, 2, 1),
+            nn.ReLU(),
         )
         flat = math.prod(self.head_shape)
         self.fc_mu = nn.Linear(flat, config.latent_dim)
@@ -327,9 +307,12 @@ class SeedVAE(VAE):
         self.fc_decode = nn.Linear(config.latent_dim, flat)
         # the seed ends in Sigmoid; `decode` applies it so training can use logits
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(512, 256, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(512, 256, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1),
+            nn.ReLU(),
             nn.ConvTranspose2d(64, 3, 4, 2, 1),
         )
 

@@ -1,5 +1,5 @@
 """Exact principal component analysis of a set of images: the linear baseline the models are judged
-against, and the starting point of a model's linear path (`vae.core.model.LinearPath`)."""
+against, and the starting point of a model's linear path (`vae.core.linear_path.LinearPath`)."""
 
 from __future__ import annotations
 

@@ -7,11 +7,14 @@ kind (coast, desert, forest, glacier, mountain). Everything is vectorised and
 deterministic per (seed, index, size); noise grids have a fixed resolution, so
 one scene looks the same at every size.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from .skies import SKIES, TIME_WEIGHTS, TIMES, Colour, Sky
 
 SCENE_KINDS = ("coast", "desert", "forest", "glacier", "mountain")
 MIN_SIZE, MAX_SIZE = 16, 1024
@@ -28,42 +31,6 @@ CREVASSE_FREQ = 24  # crevasses per image height across the glacier
 PALE_SKY = 0.4  # glaciers: how far the zenith colour is pulled toward the horizon's
 PALE_LIGHT = 0.6  # glaciers: how far the terrain light is pulled toward white
 
-Colour = tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class _Sky:
-    """One time of day: sky gradient, sun or moon, light on the land, clouds."""
-    top: Colour
-    mid: Colour
-    horizon: Colour
-    sun: Colour
-    light: Colour  # tint and strength of the light falling on terrain
-    cloud_lit: Colour
-    cloud_shade: Colour
-    sun_height: tuple[float, float]  # sun centre range, as a fraction of the horizon height
-    sun_radius: float
-    glow: float
-    cloud_cover: float  # 0 clear .. 1 overcast
-    stars: bool = False
-
-
-TIMES = ("day", "dusk", "night", "overcast")
-SKIES = {
-    "day": _Sky((0.16, 0.36, 0.78), (0.42, 0.62, 0.90), (0.78, 0.87, 0.96), (1.0, 0.98, 0.90),
-                (1.0, 0.98, 0.94), (0.98, 0.98, 1.0), (0.66, 0.70, 0.78), (0.15, 0.45), 0.030, 0.5, 0.35),
-    "dusk": _Sky((0.16, 0.16, 0.38), (0.78, 0.42, 0.55), (1.0, 0.62, 0.32), (1.0, 0.86, 0.55),
-                 (0.82, 0.58, 0.48), (1.0, 0.66, 0.52), (0.40, 0.26, 0.38), (0.75, 0.95), 0.040, 0.9, 0.3),
-    "night": _Sky((0.02, 0.04, 0.12), (0.05, 0.09, 0.22), (0.12, 0.17, 0.32), (0.92, 0.94, 1.0),
-                  (0.26, 0.30, 0.45), (0.22, 0.25, 0.35), (0.06, 0.07, 0.12), (0.15, 0.45), 0.022, 0.25, 0.25,
-                  stars=True),
-    "overcast": _Sky((0.50, 0.53, 0.57), (0.64, 0.66, 0.69), (0.80, 0.81, 0.82), (0.95, 0.95, 0.92),
-                     (0.74, 0.76, 0.80), (0.80, 0.81, 0.83), (0.60, 0.62, 0.65), (0.2, 0.4), 0.0, 0.12, 0.85),
-}
-# Chance of each time of day per kind, in TIMES order (glaciers favour pale skies).
-TIME_WEIGHTS = {"coast": (0.4, 0.3, 0.15, 0.15), "desert": (0.45, 0.35, 0.15, 0.05),
-                "forest": (0.35, 0.2, 0.15, 0.3), "glacier": (0.6, 0.1, 0.05, 0.25),
-                "mountain": (0.4, 0.25, 0.15, 0.2)}
 SNOW_LIT, SNOW_SHADE = np.array((0.96, 0.97, 1.0), np.float32), np.array((0.55, 0.66, 0.84), np.float32)
 ROCK, FOOTHILL = (0.34, 0.31, 0.30), (0.20, 0.26, 0.15)
 CONIFER, SAND, SAND_SHADE = (0.06, 0.17, 0.09), (0.90, 0.66, 0.38), (0.58, 0.34, 0.20)
@@ -73,6 +40,7 @@ ICE, SEA, BEACH = (0.80, 0.90, 0.98), (0.04, 0.22, 0.32), (0.86, 0.77, 0.58)
 @dataclass
 class _Canvas:
     """What every painter needs: the image, its coordinates and the scene light."""
+
     img: np.ndarray  # (H, W, 3) float32 in [0, 1]
     rng: np.random.Generator
     ys: np.ndarray  # (H, 1) pixel-centre y in [0, 1], downwards
@@ -119,12 +87,11 @@ def _value_noise(rng: np.random.Generator, size: int, cells_y: int, cells_x: int
     return _lerp(rows[iy], rows[iy + 1], fy[:, None])
 
 
-def _fractal_noise(rng: np.random.Generator, size: int, cells_y: int, cells_x: int,
-                   octaves: int) -> np.ndarray:
+def _fractal_noise(rng: np.random.Generator, size: int, cells_y: int, cells_x: int, octaves: int) -> np.ndarray:
     """Sum of value-noise octaves, each twice as fine and half as strong; ~[0, 1]."""
     total = np.zeros((size, size), np.float32)
     for octave in range(octaves):
-        scale = 2 ** octave
+        scale = 2**octave
         total += _value_noise(rng, size, cells_y * scale, cells_x * scale) / scale
     return total / (2 - 2 ** (1 - octaves))
 
@@ -158,7 +125,7 @@ def _paint(cv: _Canvas, alpha: np.ndarray, colour: np.ndarray) -> None:
     cv.img += alpha[..., None] * (colour - cv.img)
 
 
-def _paint_sky(cv: _Canvas, sky: _Sky, horizon: float) -> None:
+def _paint_sky(cv: _Canvas, sky: Sky, horizon: float) -> None:
     """Vertical three-stop gradient, sun/moon disc with glow, stars at night, soft clouds."""
     rng, size = cv.rng, cv.size
     top, mid, low = (_jitter(rng, c) for c in (sky.top, sky.mid, sky.horizon))
@@ -188,9 +155,17 @@ def _paint_sky(cv: _Canvas, sky: _Sky, horizon: float) -> None:
     cv.haze = low
 
 
-def _terrain(cv: _Canvas, top: np.ndarray, colour: Colour, haze: float, mist: float = 0.0,
-             snow_line: np.ndarray | None = None, face_depth: float = 0.1, relief: float = 0.35,
-             roughness: float = 0.5) -> None:
+def _terrain(
+    cv: _Canvas,
+    top: np.ndarray,
+    colour: Colour,
+    haze: float,
+    mist: float = 0.0,
+    snow_line: np.ndarray | None = None,
+    face_depth: float = 0.1,
+    relief: float = 0.35,
+    roughness: float = 0.5,
+) -> None:
     """Fill below `top` (per-column y in [0, 1]) with lit, textured terrain faded by distance."""
     size, ys, top = cv.size, cv.ys, top.astype(np.float32)  # float32 keeps the (H, W) maths fast
     alpha = np.clip((ys - top) * size + 0.5, 0, 1)  # antialiased silhouette
@@ -216,8 +191,9 @@ def _terrain(cv: _Canvas, top: np.ndarray, colour: Colour, haze: float, mist: fl
     _paint(cv, alpha, _lerp(col, cv.haze, fade))
 
 
-def _ridge_layers(cv: _Canvas, count: int, base: tuple[float, float], height: tuple[float, float],
-                  roughness: float) -> list[np.ndarray]:
+def _ridge_layers(
+    cv: _Canvas, count: int, base: tuple[float, float], height: tuple[float, float], roughness: float
+) -> list[np.ndarray]:
     """Ridge lines from far (high, short) to near (low, tall), as per-column y in [0, 1]."""
     out = []
     for i in range(count):
@@ -232,8 +208,14 @@ def _paint_mountain(cv: _Canvas, horizon: float) -> None:
     snow_line = horizon - cv.rng.uniform(0.12, 0.3) + 0.03 * _fractal_ridge(cv.rng, cv.size, 0.7)
     for i, top in enumerate(layers):
         last = i == len(layers) - 1
-        _terrain(cv, top, FOOTHILL if last else _jitter(cv.rng, ROCK), haze=0.65 * (1 - i / len(layers)),
-                 mist=0.0 if last else 0.5, snow_line=None if last else snow_line + 0.08 * i)
+        _terrain(
+            cv,
+            top,
+            FOOTHILL if last else _jitter(cv.rng, ROCK),
+            haze=0.65 * (1 - i / len(layers)),
+            mist=0.0 if last else 0.5,
+            snow_line=None if last else snow_line + 0.08 * i,
+        )
 
 
 def _paint_forest(cv: _Canvas, horizon: float) -> None:
@@ -301,7 +283,7 @@ def _paint_coast(cv: _Canvas, horizon: float) -> None:
     water = _lerp(_jitter(rng, SEA) * cv.light, sky[rows, np.arange(size)] * 0.85, fresnel)
     water *= (0.8 + 0.4 * waves)[..., None]
     # Sun (or moon) glitter: a streak that widens toward the viewer, lit only on wave crests.
-    streak = np.exp(-((cv.xs - cv.sun_x) / (0.02 + 0.25 * (cv.ys - horizon))) ** 2)
+    streak = np.exp(-(((cv.xs - cv.sun_x) / (0.02 + 0.25 * (cv.ys - horizon))) ** 2))
     water += (streak * np.clip((waves - 0.5) * 5, 0, 1) * 0.8 * cv.light.mean())[..., None]
     _paint(cv, np.clip((cv.ys - horizon) * size + 0.5, 0, 1) * below, water.astype(np.float32))
     # Beach: a gently curving shoreline with a foam edge.
@@ -312,8 +294,13 @@ def _paint_coast(cv: _Canvas, horizon: float) -> None:
     _paint(cv, foam, SNOW_LIT * cv.light)
 
 
-PAINTERS = {"coast": _paint_coast, "desert": _paint_desert, "forest": _paint_forest,
-            "glacier": _paint_glacier, "mountain": _paint_mountain}
+PAINTERS = {
+    "coast": _paint_coast,
+    "desert": _paint_desert,
+    "forest": _paint_forest,
+    "glacier": _paint_glacier,
+    "mountain": _paint_mountain,
+}
 
 
 def _scene_rng(seed: int, index: int) -> tuple[np.random.Generator, str]:
@@ -346,8 +333,16 @@ def render_landscape(seed: int, index: int, size: int, kind: str | None = None) 
         sky = replace(sky, top=tuple(_lerp(np.array(sky.top), np.array(sky.horizon), PALE_SKY)))
         light = _lerp(light, light.max(), PALE_LIGHT)
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size
-    cv = _Canvas(np.zeros((size, size, 3), np.float32), rng, coords[:, None], coords[None, :],
-                 _fractal_noise(rng, size, 6, 6, 5), light, light, float(rng.uniform(0.15, 0.85)))
+    cv = _Canvas(
+        np.zeros((size, size, 3), np.float32),
+        rng,
+        coords[:, None],
+        coords[None, :],
+        _fractal_noise(rng, size, 6, 6, 5),
+        light,
+        light,
+        float(rng.uniform(0.15, 0.85)),
+    )
     horizon = float(rng.uniform(0.5, 0.65))
     _paint_sky(cv, sky, horizon)
     PAINTERS[kind](cv, horizon)

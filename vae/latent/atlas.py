@@ -26,9 +26,9 @@ from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from ..core.checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, atomic_write, load_tensors, save_tensors
-from .directions import LatentAxes
 from ..core.losses import elbo_per_value
 from ..core.metrics import png_bits_per_value
+from .directions import LatentAxes
 
 MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
 PHOTO_SIDE = 96  # pixels per side of each stored photo (smaller models keep their own size)
@@ -51,18 +51,30 @@ class Atlas:
         sheet = io.BytesIO()  # a tall strip: one JPEG instead of N files
         Image.fromarray(self.photos.reshape(-1, self.photos.shape[2], 3)).save(sheet, format="JPEG", quality=90)
         atomic_write(directory / ATLAS_PHOTOS_NAME, lambda tmp: Path(tmp).write_bytes(sheet.getvalue()))
-        save_tensors({"codes": self.codes.half(), "photo_score": self.photo_score,
-                      "code_log_density": self.code_log_density, "labels": self.labels}, directory / ATLAS_CODES_NAME,
-                     metadata={"photo_sheet": sheet_digest(sheet.getvalue())})
+        save_tensors(
+            {
+                "codes": self.codes.half(),
+                "photo_score": self.photo_score,
+                "code_log_density": self.code_log_density,
+                "labels": self.labels,
+            },
+            directory / ATLAS_CODES_NAME,
+            metadata={"photo_sheet": sheet_digest(sheet.getvalue())},
+        )
 
     @classmethod
-    def load(cls, directory: Path) -> "Atlas":
+    def load(cls, directory: Path) -> Atlas:
         t, metadata = load_tensors(directory / ATLAS_CODES_NAME, with_metadata=True)
         path = photo_sheet_path(directory, metadata.get("photo_sheet", ""))
         with Image.open(path, formats=["JPEG"]) as sheet:
             pixels = np.asarray(sheet.convert("RGB"))
-        return cls(t["codes"].float(), t["photo_score"].float(), t["code_log_density"].float(), t["labels"].long(),
-                   pixels.reshape(-1, pixels.shape[1], pixels.shape[1], 3))
+        return cls(
+            t["codes"].float(),
+            t["photo_score"].float(),
+            t["code_log_density"].float(),
+            t["labels"].long(),
+            pixels.reshape(-1, pixels.shape[1], pixels.shape[1], 3),
+        )
 
     def nearest(self, z: torch.Tensor, count: int = 3) -> list[int]:
         """Indices of the photos whose codes are closest to z."""
@@ -72,9 +84,17 @@ class Atlas:
 @torch.inference_mode()
 def photo_scores(model, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
     """(N,) typicality of uint8 photos (N, 3, S, S): ELBO in bits per value plus PNG bits per value."""
-    elbo = torch.cat([elbo_per_value(model, pixels[i : i + batch_size].float() / 255.0)
-                      for i in tqdm(range(0, len(pixels), batch_size), desc="scoring the map's photos", leave=False,
-                                    disable=len(pixels) <= batch_size)])  # not for one upload
+    elbo = torch.cat(
+        [
+            elbo_per_value(model, pixels[i : i + batch_size].float() / 255.0)
+            for i in tqdm(
+                range(0, len(pixels), batch_size),
+                desc="scoring the map's photos",
+                leave=False,
+                disable=len(pixels) <= batch_size,
+            )
+        ]
+    )  # not for one upload
     return elbo / math.log(2) + torch.tensor([png_bits_per_value(p) for p in pixels])
 
 
@@ -121,7 +141,9 @@ def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
     for (x, y), photo, label in zip(positions, atlas.photos, atlas.labels.tolist(), strict=True):
         colour = CLASS_COLOURS[label % len(CLASS_COLOURS)] if label >= 0 else (90, 90, 90)
         draw.rectangle([x - half - 2, y - half - 2, x + half + 1, y + half + 1], fill=colour)
-        canvas.paste(Image.fromarray(photo).resize((MAP_THUMBNAIL, MAP_THUMBNAIL), Image.BOX), (int(x) - half, int(y) - half))
+        canvas.paste(
+            Image.fromarray(photo).resize((MAP_THUMBNAIL, MAP_THUMBNAIL), Image.BOX), (int(x) - half, int(y) - half)
+        )
     for i, name in enumerate(classes):  # the legend
         colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
         draw.rectangle([8, 8 + 18 * i, 20, 20 + 18 * i], fill=colour)

@@ -39,8 +39,10 @@ class LatentDensity:
 
     def distribution(self, temperature: float = 1.0) -> MixtureSameFamily:
         """The mixture as a torch distribution; `temperature` scales each component's spread around its mean."""
-        return MixtureSameFamily(Categorical(probs=self.weights.double()),
-                                 MultivariateNormal(self.means.double(), scale_tril=self.scale_trils.double() * temperature))
+        return MixtureSameFamily(
+            Categorical(probs=self.weights.double()),
+            MultivariateNormal(self.means.double(), scale_tril=self.scale_trils.double() * temperature),
+        )
 
     def sample(self, count: int, *, seed: int, temperature: float = 1.0) -> torch.Tensor:
         """(count, D) codes, the same for the same seed (drawn under a forked random state, which is left alone)."""
@@ -56,7 +58,7 @@ class LatentDensity:
         save_tensors({"weights": self.weights, "means": self.means, "scale_trils": self.scale_trils}, path)
 
     @classmethod
-    def load(cls, path: Path) -> "LatentDensity":
+    def load(cls, path: Path) -> LatentDensity:
         tensors = load_tensors(path)
         return cls(tensors["weights"].float(), tensors["means"].float(), tensors["scale_trils"].float())
 
@@ -77,8 +79,9 @@ def fit_gaussian(codes: torch.Tensor) -> LatentDensity:
     return LatentDensity(torch.ones(1), mean[None].float(), scale_tril[None].float())
 
 
-def fit_mixture(codes: torch.Tensor, *, components: int, seed: int = 0,
-                iterations: int = EM_ITERATIONS) -> LatentDensity:
+def fit_mixture(
+    codes: torch.Tensor, *, components: int, seed: int = 0, iterations: int = EM_ITERATIONS
+) -> LatentDensity:
     """A Gaussian mixture fitted to codes (N, D) by expectation-maximisation, started from
     k-means++-style seeds so that the result depends only on `seed`."""
     codes = codes.double()
@@ -105,11 +108,15 @@ def fit_mixture(codes: torch.Tensor, *, components: int, seed: int = 0,
     return LatentDensity(weights.float(), means.float(), scale_trils.float())
 
 
-def fit_best_mixture(train_codes: torch.Tensor, held_out_codes: torch.Tensor, *, seed: int = 0,
-                     choices=COMPONENT_CHOICES) -> tuple[LatentDensity, dict[int, float]]:
+def fit_best_mixture(
+    train_codes: torch.Tensor, held_out_codes: torch.Tensor, *, seed: int = 0, choices=COMPONENT_CHOICES
+) -> tuple[LatentDensity, dict[int, float]]:
     """The mixture size whose fit to `train_codes` gives `held_out_codes` the highest mean
     log-density (more components always fit the training codes better, not always new ones);
     returns it and the held-out score of each size."""
-    fits = {k: fit_mixture(train_codes, components=k, seed=seed) for k in tqdm(choices, desc="fitting the density", leave=False)}
+    fits = {
+        k: fit_mixture(train_codes, components=k, seed=seed)
+        for k in tqdm(choices, desc="fitting the density", leave=False)
+    }
     scores = {k: density.log_prob(held_out_codes).mean().item() for k, density in fits.items()}
     return fits[max(scores, key=scores.get)], scores

@@ -39,11 +39,19 @@ class LatentAxes:
         return ((z - self.mean) @ self.directions[:count].T) / self.spread[:count]
 
     def save(self, path: Path) -> None:
-        save_tensors({"mean": self.mean, "directions": self.directions, "spread": self.spread, "share": self.share,
-                      "class_directions": self.class_directions}, path)
+        save_tensors(
+            {
+                "mean": self.mean,
+                "directions": self.directions,
+                "spread": self.spread,
+                "share": self.share,
+                "class_directions": self.class_directions,
+            },
+            path,
+        )
 
     @classmethod
-    def load(cls, path: Path) -> "LatentAxes":
+    def load(cls, path: Path) -> LatentAxes:
         t = load_tensors(path)
         return cls(*(t[k].float() for k in ("mean", "directions", "spread", "share", "class_directions")))
 
@@ -68,8 +76,13 @@ def largest_entry_sign(vectors: torch.Tensor) -> torch.Tensor:
     return torch.gather(vectors, 1, vectors.abs().argmax(1, keepdim=True)).squeeze(1).sign()
 
 
-def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int = MAIN_DIRECTIONS,
-             metric: torch.Tensor | None = None) -> LatentAxes:
+def fit_axes(
+    codes: torch.Tensor,
+    labels: list[int] | None = None,
+    *,
+    count: int = MAIN_DIRECTIONS,
+    metric: torch.Tensor | None = None,
+) -> LatentAxes:
     """Main directions of codes (N, D); class directions when each code has a class label.
 
     With a `metric` (D, D) from `picture_metric`, code differences are weighed by how much they change the
@@ -88,5 +101,10 @@ def fit_axes(codes: torch.Tensor, labels: list[int] | None = None, *, count: int
     else:
         label_tensor = torch.as_tensor(labels)
         classes = torch.stack([codes[label_tensor == c].mean(0) - mean for c in range(int(label_tensor.max()) + 1)])
-    return LatentAxes(mean.float(), vectors[:count].float().contiguous(), spread.float(),
-                      (variance[:count] / variance.sum()).float(), classes.float())
+    return LatentAxes(
+        mean.float(),
+        vectors[:count].float().contiguous(),
+        spread.float(),
+        (variance[:count] / variance.sum()).float(),
+        classes.float(),
+    )

@@ -13,15 +13,26 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
-from ..core.checkpoint import (ATLAS_CODES_NAME, AXES_NAME, CONFIG_NAME, DENSITY_NAME, FACTS_NAME, METRICS_NAME, ModelFileError,
-                         looks_like_hub_id, read_json, read_metrics, resolve_model_folder)
+from ..core.checkpoint import (
+    ATLAS_CODES_NAME,
+    AXES_NAME,
+    CONFIG_NAME,
+    DENSITY_NAME,
+    FACTS_NAME,
+    METRICS_NAME,
+    ModelFileError,
+    looks_like_hub_id,
+    read_json,
+    read_metrics,
+    resolve_model_folder,
+)
 from ..core.data import open_rgb, square_resize
-from .density import LatentDensity
-from .directions import LatentAxes
 from ..core.losses import kl_per_dim
 from ..core.metrics import psnr, ssim
 from ..core.model import VAE, load_model
+from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
+from .density import LatentDensity
+from .directions import LatentAxes
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
@@ -73,7 +84,9 @@ def load_explorer_model(folder: Path, name: str | None = None) -> ExplorerModel:
     """A model folder and whatever `vae.publish.export` shipped beside it (each part optional)."""
     facts_path, density_path, axes_path = folder / FACTS_NAME, folder / DENSITY_NAME, folder / AXES_NAME
     return ExplorerModel(
-        name or folder.name, load_model(folder), read_json(facts_path) if facts_path.is_file() else {},
+        name or folder.name,
+        load_model(folder),
+        read_json(facts_path) if facts_path.is_file() else {},
         LatentDensity.load(density_path) if density_path.is_file() else None,
         LatentAxes.load(axes_path) if axes_path.is_file() else None,
         Atlas.load(folder) if (folder / ATLAS_CODES_NAME).is_file() else None,
@@ -99,13 +112,15 @@ def load_explorer_models(*sources) -> dict[str, ExplorerModel]:
             continue
         folders = [f for f in sorted(source.iterdir()) if (f / CONFIG_NAME).is_file()] if source.is_dir() else []
         if not folders:
-            raise FileNotFoundError(f"{source}: not a model folder, nor a folder of model folders "
-                                    "(config.json + model.safetensors)")
+            raise FileNotFoundError(
+                f"{source}: not a model folder, nor a folder of model folders (config.json + model.safetensors)"
+            )
         found += [load_explorer_model(folder) for folder in folders]
     names = [m.name for m in found]
     if len(set(names)) < len(names):
-        raise FileNotFoundError(f"two models are named {next(n for n in names if names.count(n) > 1)!r}: "
-                                "rename one of their folders")
+        raise FileNotFoundError(
+            f"two models are named {next(n for n in names if names.count(n) > 1)!r}: rename one of their folders"
+        )
     found.sort(key=lambda m: (m.model.config.beta, m.name))
     return {m.name: m for m in found}
 
@@ -156,12 +171,16 @@ def slider_axes(em: ExplorerModel, kind: str, count: int) -> SliderAxes:
     if kind == "main":
         axes = em.axes
         count = min(count, len(axes.spread))
-        labels = [f"Direction {i + 1} · {100 * float(axes.share[i]):.0f}% of the variation between photos"
-                  for i in range(count)]
+        labels = [
+            f"Direction {i + 1} · {100 * float(axes.share[i]):.0f}% of the variation between photos"
+            for i in range(count)
+        ]
         return SliderAxes(kind, axes.mean, axes.directions[:count], axes.spread[:count], labels)
     dims = em.dims_by_kl[:count]
     kl = em.facts.get("kl_per_dim")
-    labels = [f"#{rank + 1} · code number {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "") for rank, d in enumerate(dims)]
+    labels = [
+        f"#{rank + 1} · code number {d}" + (f" · KL {kl[d]:.2f} nats" if kl else "") for rank, d in enumerate(dims)
+    ]
     return SliderAxes(kind, torch.zeros(em.latent_dim), torch.eye(em.latent_dim)[dims], torch.ones(len(dims)), labels)
 
 
@@ -198,8 +217,10 @@ def own_direction(em: ExplorerModel, with_quality: list[torch.Tensor], without: 
     """The difference of the two groups' mean codes, in units of the photos' spread along it: the held-out
     photos of the model's atlas where it ships one (many photos, so a stable spread), else the chosen ones."""
     if len(with_quality) < MIN_GROUP or len(without) < MIN_GROUP:
-        raise ValueError(f"choose at least {MIN_GROUP} photos with the quality and {MIN_GROUP} without it "
-                         f"(got {len(with_quality)} and {len(without)})")
+        raise ValueError(
+            f"choose at least {MIN_GROUP} photos with the quality and {MIN_GROUP} without it "
+            f"(got {len(with_quality)} and {len(without)})"
+        )
     codes_with = torch.stack([encode(em, x) for x in with_quality])
     codes_without = torch.stack([encode(em, x) for x in without])
     difference = codes_with.mean(0) - codes_without.mean(0)
@@ -240,14 +261,19 @@ def decode(em: ExplorerModel, z: torch.Tensor) -> np.ndarray:
 def slider_previews(em: ExplorerModel, axes: SliderAxes, z: torch.Tensor, values, positions, size: int) -> np.ndarray:
     """(K, P, size, size, 3): for each axis, code z (whose sliders stand at `values`) with that one slider moved
     to each of `positions`: the strips under the sliders. web/browser_decoder.js draws the same codes."""
-    steps = torch.as_tensor(positions, dtype=z.dtype)[None, :] - torch.as_tensor(values, dtype=z.dtype)[: len(axes.scale), None]
+    steps = (
+        torch.as_tensor(positions, dtype=z.dtype)[None, :]
+        - torch.as_tensor(values, dtype=z.dtype)[: len(axes.scale), None]
+    )
     codes = z + steps[..., None] * (axes.scale[:, None, None] * axes.vectors[:, None, :])  # (K, P, D)
     images = em.model.decode(codes.reshape(-1, em.latent_dim))
     small = torch.nn.functional.interpolate(images.float(), size=(size, size), mode="area")
     return to_uint8(small).reshape(*codes.shape[:2], size, size, 3)
 
 
-def random_latent(em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1) -> torch.Tensor:
+def random_latent(
+    em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1
+) -> torch.Tensor:
     """(count, D) draws from N(0, I), or from the density fitted to the training codes."""
     if fitted and em.density is not None:
         return em.density.sample(count, seed=int(seed), temperature=temperature)
@@ -266,8 +292,11 @@ def reconstruct(em: ExplorerModel, x: torch.Tensor) -> tuple[np.ndarray, np.ndar
     """(input, reconstruction from z = mu, scores) for one photo tensor."""
     mu, logvar = em.model.encode(x)
     x_hat = em.model.decode(mu)
-    scores = {"psnr": float(psnr(x_hat, x)[0]), "ssim": float(ssim(x_hat, x)[0]),
-              "kl": float(kl_per_dim(mu, logvar).sum())}
+    scores = {
+        "psnr": float(psnr(x_hat, x)[0]),
+        "ssim": float(ssim(x_hat, x)[0]),
+        "kl": float(kl_per_dim(mu, logvar).sum()),
+    }
     return to_uint8(x[0]), to_uint8(x_hat[0]), scores
 
 
@@ -327,8 +356,10 @@ def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[t
     if em.atlas is None:
         return []
     names = em.classes
-    return [(em.atlas.photos[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
-            for i in em.atlas.nearest(z, count)]
+    return [
+        (em.atlas.photos[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
+        for i in em.atlas.nearest(z, count)
+    ]
 
 
 def map_point(em: ExplorerModel, x: float, y: float) -> torch.Tensor:
@@ -357,37 +388,3 @@ def photo_typicality(em: ExplorerModel, x: torch.Tensor) -> float | None:
         return None
     score = float(photo_scores(em.model, (x * 255).round().to(torch.uint8))[0])
     return percentile_below(em.atlas.photo_score, score)
-
-
-# comparing models
-
-
-def rate_distortion(models: dict[str, ExplorerModel]) -> list[dict]:
-    """One point per model: test KL (nats per image, the rate) and test PSNR (the distortion)."""
-    return [{"model": em.name, "kl": em.facts["test_kl"], "psnr": em.facts["test_psnr"]}
-            for em in models.values() if "test_kl" in em.facts and "test_psnr" in em.facts]
-
-
-def padded_range(values, share: float = 0.15) -> list[float] | None:
-    """[low, high] around `values` with a margin, so a plot's extreme points are not cut by its frame."""
-    values = list(values)
-    if not values:
-        return None
-    low, high = min(values), max(values)
-    margin = share * (high - low) if high > low else max(abs(high) * 0.05, 1.0)
-    return [low - margin, high + margin]
-
-
-def training_curves(models: dict[str, ExplorerModel]) -> list[dict]:
-    """Validation PSNR per epoch of every model."""
-    return [{"model": em.name, "epoch": row["epoch"], "val_psnr": row["val_psnr"]}
-            for em in models.values() for row in em.history]
-
-
-FACT_KEYS = ("val_psnr", "val_ssim", "val_kl", "active_units", "epochs", "training_minutes", "file_mb")
-
-
-def model_facts(models: dict[str, ExplorerModel]) -> list[dict]:
-    """What each model's facts say about it, one dict per model (missing facts are None)."""
-    return [{"model": em.name, "beta": em.model.config.beta, **{key: em.facts.get(key) for key in FACT_KEYS}}
-            for em in models.values()]

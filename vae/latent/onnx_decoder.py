@@ -52,8 +52,9 @@ def export_decoder(vae: VAE, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two apps starting at once never mix files
-    torch.onnx.export(decoder, (z,), str(temporary), input_names=["z"], output_names=["image"],
-                      opset_version=OPSET, dynamo=False)
+    torch.onnx.export(
+        decoder, (z,), str(temporary), input_names=["z"], output_names=["image"], opset_version=OPSET, dynamo=False
+    )
     os.replace(temporary, path)
     return path
 
@@ -72,7 +73,7 @@ def remove_stale_versions(current: Path, name: str) -> None:
     """Delete `name`'s other cached files that were exported more than STALE_SECONDS ago."""
     cutoff = time.time() - STALE_SECONDS
     for other in current.parent.glob(f"{name}-*.onnx"):
-        if other != current and other.stem[len(name) + 1:].isalnum():  # "beta-1-<hash>", not "beta-1-x-<hash>"
+        if other != current and other.stem[len(name) + 1 :].isalnum():  # "beta-1-<hash>", not "beta-1-x-<hash>"
             try:
                 if other.stat().st_mtime < cutoff:
                     other.unlink()

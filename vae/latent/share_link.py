@@ -77,9 +77,14 @@ def read_link(params: dict[str, list[str]]) -> SharedView | None:
         if not separator or not name.strip():
             raise ValueError("one of its own sliders has no name")
         own.append((name.strip(), decode_numbers(direction, "own slider's direction")))
-    return SharedView(model=one("model"), axes=one("axes", "main"), code=decode_numbers(one("code"), "code"),
-                      sliders=number_list(one("sliders", ""), "slider values"),
-                      more=number_list(one("more", ""), "class slider amounts"), own=own)
+    return SharedView(
+        model=one("model"),
+        axes=one("axes", "main"),
+        code=decode_numbers(one("code"), "code"),
+        sliders=number_list(one("sliders", ""), "slider values"),
+        more=number_list(one("more", ""), "class slider amounts"),
+        own=own,
+    )
 
 
 @dataclass
@@ -99,8 +104,11 @@ def check_view(view: SharedView, limits: LinkLimits) -> None:
     """Raises ValueError, naming the problem, for a link's view the app cannot show within `limits`."""
     if view.axes not in limits.axis_kinds:
         raise ValueError(f"it names slider axes this model does not have ({view.axes[:20]!r})")
-    for numbers, count, what in [(view.own, limits.own_room, "own sliders"), (view.sliders, limits.sliders, "slider values"),
-                                 (view.more, limits.classes, "class amounts")]:
+    for numbers, count, what in [
+        (view.own, limits.own_room, "own sliders"),
+        (view.sliders, limits.sliders, "slider values"),
+        (view.more, limits.classes, "class amounts"),
+    ]:
         if len(numbers) > count:
             raise ValueError(f"it has {len(numbers)} {what}, more than the {count} this model has")
     if len(view.code) != limits.latent_dim or any(len(vector) != limits.latent_dim for _, vector in view.own):

@@ -24,20 +24,29 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..core.checkpoint import (AXES_NAME, BEST_NAME, DENSITY_NAME, FACTS_NAME, TRAIN_OPTIONS_NAME, WEIGHTS_NAME, read_json, read_metrics,
-                         write_json, write_metrics)
-from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
+from ..core.checkpoint import (
+    AXES_NAME,
+    BEST_NAME,
+    DENSITY_NAME,
+    FACTS_NAME,
+    TRAIN_OPTIONS_NAME,
+    WEIGHTS_NAME,
+    read_json,
+    read_metrics,
+    write_json,
+    write_metrics,
+)
 from ..core.data import SEED_LAYOUT, decode_all, image_lists
-from ..latent.density import fit_best_mixture
-from ..latent.directions import fit_axes, picture_metric
 from ..core.evaluate import score
 from ..core.model import count_parameters, load_model, save_model
 from ..core.options import command_flags
 from ..core.training import TrainOptions
+from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
+from ..latent.density import fit_best_mixture
+from ..latent.directions import fit_axes, picture_metric
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
 SPLITS = ("train", "val", "test")
-
 
 
 def batches(pixels: torch.Tensor, batch_size: int, step: str):
@@ -48,12 +57,15 @@ def batches(pixels: torch.Tensor, batch_size: int, step: str):
 
 @torch.inference_mode()
 def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
-    return torch.cat([model.encode(batch.float() / 255.0).mean for batch in batches(pixels, batch_size, "encoding photos")])
+    return torch.cat(
+        [model.encode(batch.float() / 255.0).mean for batch in batches(pixels, batch_size, "encoding photos")]
+    )
 
 
 @torch.inference_mode()
-def posterior_draws(model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, seed: int = 0,
-                    batch_size: int = 128) -> torch.Tensor:
+def posterior_draws(
+    model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, seed: int = 0, batch_size: int = 128
+) -> torch.Tensor:
     """Codes as the decoder met them in training: `draws` per photo from q(z|x) (WAE: the mean, once)."""
     generator = torch.Generator().manual_seed(seed)
     found = []
@@ -69,8 +81,9 @@ def posterior_draws(model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, 
 def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor, *, seed: int = 0):
     """The Sample tab's density: a mixture fitted to posterior draws, not to the posterior means. At large
     beta each photo's posterior is wide, so a density of the means is too narrow and its samples too alike."""
-    return fit_best_mixture(posterior_draws(model, train_pixels, seed=seed),
-                            posterior_draws(model, val_pixels, seed=seed + 1), seed=seed)
+    return fit_best_mixture(
+        posterior_draws(model, train_pixels, seed=seed), posterior_draws(model, val_pixels, seed=seed + 1), seed=seed
+    )
 
 
 def class_labels(paths, split_root: Path, classes: list[str] | None = None) -> tuple[list[int] | None, list[str]]:
@@ -112,8 +125,10 @@ def stage_commands(stages: list[dict], out_dir) -> list[str]:
     for i, stage in enumerate(stages):
         options = TrainOptions.from_dict(stage["options"])
         target = stages[i + 1]["options"]["init_from"] if i + 1 < len(stages) else out_dir
-        lines += [" ".join(["python train.py", *command_flags(options), *command_flags(options.model)]),
-                  f"python -m vae.export --run {stage['run']} --out {target}"]
+        lines += [
+            " ".join(["python train.py", *command_flags(options), *command_flags(options.model)]),
+            f"python -m vae.export --run {stage['run']} --out {target}",
+        ]
     return lines
 
 
@@ -145,9 +160,13 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     stages = training_stages(options, run_dir)
     history = read_metrics(run_dir)
     if not history or history[-1]["epoch"] < options["epochs"]:
-        raise ValueError(f"{run_dir} stopped after epoch {history[-1]['epoch'] if history else 0} of {options['epochs']} "
-                         f"(--max-minutes): finish it first with python train.py --out {run_dir} --resume")
-    shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(history, after=donor.get("epochs", 0))
+        raise ValueError(
+            f"{run_dir} stopped after epoch {history[-1]['epoch'] if history else 0} of {options['epochs']} "
+            f"(--max-minutes): finish it first with python train.py --out {run_dir} --resume"
+        )
+    shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(
+        history, after=donor.get("epochs", 0)
+    )
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=options["seed"])
     train_pixels = pixels["train"][0]
 
@@ -213,8 +232,10 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
 
 
 def density_facts(density, held_out: dict) -> dict:
-    return {"density_components": density.components,
-            "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()}}
+    return {
+        "density_components": density.components,
+        "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()},
+    }
 
 
 def training_seed(facts: dict) -> int:
@@ -242,8 +263,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="a finished run folder")
-    source.add_argument("--refit", metavar="MODEL_DIR", help="an exported model folder to fit the density, directions and map of again")
-    parser.add_argument("--data", help="the photo folder the run trained on (default: the run's own --data; --refit needs it)")
+    source.add_argument(
+        "--refit", metavar="MODEL_DIR", help="an exported model folder to fit the density, directions and map of again"
+    )
+    parser.add_argument(
+        "--data", help="the photo folder the run trained on (default: the run's own --data; --refit needs it)"
+    )
     parser.add_argument("--out", help="model folder to write (with --run)")
     args = parser.parse_args(argv)
     if args.run and not args.out:
@@ -259,8 +284,10 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}: validation PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
-          f"{facts['active_units']} active units, {facts['density_components']}-component density, {facts['file_mb']} MB")
+    print(
+        f"wrote {args.out}: validation PSNR {facts['val_psnr']} dB, SSIM {facts['val_ssim']}, KL {facts['val_kl']}, "
+        f"{facts['active_units']} active units, {facts['density_components']}-component density, {facts['file_mb']} MB"
+    )
     return 0
 
 

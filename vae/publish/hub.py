@@ -77,7 +77,11 @@ def space_front_matter(hardware: str) -> str:
 def space_requirements(hardware: str) -> str:
     lines = (ROOT / "requirements.txt").read_text().splitlines()
     if hardware == "zero":  # ZeroGPU installs the torch it supports; a pin it lacks fails the build
-        lines = [line for line in lines if not line.startswith(("torch==", "torchvision=="))] + ["spaces", "torch", "torchvision"]
+        lines = [line for line in lines if not line.startswith(("torch==", "torchvision=="))] + [
+            "spaces",
+            "torch",
+            "torchvision",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -113,16 +117,27 @@ def print_listing(stage: Path) -> int:
 # the model card
 
 
+CARD_SCORES = (  # (label, facts.json key) of the scores a model card shows
+    ("test PSNR (dB)", "test_psnr"),
+    ("test SSIM", "test_ssim"),
+    ("test KL (nats per image)", "test_kl"),
+    ("active dimensions", "active_units"),
+)
+
+
 def model_card(model_dir: Path, repo_id: str):
     """The card of a model repo, as huggingface_hub writes and reads cards: YAML metadata, then the text."""
     from huggingface_hub import ModelCard, ModelCardData
 
     facts = read_json(model_dir / FACTS_NAME) if (model_dir / FACTS_NAME).is_file() else {}
-    data = ModelCardData(license="mit", library_name="pytorch", tags=MODEL_TAGS, pipeline_tag="unconditional-image-generation",
-                         **({"datasets": [facts["dataset"]]} if facts.get("dataset") else {}))
-    scores = [(label, facts.get(key)) for label, key in (("test PSNR (dB)", "test_psnr"), ("test SSIM", "test_ssim"),
-                                                           ("test KL (nats per image)", "test_kl"),
-                                                           ("active dimensions", "active_units")) if key in facts]
+    data = ModelCardData(
+        license="mit",
+        library_name="pytorch",
+        tags=MODEL_TAGS,
+        pipeline_tag="unconditional-image-generation",
+        **({"datasets": [facts["dataset"]]} if facts.get("dataset") else {}),
+    )
+    scores = [(label, facts[key]) for label, key in CARD_SCORES if key in facts]
     table = "\n".join(["| metric | value |", "|---|---|", *(f"| {label} | {value} |" for label, value in scores)])
     commands = "\n".join(facts.get("commands", [])) or "(not recorded)"
     name = repo_id.split("/")[1]
@@ -132,8 +147,8 @@ def model_card(model_dir: Path, repo_id: str):
 
 # {name}
 
-A convolutional variational autoencoder (β = {facts.get('beta', '?')}) of {facts.get('image_size', '?')} px images with a
-{facts.get('latent_dim', '?')}-number code, made with the Landscape VAE Explorer.
+A convolutional variational autoencoder (β = {facts.get("beta", "?")}) of {facts.get("image_size", "?")} px images with a
+{facts.get("latent_dim", "?")}-number code, made with the Landscape VAE Explorer.
 
 ## Scores
 
@@ -203,13 +218,24 @@ def upload(stage: Path, repo_id: str, *, repo_type: str, private: bool) -> str:
         raise HubError("not logged in to the Hugging Face Hub: run `hf auth login`, or set HF_TOKEN")
     api = HfApi()
     try:
-        url = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True,
-                              **({"space_sdk": "gradio"} if repo_type == "space" else {}))
-        api.upload_folder(folder_path=str(stage), repo_id=repo_id, repo_type=repo_type,
-                          commit_message="Upload from the Landscape VAE Explorer")
+        url = api.create_repo(
+            repo_id,
+            repo_type=repo_type,
+            private=private,
+            exist_ok=True,
+            **({"space_sdk": "gradio"} if repo_type == "space" else {}),
+        )
+        api.upload_folder(
+            folder_path=str(stage),
+            repo_id=repo_id,
+            repo_type=repo_type,
+            commit_message="Upload from the Landscape VAE Explorer",
+        )
     except (HfHubHTTPError, httpx.HTTPError, OSError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise HubError(f"could not send to the Hub ({reason}); nothing was changed there unless the repo was created") from None
+        raise HubError(
+            f"could not send to the Hub ({reason}); nothing was changed there unless the repo was created"
+        ) from None
     return str(url)
 
 
@@ -233,10 +259,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     push = commands.add_parser("push", help="a model folder and its model card to a Hub model repo")
     push.add_argument("model_dir", type=Path)
     space = commands.add_parser("space", help="the app and its models to a Gradio Space")
-    space.add_argument("--models", type=Path, action="extend", nargs="+", help="folders of model folders, or model "
-                       "folders; may be given several times (default: assets/models)")
-    space.add_argument("--hardware", choices=HARDWARE, default="cpu",
-                       help="cpu: Basic CPU; zero: ZeroGPU (Python 3.10, the torch ZeroGPU provides)")
+    space.add_argument(
+        "--models",
+        type=Path,
+        action="extend",
+        nargs="+",
+        help="folders of model folders, or model folders; may be given several times (default: assets/models)",
+    )
+    space.add_argument(
+        "--hardware",
+        choices=HARDWARE,
+        default="cpu",
+        help="cpu: Basic CPU; zero: ZeroGPU (Python 3.10, the torch ZeroGPU provides)",
+    )
     for command in (push, space):
         command.add_argument("repo_id", metavar="OWNER/NAME")
         command.add_argument("--private", action="store_true")
@@ -259,7 +294,9 @@ def main(argv=None) -> int:
             if args.dry_run:
                 print("dry run: nothing was sent")
                 return 0
-            url = upload(stage, args.repo_id, repo_type="space" if args.command == "space" else "model", private=args.private)
+            url = upload(
+                stage, args.repo_id, repo_type="space" if args.command == "space" else "model", private=args.private
+            )
     except HubError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -29,10 +29,14 @@ VALIDATION_PER_CLASS = 100
 
 def split_folder(download: Path, name: str) -> Path:
     """seg_train or seg_test, wherever the unpacked download put it (often seg_train/seg_train)."""
-    found = sorted((p for p in download.rglob(name) if p.is_dir() and not (p / name).is_dir()), key=lambda p: len(p.parts))
+    found = sorted(
+        (p for p in download.rglob(name) if p.is_dir() and not (p / name).is_dir()), key=lambda p: len(p.parts)
+    )
     if not found:
-        raise DataError(f"no {name}/ folder under {download}: expected the Intel Image Classification download "
-                        "(seg_train/ and seg_test/, one folder per class)")
+        raise DataError(
+            f"no {name}/ folder under {download}: expected the Intel Image Classification download "
+            "(seg_train/ and seg_test/, one folder per class)"
+        )
     return found[0]
 
 
@@ -60,7 +64,11 @@ def rebuild(download, out) -> dict[str, dict[str, int]]:
                     seen.add(key)
                     chosen[split].append((key, path))
         by_digest = sorted(chosen["train"])
-        splits = {"val": by_digest[:VALIDATION_PER_CLASS], "train": by_digest[VALIDATION_PER_CLASS:], "test": chosen["test"]}
+        splits = {
+            "val": by_digest[:VALIDATION_PER_CLASS],
+            "train": by_digest[VALIDATION_PER_CLASS:],
+            "test": chosen["test"],
+        }
         for split, photos in splits.items():
             target = out / SEED_LAYOUT[split] / name.capitalize()
             target.mkdir(parents=True, exist_ok=True)
@@ -81,8 +89,10 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for split, per_class in counts.items():
-        print(f"{SEED_LAYOUT[split]:16} {sum(per_class.values()):5} photos  "
-              + ", ".join(f"{name} {count}" for name, count in per_class.items()))
+        print(
+            f"{SEED_LAYOUT[split]:16} {sum(per_class.values()):5} photos  "
+            + ", ".join(f"{name} {count}" for name, count in per_class.items())
+        )
     print(f"done: train with python train.py --data {args.out}")
     return 0
 
