@@ -19,7 +19,7 @@ try:  # ZeroGPU (a free account's Space hardware) starts only an app that binds 
     import spaces  # noqa: E402
 
     on_gpu = spaces.GPU
-except ImportError:  # everywhere else the batch handlers run as they are
+except ImportError:  # everywhere else those handlers run as they are
 
     def on_gpu(handler):
         return handler
@@ -156,8 +156,8 @@ def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         button = gr.Button("Sample", variant="primary")
         samples = picture("Samples")
     inputs = [model, seed, count, temperature, source]
-    button.click(on_gpu(h.sample), inputs, samples, api_name="sample")
-    demo.load(on_gpu(h.sample), inputs, samples, **PRIVATE)
+    button.click(h.sample, inputs, samples, api_name="sample")
+    demo.load(h.sample, inputs, samples, **PRIVATE)
 
 
 def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
@@ -199,9 +199,9 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
             for caption, row in h.compare_traversals():
                 gr.Image(row, label=caption, show_label=True, interactive=False, format="png", container=True)
         model_comparison(h.models)
-    photo.change(on_gpu(h.compare), photo, reconstructions, api_name="compare")
-    button.click(on_gpu(h.compare_samples), seed, samples, **PRIVATE)
-    demo.load(on_gpu(h.compare_samples), seed, samples, **PRIVATE)
+    photo.change(h.compare, photo, reconstructions, api_name="compare")
+    button.click(h.compare_samples, seed, samples, **PRIVATE)
+    demo.load(h.compare_samples, seed, samples, **PRIVATE)
 
 
 def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]) -> None:
@@ -258,7 +258,7 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         gif = gr.File(label="Animated GIF")
     inputs = [model, kind, start, seed, photo, rows]
     button.click(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
-    demo.load(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
+    demo.load(h.traverse, inputs, traversal, **PRIVATE)
     interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], **PRIVATE)
 
 

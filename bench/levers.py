@@ -69,6 +69,10 @@ VARIANTS = {  # run name: (what it changes, train.py flags on top of the common 
         "second painter: decoder only, patch discriminator 3 + feature matching 1, 24 epochs at 2e-4",
         ["--decoder-only", "--adversarial-weight", "3", "--feature-matching", "1", "--epochs", "24", "--lr", "2e-4"],
     ),
+    "painter-0.5": (
+        "second painter: decoder only, patch discriminator 0.5 + feature matching 1, 16 epochs at 1e-4",
+        ["--decoder-only", "--adversarial-weight", "0.5", "--feature-matching", "1", "--epochs", "16", "--lr", "1e-4"],
+    ),
     "wider": (
         "wider at 64 and 128 px (--min-width 32): 26 epochs from scratch, learning rate 5e-4",
         ["--min-width", "32", "--epochs", "26", "--lr", "5e-4"],

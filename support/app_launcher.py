@@ -105,10 +105,15 @@ def folder_bytes(path: Path) -> int:
 
 @contextlib.contextmanager
 def running_app(
-    models_dir: Path | None, *, base_dir: Path | None = None, env: dict[str, str] | None = None, app_dir: Path = ROOT
+    models_dir: Path | None,
+    *,
+    base_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+    app_dir: Path = ROOT,
+    python: str = sys.executable,
 ):
     """Yield (url, process, temp_dir) for `app_dir`'s app.py serving `models_dir` (None: its own default), with
-    `env` added to its environment; stop it afterwards."""
+    `env` added to its environment, run by `python` (another venv's, for a staged Space); stop it afterwards."""
     with contextlib.ExitStack() as stack:
         if base_dir is None:
             base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="app-server-")))
@@ -128,7 +133,7 @@ def running_app(
         log = stack.enter_context(open(log_path, "w"))
         models = ["--models", str(models_dir)] if models_dir is not None else []
         process = subprocess.Popen(
-            [sys.executable, "app.py", *models], cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT
+            [python, "app.py", *models], cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         stack.callback(stop, process)
         url = f"http://127.0.0.1:{port}/"

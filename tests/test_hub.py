@@ -1,8 +1,12 @@
 """python -m vae.hub: staging a Space and a model repo, and what is sent. The Hub is unreachable here, so the
 upload is tested by recording huggingface_hub's own calls; the staged Space is started as a Space would run it."""
 
+import json
 import re
 import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -41,10 +45,66 @@ def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
     hub.stage_space(tmp_path, [MODELS], hardware="zero")
     front = (tmp_path / "README.md").read_text().split("---\n")[1]
     assert 'python_version: "3.10"' in front and "sdk: gradio" in front and "suggested_hardware: zero-a10g" in front
-    requirements = (tmp_path / "requirements.txt").read_text().splitlines()
-    assert (
-        "spaces" in requirements and "torch" in requirements and not any(r.startswith("torch==") for r in requirements)
-    )
+    pins = {
+        hub.requirement_name(line): line.split("#")[0].strip()
+        for line in (tmp_path / "requirements.txt").read_text().splitlines()
+    }
+    assert pins["torch"] == "torch==2.8.0" and pins["numpy"] == "numpy==2.2.6" and pins["spaces"].startswith("spaces==")
+    assert all("==" in pin for name, pin in pins.items() if name)  # every requirement stays an exact pin
+
+
+# the Hub builds Spaces on x86-64 Linux; wheels name the glibc they need in many spellings
+LINUX_X86_64 = [f"manylinux_2_{v}_x86_64" for v in range(5, 40)] + [  # glibc 2.5 ... 2.39, then the old aliases
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+    "linux_x86_64",
+]
+
+
+def resolved(stage: Path, python: str) -> dict[str, str]:
+    """{package: version} pip resolves for the staged requirements on `python`, from PyPI alone (--isolated: no
+    local wheels or constraints of this machine), binaries only, as a Space's build would; AssertionError if none."""
+    platforms = [flag for tag in LINUX_X86_64 for flag in ("--platform", tag)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--isolated",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--target",
+        str(stage / "unused"),
+        "--python-version",
+        python,
+        "--implementation",
+        "cp",
+        *platforms,
+        "--only-binary=:all:",
+        "-r",
+        str(stage / "requirements.txt"),
+        "--report",
+        str(stage / "report.json"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"Python {python}: " + result.stderr[-1500:]
+    report = json.loads((stage / "report.json").read_text())
+    return {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in report["install"]}
+
+
+@pytest.mark.slow
+def test_each_targets_staged_requirements_resolve_for_its_python_from_pypi(tmp_path):
+    """The Space's first build, short of downloading: pip resolves every staged pin on the front matter's Python."""
+    stages = {hardware: tmp_path / hardware for hardware in hub.HARDWARE}
+    for hardware, stage in stages.items():
+        stage.mkdir()
+        (stage / "requirements.txt").write_text(hub.space_requirements(hardware))
+    with ThreadPoolExecutor(len(stages)) as pool:  # each resolve waits on PyPI: side by side
+        found = dict(zip(stages, pool.map(lambda h: resolved(stages[h], hub.SPACE_PYTHON[h]), stages), strict=True))
+    assert found["zero"]["torch"] == "2.8.0" and found["zero"]["numpy"] == "2.2.6" and "spaces" in found["zero"]
+    assert found["cpu"]["numpy"] == "2.4.6" and found["cpu"]["gradio"] == found["zero"]["gradio"]
 
 
 def recorded_upload(monkeypatch, token="hf_test") -> list:

@@ -135,8 +135,8 @@ def test_the_app_does_not_import_the_training_loop(facts):
 
 
 @pytest.mark.slow
-def test_with_the_spaces_package_the_batch_handlers_are_bound_through_its_gpu_decorator(facts):
-    assert {"sample", "compare", "compare_samples", "traverse", "interpolate"} <= set(facts["bound"])
+def test_with_the_spaces_package_only_the_big_batches_wait_for_zero_gpu(facts):
+    assert set(facts["bound"]) == {"traverse", "interpolate"}  # explore, samples and page-open pictures stay on CPU
 
 
 def imported_packages(folder: str) -> set[tuple[str, str]]:

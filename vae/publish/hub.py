@@ -25,8 +25,20 @@ SPACE_FILES = ("app.py", "requirements.txt", "LICENSE")
 SPACE_FOLDERS = ("vae", "ui", "web", "assets/examples")
 SKIPPED = ("__pycache__", "*.pyc", "*.pyi")
 SPACE_BUDGET_MB = 30
-HARDWARE = ("cpu", "zero")  # Basic CPU, or ZeroGPU (a free account's Gradio Spaces run there)
-ZERO_PYTHON = "3.10"  # the Python ZeroGPU names; it brings its own torch, so the staged requirements do not pin one
+HARDWARE = ("cpu", "zero")  # Basic CPU, or ZeroGPU
+# What each target's build installs on top of requirements.txt, where its Python needs another release (exact pins
+# still). ZeroGPU's docs: "Python: 3.10.13", and PyTorch from a list of releases (2.1.0 ... 2.8.0): numpy 2.3 and
+# later need Python 3.11, and torch 2.8.0 is in every list (torchvision 0.23.0 is its pair).
+SPACE_PYTHON = {"cpu": "3.11", "zero": "3.10"}  # the front matter's python_version
+TARGET_PINS = {
+    "cpu": {},
+    "zero": {
+        "numpy": "numpy==2.2.6  # the last numpy for Python 3.10",
+        "torch": "torch==2.8.0  # a release ZeroGPU lists",
+        "torchvision": "torchvision==0.23.0  # torch 2.8.0's",
+        "spaces": "spaces==0.51.3  # ZeroGPU's package: app.py binds its handlers through spaces.GPU",
+    },
+}
 MODEL_TAGS = ["vae", "beta-vae", "image-generation", "pytorch"]
 
 
@@ -68,21 +80,24 @@ def space_front_matter(hardware: str) -> str:
     """The README's Spaces front matter, for the chosen hardware."""
     text = (ROOT / "README.md").read_text()
     front, body = text.split("---\n", 2)[1:]
+    front = front.replace('python_version: "3.11"', f'python_version: "{SPACE_PYTHON[hardware]}"')
     if hardware == "zero":
-        front = front.replace('python_version: "3.11"', f'python_version: "{ZERO_PYTHON}"')
         front += "suggested_hardware: zero-a10g\n"
     return f"---\n{front}---\n{body}"
 
 
+def requirement_name(line: str) -> str | None:
+    """The package a requirements line names (None for a comment or a blank line)."""
+    name = line.split("#", 1)[0].strip().split("==", 1)[0].strip()
+    return name.lower() or None
+
+
 def space_requirements(hardware: str) -> str:
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    if hardware == "zero":  # ZeroGPU installs the torch it supports; a pin it lacks fails the build
-        lines = [line for line in lines if not line.startswith(("torch==", "torchvision=="))] + [
-            "spaces",
-            "torch",
-            "torchvision",
-        ]
-    return "\n".join(lines) + "\n"
+    """requirements.txt with the target's own pins in place of those its Python or GPU cannot install."""
+    pins = TARGET_PINS[hardware]
+    lines = [pins.get(requirement_name(line), line) for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    named = {requirement_name(line) for line in lines}
+    return "\n".join(lines + [line for name, line in pins.items() if name not in named]) + "\n"
 
 
 def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu") -> None:
@@ -270,7 +285,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--hardware",
         choices=HARDWARE,
         default="cpu",
-        help="cpu: Basic CPU; zero: ZeroGPU (Python 3.10, the torch ZeroGPU provides)",
+        help="cpu: Basic CPU (Python 3.11); zero: ZeroGPU (Python 3.10, torch 2.8.0, the spaces package)",
     )
     for command in (push, space):
         command.add_argument("repo_id", metavar="OWNER/NAME")
