@@ -34,6 +34,7 @@ from ui.explore_inputs import MAX_CLASSES, SLIDERS, ExploreInputs, ExploreView  
 from ui.gradio_compat import CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 from ui.handlers import Handlers  # noqa: E402
 from ui.widgets import (  # noqa: E402
+    COMPARE_PHOTO,
     CSS,
     EXAMPLES,
     MAP_HOVER_JS,
@@ -116,8 +117,9 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
                 class_sliders = class_sliders_panel(first)
                 photos_with, photos_without, own_name, own_button, own_note = own_slider_controls()
                 typical_button = gr.Button("How typical is this picture's code?", elem_id="typical-code-button")
-                typical_text = gr.Markdown(elem_id="typical-code-text")
-                typical_nearest = nearest_gallery()
+                first_typical, first_nearest = h.how_typical_code(*start.to_list())
+                typical_text = gr.Markdown(first_typical, elem_id="typical-code-text")
+                typical_nearest = nearest_gallery(value=first_nearest)
     outputs = [image, base, *sliders]
     controls = ExploreInputs(model, sliders, axis_kind, class_sliders, base, own)
     code_inputs = controls.to_list()
@@ -161,19 +163,20 @@ def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
 
 
 def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
+    first = h.first_reconstruction() if h.start_photo else [None] * 6  # the start photo's, before any upload
     with gr.Tab("Reconstruct"):
         with gr.Row():
-            photo = PhotoInput(label="Your photo", height=300)
-            seen = picture("What the model sees (square, 128 px)", height=300)
-            copy = picture("Reconstruction", height=300, elem_id="recon-output")
+            photo = PhotoInput(label="Your photo", height=300, value=h.start_photo)
+            seen = picture("What the model sees (square, 128 px)", height=300, value=first[0])
+            copy = picture("Reconstruction", height=300, elem_id="recon-output", value=first[1])
         with gr.Row():
             wipe = gr.ImageSlider(
-                label="Before / after: drag the handle", height=300, elem_id="recon-wipe", interactive=False
+                first[3], label="Before / after: drag the handle", height=300, elem_id="recon-wipe", interactive=False
             )
             with gr.Column():
-                text = gr.Markdown()
-                typical = gr.Markdown(elem_id="recon-typical")
-                nearest = nearest_gallery()
+                text = gr.Markdown(first[2])
+                typical = gr.Markdown(first[4], elem_id="recon-typical")
+                nearest = nearest_gallery(value=first[5])
         example_photos(photo)
     photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct").then(
         h.reconstruct_extras, [model, photo, seen, copy], [wipe, typical, nearest], **PRIVATE
@@ -185,9 +188,10 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
     with gr.Tab("Compare β"):
         gr.Markdown(words.BETA_NOTE)
         with gr.Row():
-            photo = PhotoInput(label="A photo", height=260)
+            photo = PhotoInput(label="A photo", height=260, value=COMPARE_PHOTO)
+            first = h.compare(COMPARE_PHOTO) if COMPARE_PHOTO else None  # shown before any upload
             reconstructions = model_gallery(
-                "Reconstructed by each model (PSNR in dB)", columns, "compare-reconstructions"
+                "Reconstructed by each model (PSNR in dB)", columns, "compare-reconstructions", first
             )
         example_photos(photo)
         with gr.Row():
@@ -212,8 +216,9 @@ def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]
             landscape_map = map_image(first.map_image)
             with gr.Column():
                 x, y = map_coordinates()
-                painted = picture("The landscape at that spot", height=280, elem_id="map-decoded")
-                nearest = nearest_gallery(elem_id="map-nearest")
+                centre = h.decode_map(h.default, 0.0, 0.0) if first.map_image is not None else (None, None)
+                painted = picture("The landscape at that spot", height=280, elem_id="map-decoded", value=centre[0])
+                nearest = nearest_gallery(elem_id="map-nearest", value=centre[1])
                 with gr.Row():
                     own_buttons = [
                         gr.Button("These photos have a quality", size="sm", elem_id="map-own-with"),
@@ -254,8 +259,9 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
             photo_b = PhotoInput(label="To", height=200, value=EXAMPLES[-1] if EXAMPLES else None)
             frames = gr.Slider(2, explore.MAX_FRAMES, value=10, step=1, label="Frames")
         interpolate_button = gr.Button("Interpolate", variant="primary")
-        frame_gallery = gr.Gallery(label="Frames", columns=10, height=200)
-        gif = gr.File(label="Animated GIF")
+        walk = h.first_interpolation(EXAMPLES[0], EXAMPLES[-1]) if EXAMPLES else (None, None)
+        frame_gallery = gr.Gallery(walk[0], label="The walk, frame by frame", columns=10, height=200)
+        gif = gr.File(walk[1], label="Animated GIF")
     inputs = [model, kind, start, seed, photo, rows]
     button.click(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
     demo.load(h.traverse, inputs, traversal, **PRIVATE)

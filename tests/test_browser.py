@@ -68,6 +68,37 @@ def test_page_loads_without_errors(browser_page):
     assert not problems
 
 
+# every picture panel of each tab, by its label: none may be empty before any click
+FIRST_SIGHT = {
+    "Explore": ["Decoded image", "The nearest real photos"],
+    "Sample": ["Samples"],
+    "Reconstruct": ["Your photo", "What the model sees", "Reconstruction", "Before / after", "The nearest real photos"],
+    "Compare β": ["A photo", "Reconstructed by each model", "Each model's own sample"],
+    "Landscape map": ["The landscape map", "The landscape at that spot", "The nearest real photos"],
+    "Traverse & interpolate": ["Each row moves", "Photo", "From", "To", "The walk, frame by frame"],
+}
+
+
+def test_every_tab_opens_on_pictures_not_empty_boxes(app_server):
+    """A fresh visit, no click but the tabs': each picture panel holds a picture (the GIF a file to download)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app_server[0])
+        empty = []
+        for tab, labels in FIRST_SIGHT.items():
+            panel = open_tab(page, tab)
+            for label in labels:
+                pictures = block(panel, label).first.locator("img")
+                try:
+                    expect(pictures.first).to_be_visible(timeout=WAIT_MS)
+                except AssertionError:
+                    empty.append(f"{tab}: {label}")
+        expect(block(panel, "Animated GIF").first.locator("a").first).to_be_attached(timeout=WAIT_MS)
+        browser.close()
+    assert empty == []
+
+
 def test_moving_sliders_redraws_the_decoded_image(page):
     open_tab(page, "Explore")
     before = image_src(page, "explore-image")

@@ -350,6 +350,16 @@ class Handlers:
     def forget_own_sliders():
         return None  # a new model: own sliders are made of the old one's codes
 
+    # what each tab shows before any click (no tab opens on empty boxes): drawn once, when the page is built
+
+    def first_reconstruction(self) -> tuple:
+        """Reconstruct's panels for the start photo: (seen, copy, scores, wipe, typicality, nearest)."""
+        seen, copy, text = self.reconstruct(self.default, self.start_photo)
+        return (seen, copy, text, *self.reconstruct_extras(self.default, self.start_photo, seen, copy))
+
+    def first_interpolation(self, path_a, path_b, frames: int = 10) -> tuple:
+        return self.interpolate(self.default, path_a, path_b, frames)
+
     def interpolate(self, model: str, path_a, path_b, frames: float):
         em = self.model_of(model)
         images = explore.interpolate(

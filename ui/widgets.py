@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
 START_PHOTO = EXAMPLES_DIR / "mountain-ridge.jpg"  # what a visitor sees first
+COMPARE_PHOTO = next((p for p in EXAMPLES if p.endswith("glacier-lake.jpg")), None)  # Compare β's, before any upload
 # ready-made groups for "make your own slider": (name, photos with the quality, photos without it)
 OWN_EXAMPLES = [
     ("ice", ["glacier-lake", "glacier-snowfield"], ["forest-light", "forest-path"]),
@@ -230,9 +231,9 @@ def sampler_controls() -> tuple[gr.Slider, gr.Radio]:
     return temperature, source
 
 
-def model_gallery(label: str, columns: int, elem_id: str) -> gr.Gallery:
+def model_gallery(label: str, columns: int, elem_id: str, value=None) -> gr.Gallery:
     """One picture per model, side by side (Compare β)."""
-    return gr.Gallery(label=label, columns=columns, height=300, elem_id=elem_id)
+    return gr.Gallery(value, label=label, columns=columns, height=300, elem_id=elem_id)
 
 
 def map_image(picture_of_map) -> gr.Image:
