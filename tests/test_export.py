@@ -70,6 +70,26 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert again["epochs"] == 4
 
 
+@pytest.mark.slow
+def test_a_second_painter_ships_its_donors_codes_tools_and_its_last_epoch(seed_layout, tmp_path):
+    tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
+    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=1, **tiny))
+    donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start")
+    painter = dict(init_from=str(tmp_path / "models" / "start"), decoder_only=True, adversarial_weight=1.0)
+    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "painter"), epochs=2, **painter, **tiny))
+    facts = export_run(tmp_path / "painter", None, tmp_path / "models" / "start-detailed")
+    assert facts["painter_of"] == "start" and facts["best_epoch"] == donor["epochs"] + 2  # its last epoch
+    assert facts["classes"] == donor["classes"] and facts["test_kl"] == donor["test_kl"]  # the same codes
+    for name in ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors"):
+        assert (tmp_path / "models" / "start-detailed" / name).read_bytes() == (
+            tmp_path / "models" / "start" / name
+        ).read_bytes(), name
+    last = load_model(tmp_path / "painter")  # the run's last epoch, stored in fp16 like every export
+    shipped = load_model(tmp_path / "models" / "start-detailed")
+    assert torch.allclose(last.fc_decode.weight.half().float(), shipped.fc_decode.weight)
+    assert "--decoder-only" in facts["commands"][-2]
+
+
 def wide_posterior_model(objective: str):
     torch.manual_seed(0)
     model = build_model(VAEConfig(image_size=32, latent_dim=4, objective=objective)).eval()

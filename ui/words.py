@@ -61,7 +61,9 @@ def about(facts: list[dict]) -> str:
 
 BETA_NOTE = """**What β trades.** β weighs how much a code may say about a photo (its KL, in nats). A small β
 keeps more, and the copies come closer to the photo; a large β keeps less, and only the broad layout and
-colours survive. The captions give each model's numbers, measured on photos it never saw."""
+colours survive. The captions give each model's numbers, measured on photos it never saw. A *detailed* model
+paints another model's codes with a second decoder, trained to paint texture: the same code and information,
+sharper pictures, less faithful copies (the faithful–sharp trade)."""
 
 
 def describe_scores(scores: dict) -> str:
@@ -108,9 +110,20 @@ def model_caption(beta: float, facts: dict) -> str:
     """What a model keeps, in plain words: its test KL and PSNR where its facts have them."""
     if "test_kl" not in facts or "test_psnr" not in facts:
         return f"β = {beta:g}"
+    if facts.get("painter_of"):
+        return painter_caption(facts)
     return (
         f"β = {beta:g}: a code holds {facts['test_kl']:.0f} nats about a photo; "
         f"copies come within {facts['test_psnr']:.1f} dB PSNR"
+    )
+
+
+def painter_caption(facts: dict) -> str:
+    """A second painter of another model's codes: what stayed and what changed, in plain words."""
+    return (
+        f"{facts['name']}: the same code as {facts['painter_of']} (the same {facts['test_kl']:.0f} nats, the same "
+        f"information), painted by a decoder trained to paint detail: more texture, less faithful "
+        f"(PSNR {facts['test_psnr']:.1f} dB)"
     )
 
 

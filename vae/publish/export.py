@@ -18,6 +18,7 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ import torch
 from tqdm import tqdm
 
 from ..core.checkpoint import (
+    ATLAS_CODES_NAME,
+    ATLAS_PHOTOS_NAME,
     AXES_NAME,
     BEST_NAME,
     DENSITY_NAME,
@@ -42,7 +45,7 @@ from ..core.model import count_parameters, load_model, save_model
 from ..core.options import command_flags
 from ..core.training import TrainOptions
 from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
-from ..latent.density import fit_best_mixture
+from ..latent.density import LatentDensity, fit_best_mixture
 from ..latent.directions import fit_axes, picture_metric
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
@@ -151,8 +154,11 @@ def rounded_scores(scores: dict, prefix: str) -> dict:
 def export_run(run_dir, data_dir, out_dir) -> dict:
     """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    model = load_model(run_dir / BEST_NAME)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
+    painter = bool(options.get("decoder_only"))
+    # a second painter is judged by its pictures, which the likelihood (the validation loss) scores against: its
+    # last epoch, not its "best"
+    model = load_model(run_dir if painter else run_dir / BEST_NAME)
     data_dir = data_dir or options["data"]
     if data_dir is None:
         raise ValueError(f"{run_dir} trained on the procedural set, which has no photos to map: pass --data")
@@ -172,7 +178,10 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
 
     save_model(model, out_dir, half=True)
     write_metrics(out_dir, shipped_history)
-    density, held_out, classes = write_latent_files(model, lists, pixels, data_dir, out_dir, seed=options["seed"])
+    if painter:  # the same encoder: the same codes, so the donor's density, directions and map
+        density, held_out, classes = copy_latent_files(Path(options["init_from"]), out_dir, donor)
+    else:
+        density, held_out, classes = write_latent_files(model, lists, pixels, data_dir, out_dir, seed=options["seed"])
     val_scores = score(model, pixels["val"][0])
     test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
     kl_per_dim = val_scores["kl_per_dim"]
@@ -187,7 +196,8 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "parameters": count_parameters(model),
         "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
         "epochs": shipped_history[-1]["epoch"],  # a fine-tune counts its donor's training too
-        "best_epoch": donor.get("epochs", 0) + min(history, key=lambda row: row["val_loss"])["epoch"],
+        "best_epoch": donor.get("epochs", 0)
+        + (history[-1] if painter else min(history, key=lambda row: row["val_loss"]))["epoch"],
         "training_minutes": round(sum(row["seconds"] for row in shipped_history) / 60, 1),
         "training_images": len(train_pixels),
         **rounded_scores(val_scores, "val"),
@@ -199,6 +209,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         **density_facts(density, held_out),
         "stages": stages,
         "commands": stage_commands(stages, out_dir),
+        **({"painter_of": donor.get("name", Path(options["init_from"]).name)} if painter else {}),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
@@ -229,6 +240,19 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
     build_atlas(model, density, atlas_pixels, atlas_labels).save(out_dir)
     share_photo_sheets(out_dir.parent)  # models beside it that show the same photos keep one copy
     return density, held_out, classes
+
+
+def copy_latent_files(donor_dir: Path, out_dir: Path, donor: dict):
+    """A second painter's latent files: its donor's, whose encoder it shares; returns (density, held-out score of
+    each mixture size, class names) as `write_latent_files` does."""
+    for name in (DENSITY_NAME, AXES_NAME, ATLAS_CODES_NAME, *(p.name for p in donor_dir.glob("latent_prior.*"))):
+        if (donor_dir / name).is_file() and donor_dir.resolve() != out_dir.resolve():
+            shutil.copyfile(donor_dir / name, out_dir / name)
+    if (donor_dir / ATLAS_PHOTOS_NAME).is_file():
+        shutil.copyfile(donor_dir / ATLAS_PHOTOS_NAME, out_dir / ATLAS_PHOTOS_NAME)
+    share_photo_sheets(out_dir.parent)
+    held_out = {int(k): v for k, v in donor.get("density_held_out_log_likelihood", {}).items()}
+    return LatentDensity.load(out_dir / DENSITY_NAME), held_out, donor.get("classes", [])
 
 
 def density_facts(density, held_out: dict) -> dict:
