@@ -4,13 +4,17 @@
 
 For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.publish.export` fits the
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
-larger full-covariance mixtures, and a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`).
+larger full-covariance mixtures, a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), and a
+flow-matching prior (`vae.latent.flow_prior`, a diffusion-style prior: an MLP velocity field, Heun's method).
 Each draws as many codes as there are test photos (seed 0); the model decodes them; `bench.sample_score`
 scores the pictures against the Testing Data photos: Fréchet distance of the landscape classifier's
 features (FD) and patch sliced Wasserstein distance (SWD, x10^3), lower is better. Reference rows: N(0, I),
 and the model's reconstructions of the test photos themselves (decoded posterior means: what samples
 could reach if codes were drawn exactly where photos' codes lie). Then the ratio of each candidate's FD
-to the shipped mixture's.
+to the shipped mixture's, the time to fit, the time to draw 64 codes (in PyTorch, and in onnxruntime for the
+flow prior's exported network), and a check that nothing is memorised: the median distance from each drawn code
+to its nearest training code, over the same for the test photos' own codes (near 1: as far from the training
+codes as new photos are; near 0: copies of training codes).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,18 +32,14 @@ from bench.code_vae import fit_code_vae
 from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from vae.latent.density import fit_best_mixture, fit_mixture
 from vae.latent.explore import load_explorer_models
+from vae.latent.flow_prior import export_onnx, fit_flow_prior
 from vae.publish.export import latent_means, posterior_draws
 
 LARGER_MIXTURES = (16, 32)
 
 
-def candidates(model, photos: Photos) -> dict[str, object]:
-    """{label: something with .sample(count, seed=...)}, all fitted to the same posterior draws."""
-    size = model.config.image_size
-    train, val = (
-        posterior_draws(model, photos.pixels("train", size), seed=SEED),
-        posterior_draws(model, photos.pixels("val", size), seed=SEED + 1),
-    )
+def candidates(train: torch.Tensor, val: torch.Tensor) -> dict[str, object]:
+    """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws."""
     found = {}
     started = time.monotonic()
     mixture, _ = fit_best_mixture(train, val, seed=SEED)
@@ -48,36 +49,60 @@ def candidates(model, photos: Photos) -> dict[str, object]:
         found[f"mixture of {k}"] = (fit_mixture(train, components=k, seed=SEED), time.monotonic() - started)
     started = time.monotonic()
     found["second-stage VAE"] = (fit_code_vae(train, seed=SEED), time.monotonic() - started)
+    started = time.monotonic()
+    found["flow-matching prior"] = (fit_flow_prior(train, seed=SEED), time.monotonic() - started)
     return found
+
+
+def draw_ms(prior, count: int = 64) -> float:
+    started = time.perf_counter()
+    prior.sample(count, seed=SEED)
+    return 1000 * (time.perf_counter() - started)
+
+
+def onnx_draw_ms(prior, count: int = 64) -> float:
+    """64 codes through the exported velocity network in onnxruntime, with the same Heun steps."""
+    import numpy as np
+    import onnxruntime
+
+    with tempfile.TemporaryDirectory() as folder:
+        session = onnxruntime.InferenceSession(str(export_onnx(prior, Path(folder) / "v.onnx")))
+    z = np.random.default_rng(SEED).standard_normal((count, prior.config.dim)).astype(np.float32)
+    started, steps = time.perf_counter(), prior.config.steps
+    for i in range(steps):
+        t0, t1 = np.full(count, i / steps, np.float32), np.full(count, (i + 1) / steps, np.float32)
+        v0 = session.run(None, {"z": z, "t": t0})[0]
+        v1 = session.run(None, {"z": z + v0 / steps, "t": t1})[0]
+        z = z + 0.5 * (v0 + v1) / steps
+    return 1000 * (time.perf_counter() - started)
+
+
+def nearest_distance(codes: torch.Tensor, train: torch.Tensor) -> float:
+    return float(torch.cdist(codes, train).min(1).values.median())
 
 
 def model_rows(name: str, em, photos: Photos, judge: SampleJudge) -> list[dict]:
     count, size = len(photos.pixels("test", em.image_size)), em.image_size
     test_codes = latent_means(em.model, photos.pixels("test", size))
+    train = posterior_draws(em.model, photos.pixels("train", size), seed=SEED)
+    val = posterior_draws(em.model, photos.pixels("val", size), seed=SEED + 1)
+    test_distance = nearest_distance(test_codes, train)
+    standard = torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(SEED))
     rows = [
-        {
-            "model": name,
-            "sampler": "reconstructions of the test photos (the ceiling)",
-            "fit_s": None,
-            **judge(decode_codes(em.model, test_codes)),
-        },
-        {
-            "model": name,
-            "sampler": "N(0, I)",
-            "fit_s": None,
-            **judge(
-                decode_codes(em.model, torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(SEED)))
-            ),
-        },
+        {"model": name, "sampler": "reconstructions of the test photos (the ceiling)", "codes": test_codes},
+        {"model": name, "sampler": "N(0, I)", "codes": standard},
     ]
-    for label, (prior, seconds) in candidates(em.model, photos).items():
-        rows.append(
-            {
-                "model": name,
-                "sampler": label,
-                "fit_s": round(seconds, 1),
-                **judge(decode_codes(em.model, prior.sample(count, seed=SEED))),
-            }
+    for label, (prior, seconds) in candidates(train, val).items():
+        row = {"model": name, "sampler": label, "fit_s": round(seconds, 1), "codes": prior.sample(count, seed=SEED)}
+        row["draw_ms"] = round(draw_ms(prior), 1)
+        if hasattr(prior, "net"):  # the flow prior: its network also runs in onnxruntime
+            row["onnx_draw_ms"] = round(onnx_draw_ms(prior), 1)
+        rows.append(row)
+    for row in rows:
+        codes = row.pop("codes")
+        row.update(
+            judge(decode_codes(em.model, codes)),
+            nearest_vs_test=round(nearest_distance(codes, train) / test_distance, 2),
         )
     shipped = next(r["fd"] for r in rows if "shipped" in r["sampler"])
     for row in rows:
@@ -96,7 +121,16 @@ def main(argv=None) -> int:
     judge = SampleJudge(photos.pixels("test", next(iter(models.values())).image_size))
     rows = [row for name, em in models.items() for row in model_rows(name, em, photos, judge)]
     table = markdown_table(
-        ["model", "sampler", "FD", "patch SWD", "FD / shipped mixture's", "fit (s)"],
+        [
+            "model",
+            "sampler",
+            "FD",
+            "patch SWD",
+            "FD / shipped mixture's",
+            "fit (s)",
+            "64 codes (ms): PyTorch / ONNX",
+            "nearest training code / test photos'",
+        ],
         [
             [
                 r["model"],
@@ -104,7 +138,11 @@ def main(argv=None) -> int:
                 f"{r['fd']:.2f}",
                 f"{r['swd']:.1f}",
                 f"{r['fd_vs_mixture']:.2f}",
-                "—" if r["fit_s"] is None else f"{r['fit_s']:.0f}",
+                f"{r['fit_s']:.0f}" if "fit_s" in r else "—",
+                f"{r['draw_ms']:.0f} / {r['onnx_draw_ms']:.0f}"
+                if "onnx_draw_ms" in r
+                else (f"{r['draw_ms']:.0f}" if "draw_ms" in r else "—"),
+                f"{r['nearest_vs_test']:.2f}",
             ]
             for r in rows
         ],

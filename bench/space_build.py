@@ -33,8 +33,10 @@ from vae.publish.hub import HARDWARE, ROOT, SPACE_PYTHON, stage_space
 CACHE = ROOT / ".cache" / "space-build"
 PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
 EXACT_PYTHON = {"zero": "3.10.13"}  # ZeroGPU's docs: "Python: 3.10.13"; a CPU Space takes the newest patch release
-VERSIONS = (  # what the venv runs
-    "import sys; from importlib.metadata import version; "
+VERSIONS = (  # what the venv runs ("-" for a package it lacks, as a CPU Space lacks spaces)
+    "import sys; from importlib import metadata\n"
+    "def version(name):\n"
+    "    try:\n        return metadata.version(name)\n    except metadata.PackageNotFoundError:\n        return '-'\n"
     "print(sys.version.split()[0], *(version(p) for p in ('torch', 'numpy', 'gradio', 'spaces')))"
 )
 TEST_PACKAGES = [

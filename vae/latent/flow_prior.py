@@ -150,3 +150,19 @@ def timed_fit(codes: torch.Tensor, **options) -> tuple[FlowPrior, float]:
     started = time.monotonic()
     prior = fit_flow_prior(codes, **options)
     return prior, time.monotonic() - started
+
+
+def export_onnx(prior: FlowPrior, path: Path) -> Path:
+    """The velocity network as ONNX (inputs z (B, D) standardised and t (B,); output v (B, D)), so that a browser
+    can sample with the same prior: Heun's steps around it, then `* std + mean` (both in the safetensors file)."""
+    z, t = torch.zeros(2, prior.config.dim), torch.zeros(2)
+    torch.onnx.export(
+        prior.net.eval(),
+        (z, t),
+        str(path),
+        input_names=["z", "t"],
+        output_names=["v"],
+        dynamic_axes={"z": {0: "batch"}, "t": {0: "batch"}, "v": {0: "batch"}},
+        dynamo=False,
+    )
+    return Path(path)
