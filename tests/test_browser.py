@@ -79,23 +79,20 @@ FIRST_SIGHT = {
 }
 
 
-def test_every_tab_opens_on_pictures_not_empty_boxes(app_server):
+def test_every_tab_opens_on_pictures_not_empty_boxes(app_server, browser_page):
     """A fresh visit, no click but the tabs': each picture panel holds a picture (the GIF a file to download)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(app_server[0])
-        empty = []
-        for tab, labels in FIRST_SIGHT.items():
-            panel = open_tab(page, tab)
-            for label in labels:
-                pictures = block(panel, label).first.locator("img")
-                try:
-                    expect(pictures.first).to_be_visible(timeout=WAIT_MS)
-                except AssertionError:
-                    empty.append(f"{tab}: {label}")
-        expect(block(panel, "Animated GIF").first.locator("a").first).to_be_attached(timeout=WAIT_MS)
-        browser.close()
+    page = browser_page[0].context.browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_server[0])
+    empty = []
+    for tab, labels in FIRST_SIGHT.items():
+        panel = open_tab(page, tab)
+        for label in labels:
+            try:
+                expect(block(panel, label).first.locator("img").first).to_be_visible(timeout=WAIT_MS)
+            except AssertionError:
+                empty.append(f"{tab}: {label}")
+    expect(block(panel, "Animated GIF").first.locator("a").first).to_be_attached(timeout=WAIT_MS)
+    page.close()
     assert empty == []
 
 

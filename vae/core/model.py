@@ -291,30 +291,22 @@ class SeedVAE(VAE):
         super().__init__(config)
         grid = config.image_size // 16
         self.head_shape = (512, grid, grid)
+        widths = (3, 64, 128, 256, 512)
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, 64, 4, 2, 1),
-            nn.ReLU(),
-            nn.Conv2d(64, 128, 4, 2, 1),
-            nn.ReLU(),
-            nn.Conv2d(128, 256, 4, 2, 1),
-            nn.ReLU(),
-            nn.Conv2d(256, 512, 4, 2, 1),
-            nn.ReLU(),
+            *(
+                layer
+                for cin, cout in zip(widths, widths[1:], strict=False)
+                for layer in (nn.Conv2d(cin, cout, 4, 2, 1), nn.ReLU())
+            )
         )
         flat = math.prod(self.head_shape)
         self.fc_mu = nn.Linear(flat, config.latent_dim)
         self.fc_logvar = nn.Linear(flat, config.latent_dim)
         self.fc_decode = nn.Linear(config.latent_dim, flat)
         # the seed ends in Sigmoid; `decode` applies it so training can use logits
-        self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(512, 256, 4, 2, 1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(256, 128, 4, 2, 1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(128, 64, 4, 2, 1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(64, 3, 4, 2, 1),
-        )
+        back = widths[::-1]  # 512 ... 3, each step a transposed convolution; ReLU between them
+        ups = [nn.ConvTranspose2d(cin, cout, 4, 2, 1) for cin, cout in zip(back, back[1:], strict=False)]
+        self.decoder = nn.Sequential(*(layer for up in ups[:-1] for layer in (up, nn.ReLU())), ups[-1])
 
 
 class ResNetVAE(VAE):
