@@ -151,6 +151,17 @@ def rounded_scores(scores: dict, prefix: str) -> dict:
     return {f"{prefix}_{key}": round(scores[key], 4 if key in ("ssim", "fine_detail") else 2) for key in keys}
 
 
+def finished_history(run_dir: Path, options: dict) -> list[dict]:
+    """The run's metrics, every epoch it was asked for; ValueError for a run cut short."""
+    history = read_metrics(run_dir)
+    if not history or history[-1]["epoch"] < options["epochs"]:
+        raise ValueError(
+            f"{run_dir} stopped after epoch {history[-1]['epoch'] if history else 0} of {options['epochs']} "
+            f"(--max-minutes): finish it first with python train.py --out {run_dir} --resume"
+        )
+    return history
+
+
 def export_run(run_dir, data_dir, out_dir) -> dict:
     """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
@@ -164,12 +175,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         raise ValueError(f"{run_dir} trained on the procedural set, which has no photos to map: pass --data")
     donor = donor_facts(options)  # read before anything is written: the donor may be out_dir itself
     stages = training_stages(options, run_dir)
-    history = read_metrics(run_dir)
-    if not history or history[-1]["epoch"] < options["epochs"]:
-        raise ValueError(
-            f"{run_dir} stopped after epoch {history[-1]['epoch'] if history else 0} of {options['epochs']} "
-            f"(--max-minutes): finish it first with python train.py --out {run_dir} --resume"
-        )
+    history = finished_history(run_dir, options)
     shipped_history = (read_metrics(options["init_from"]) if donor else []) + continued(
         history, after=donor.get("epochs", 0)
     )
