@@ -113,7 +113,7 @@ def fit_flow_prior(
     *,
     seed: int = 0,
     train_steps: int = 6000,
-    batch_size: int = 512,
+    batch_size: int = 256,
     lr: float = 1e-3,
     config: FlowPriorConfig | None = None,
 ) -> FlowPrior:
