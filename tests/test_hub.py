@@ -32,7 +32,7 @@ def staged_space(tmp_path_factory):
 def test_a_space_stages_the_app_and_its_models_and_nothing_else(staged_space, capsys):
     assert {p.name for p in staged_space.iterdir()} == SPACE_ENTRIES
     files, total = hub.listing(staged_space)
-    assert total <= 30e6
+    assert total <= hub.SPACE_BUDGET_MB * 1e6
     assert not [
         name for name, _ in files if re.search(r"__pycache__|\.pyc$|\.pyi$|^tests/|^bench/|^support/|^docs/", name)
     ]
