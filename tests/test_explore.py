@@ -201,3 +201,13 @@ def test_the_about_text_quotes_the_shown_models_own_facts():
     assert "β = 1 and 1024, from about 440 nats and 21.6 dB down to about 18 nats and 18.3 dB" in text
     assert "64 numbers" in text and "about 5,300 landscape photos" in text
     assert "span that trade" not in about(facts[:1])  # one model spans nothing
+
+
+def test_a_second_painter_is_captioned_by_what_stayed_and_what_changed():
+    from ui.words import model_caption
+
+    facts = {"name": "beta-1-detailed", "painter_of": "beta-1", "test_kl": 440.5, "test_psnr": 21.16}
+    caption = model_caption(1.0, facts)
+    assert "the same code as beta-1" in caption and "440 nats" in caption and "more texture" in caption
+    assert "less faithful" in caption and "21.2 dB" in caption
+    assert "painted" not in model_caption(1.0, {"test_kl": 440.5, "test_psnr": 21.62})
