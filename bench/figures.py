@@ -81,7 +81,7 @@ def bundled_samples(models: dict) -> Image.Image:
     for em in models.values():
         for label, fitted in (("N(0, I)", False), ("fitted", True)):
             grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=fitted and em.density is not None))
-            rows.append((f"beta = {em.model.config.beta:g}\n{label}", grid_rows(grid)))
+            rows.append((f"{em.name}\n{label}", grid_rows(grid)))
     return labelled_rows(rows)
 
 
@@ -93,14 +93,12 @@ def bundled_reconstructions(models: dict, data_dir, count: int = 8) -> Image.Ima
     for em in models.values():
         with torch.inference_mode():
             copies = em.model.decode(em.model.encode(photos).mean)
-        rows.append((f"beta = {em.model.config.beta:g}", Image.fromarray(explore.grid_image(copies, nrow=count))))
+        rows.append((em.name, Image.fromarray(explore.grid_image(copies, nrow=count))))
     return labelled_rows(rows)
 
 
 def bundled_traversals(models: dict) -> Image.Image:
-    return labelled_rows(
-        [(f"beta = {em.model.config.beta:g}", Image.fromarray(row)) for em, row in explore.first_direction_rows(models)]
-    )
+    return labelled_rows([(em.name, Image.fromarray(row)) for em, row in explore.first_direction_rows(models)])
 
 
 def rate_distortion_plot(models: dict, size: tuple[int, int] = (560, 360), margin: int = 60) -> Image.Image:
