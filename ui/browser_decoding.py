@@ -20,7 +20,8 @@ from vae.latent.onnx_decoder import cached_decoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "cache"  # where the app writes (git-ignored), unless $VAE_CACHE_DIR says otherwise
-BROWSER_DECODER = ROOT / "web" / "browser_decoder.js"
+WEB = ROOT / "web"  # the browser modules: browser_decoder.js imports its neighbours
+BROWSER_DECODER = WEB / "browser_decoder.js"
 ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
 ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
 
@@ -65,7 +66,7 @@ class BrowserDecoding:
         self.h = h
         onnx_cache = writable_cache() / "onnx"
         self.onnx = {name: cached_decoder(em.model, name, onnx_cache) for name, em in h.models.items()}
-        gr.set_static_paths([BROWSER_DECODER, *self.onnx.values()])
+        gr.set_static_paths([WEB, *self.onnx.values()])
         self.common = {
             "module": served_url(BROWSER_DECODER),
             "ort": onnxruntime_web_prefix(),

@@ -1,0 +1,29 @@
+// What the browser decoder needs from the page: painting a decoded picture, Gradio's file value, timeouts and idle time.
+
+// (1, 3, S, S) floats in [0, 1] onto a canvas, rounded like vae.latent.explore.to_uint8
+
+export function paint(canvas, pixels, size) {
+  canvas.width = canvas.height = size;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(size, size);
+  const plane = size * size;
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      image.data[4 * p + c] = Math.round(Math.min(Math.max(pixels[c * plane + p], 0), 1) * 255);
+    }
+    image.data[4 * p + 3] = 255;
+  }
+  context.putImageData(image, 0, 0);
+}
+
+export const fileData = (url, name) => ({ url, path: name, orig_name: name, mime_type: "image/png",
+                                   meta: { _type: "gradio.FileData" } });
+
+export function withTimeout(promise, ms, what) {
+  const timer = new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms));
+  return Promise.race([promise, timer]);
+}
+
+export const whenIdle = () => new Promise((resolve) => (window.requestIdleCallback ?? setTimeout)(resolve));
+
+export const absolute = (url) => new URL(url, document.baseURI).href;
