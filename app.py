@@ -259,7 +259,7 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
             photo_b = PhotoInput(label="To", height=200, value=EXAMPLES[-1] if EXAMPLES else None)
             frames = gr.Slider(2, explore.MAX_FRAMES, value=10, step=1, label="Frames")
         interpolate_button = gr.Button("Interpolate", variant="primary")
-        walk = h.first_interpolation(EXAMPLES[0], EXAMPLES[-1]) if EXAMPLES else (None, None)
+        walk = h.interpolate(h.default, EXAMPLES[0], EXAMPLES[-1], 10) if EXAMPLES else (None, None)
         frame_gallery = gr.Gallery(walk[0], label="The walk, frame by frame", columns=10, height=200)
         gif = gr.File(walk[1], label="Animated GIF")
     inputs = [model, kind, start, seed, photo, rows]

@@ -357,9 +357,6 @@ class Handlers:
         seen, copy, text = self.reconstruct(self.default, self.start_photo)
         return (seen, copy, text, *self.reconstruct_extras(self.default, self.start_photo, seen, copy))
 
-    def first_interpolation(self, path_a, path_b, frames: int = 10) -> tuple:
-        return self.interpolate(self.default, path_a, path_b, frames)
-
     def interpolate(self, model: str, path_a, path_b, frames: float):
         em = self.model_of(model)
         images = explore.interpolate(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from torch import nn
 from ..core.checkpoint import load_tensors, save_tensors
 
 WEIGHTS_FILE, CONFIG_FILE = "latent_prior.safetensors", "latent_prior.json"
+EMA_RATE = 0.005  # each step moves the kept weights this far towards the trained ones (decay 0.995)
 
 
 @dataclass
@@ -142,14 +142,8 @@ def fit_flow_prior(
         schedule.step()
         with torch.no_grad():
             for kept, new in zip(average.parameters(), net.parameters(), strict=True):
-                kept.lerp_(new, 1e-3 * 5)  # EMA decay 0.995
+                kept.lerp_(new, EMA_RATE)
     return FlowPrior(config, average.eval(), mean, std)
-
-
-def timed_fit(codes: torch.Tensor, **options) -> tuple[FlowPrior, float]:
-    started = time.monotonic()
-    prior = fit_flow_prior(codes, **options)
-    return prior, time.monotonic() - started
 
 
 def export_onnx(prior: FlowPrior, path: Path) -> Path:

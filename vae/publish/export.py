@@ -251,7 +251,7 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
 def copy_latent_files(donor_dir: Path, out_dir: Path, donor: dict):
     """A second painter's latent files: its donor's, whose encoder it shares; returns (density, held-out score of
     each mixture size, class names) as `write_latent_files` does."""
-    for name in (DENSITY_NAME, AXES_NAME, ATLAS_CODES_NAME, *(p.name for p in donor_dir.glob("latent_prior.*"))):
+    for name in (DENSITY_NAME, AXES_NAME, ATLAS_CODES_NAME):
         if (donor_dir / name).is_file() and donor_dir.resolve() != out_dir.resolve():
             shutil.copyfile(donor_dir / name, out_dir / name)
     if (donor_dir / ATLAS_PHOTOS_NAME).is_file():
