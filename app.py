@@ -38,6 +38,7 @@ from ui.widgets import (  # noqa: E402
     CSS,
     EXAMPLES,
     MAP_HOVER_JS,
+    MAX_UPLOAD_MB,
     SHARE_HTML,
     SLIDER_MOVED_JS,
     axis_radio,
@@ -61,7 +62,6 @@ from vae.latent import explore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "assets" / "models"
-MAX_UPLOAD = "10mb"
 CACHE_CLEANUP = (600, 1800)  # every 10 minutes, delete served files older than 30 minutes
 CONCURRENCY = 2  # one request per core: decoding is compute-bound
 PRIVATE = {"api_visibility": "private"}  # an event of the page's own, not in the API
@@ -318,7 +318,7 @@ def main(argv=None) -> None:
     except FileNotFoundError as error:
         sys.exit(f"error: {error}")  # one line, no usage: the flag was right, its value was not
     demo = build_demo(models)
-    demo.launch(max_file_size=MAX_UPLOAD, theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
+    demo.launch(max_file_size=f"{MAX_UPLOAD_MB}mb", theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
 
 
 if __name__ == "__main__":

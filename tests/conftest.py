@@ -67,6 +67,19 @@ def client(app_server, tmp_path_factory):
     return Client(app_server[0], verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (Debian's), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from support.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def shots(tmp_path) -> Path:
     """Where browser tests save screenshots: docs/screenshots/ (the README's pictures) when SAVE_SCREENSHOTS=1,

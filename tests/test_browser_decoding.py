@@ -16,24 +16,16 @@ import numpy as np
 import pytest
 from gradio_client import Client
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from support.app_launcher import ROOT, model_names
-from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS, WAIT_MS
+from support.browser import SERVER_CALLS, WAIT_MS
 from ui.explore_inputs import ExploreInputs
 from vae.latent import share_link
 
 pytestmark = pytest.mark.browser
 
 MOVES = 50
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_explorer(browser, url: str, *, refuse: str | None = None, missing: str | None = None):

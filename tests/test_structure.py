@@ -210,6 +210,16 @@ def test_the_app_wires_and_no_module_grows_past_a_few_hundred_lines():
     assert long == []
 
 
+def test_each_browser_module_has_one_job_and_stays_short():
+    """web/ holds small ES modules, shared by the Gradio page and the static edition (web/static/)."""
+    long = [
+        f"{path.relative_to(ROOT)} ({n} lines)"
+        for path in (ROOT / "web").rglob("*.js")
+        if (n := len(path.read_text().splitlines())) > 250
+    ]
+    assert long == []
+
+
 @pytest.mark.parametrize("command", [["format", "--check"], ["check"]])
 def test_ruff_finds_nothing(command):
     """pyproject.toml's formatter and linter, as a developer runs them (`ruff format`, `ruff check --fix`)."""

@@ -27,6 +27,8 @@ OWN_EXAMPLES = [
     ("open sea", ["sea-calm", "sea-cove"], ["mountain-ridge", "mountain-slope"]),
 ]
 MAX_SEED = 2**31 - 1
+MAX_UPLOAD_MB = 10  # a visitor's file, in the app and on the static page
+MIN_PHOTO_SIDE = 16  # the static page refuses smaller photos (a 1-pixel image is no landscape)
 # decoded images are 128 px: show them large and smooth instead of as a small tile
 CSS = """.big-image img { width: 100%; height: 100%; object-fit: contain; }
 .slider-preview { display: flex; gap: 4px; justify-content: space-between; }

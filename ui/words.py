@@ -66,25 +66,24 @@ paints another model's codes with a second decoder, trained to paint texture: th
 sharper pictures, less faithful copies (the faithful–sharp trade)."""
 
 
+# how close a copy is, by its PSNR in dB: the first row whose floor it reaches (the static page reads this table too)
+CLOSENESS = ((25, "very close to"), (20, "close to"), (16, "a rough sketch of"), (None, "only loosely like"))
+
+
+# a reconstruction's scores in words, one sentence each (the static page fills the same templates; it has no SSIM)
+SCORE_SENTENCES = {
+    "closeness": "**The copy is {closeness} the original.** ",
+    "psnr": "PSNR {psnr:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). ",
+    "ssim": "SSIM {ssim:.2f}: how well shapes and textures survive, from 0 (not at all) to 1 (perfectly). ",
+    "kl": "KL {kl:.0f} nats: how much information the code holds about this photo; "
+    "a bigger β squeezes it, trading detail for a smoother, more regular latent space.",
+}
+
+
 def describe_scores(scores: dict) -> str:
     """A reconstruction's PSNR, SSIM and KL in plain words."""
-    psnr_db, similarity, kl = scores["psnr"], scores["ssim"], scores["kl"]
-    closeness = (
-        "very close to"
-        if psnr_db >= 25
-        else "close to"
-        if psnr_db >= 20
-        else "a rough sketch of"
-        if psnr_db >= 16
-        else "only loosely like"
-    )
-    return (
-        f"**The copy is {closeness} the original.** "
-        f"PSNR {psnr_db:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). "
-        f"SSIM {similarity:.2f}: how well shapes and textures survive, from 0 (not at all) to 1 (perfectly). "
-        f"KL {kl:.0f} nats: how much information the code holds about this photo; "
-        f"a bigger β squeezes it, trading detail for a smoother, more regular latent space."
-    )
+    closeness = next(phrase for least, phrase in CLOSENESS if least is None or scores["psnr"] >= least)
+    return "".join(sentence.format(closeness=closeness, **scores) for sentence in SCORE_SENTENCES.values())
 
 
 def typicality(percentile: float | None, what: str) -> str:

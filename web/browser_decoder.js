@@ -14,7 +14,8 @@
 // the map does nothing, and the note under the picture says so.
 
 import { copyValues, mapCode, mapPointAt, namedValues, sliderCode } from "./latent_formulas.js";
-import { absolute, fileData, paint, withTimeout } from "./page_tools.js";
+import { loadRuntime, Networks } from "./onnx_runtime.js";
+import { absolute, fileData, pictureDataUrl, withTimeout } from "./page_tools.js";
 import { shareLinkUrl } from "./share_codec.js";
 import { drawStrips } from "./strips.js";
 
@@ -28,11 +29,10 @@ class BrowserDecoder {
     this.document = element.ownerDocument;
     this.settings = settings;
     this.latest = copyValues(settings.values); // every slider's value: { sliders, more }
-    this.sessions = new Map(); // ONNX file URL -> Promise<InferenceSession>
+    this.networks = null; // onnxruntime-web's sessions, once it has loaded
     this.canvas = this.document.createElement("canvas");
     this.small = this.document.createElement("canvas");
     this.frame = null; // Promise of the next frame's image
-    this.running = Promise.resolve(); // every decode, one after another: one session runs one at a time
     this.decodes = 0; // slider frames so far, and the times of the last DECODE_TIMES_KEPT, for bench/browser_decode.py
     this.decodeMs = [];
     this.hoverDecodes = 0;
@@ -64,11 +64,8 @@ class BrowserDecoder {
 
   async loadRuntime() {
     try {
-      const prefix = absolute(this.settings.ort);
-      this.ort = await withTimeout(import(`${prefix}ort.wasm.min.mjs`), LOAD_TIMEOUT_MS, "loading onnxruntime-web");
-      this.ort.env.wasm.wasmPaths = prefix;
-      this.ort.env.wasm.numThreads = 1; // threads need a cross-origin isolated page
-      await withTimeout(this.session(), LOAD_TIMEOUT_MS, "loading the decoder");
+      this.networks = new Networks(await loadRuntime(absolute(this.settings.ort), LOAD_TIMEOUT_MS));
+      await withTimeout(this.networks.session(absolute(this.settings.onnx)), LOAD_TIMEOUT_MS, "loading the decoder");
       this.setMode("browser", "Sliders, their strips and the map decode in your browser (onnxruntime-web, WebAssembly).");
       return true;
     } catch (error) {
@@ -86,29 +83,13 @@ class BrowserDecoder {
     return (await this.ready) && this.mode === "browser";
   }
 
-  session() {
-    const url = absolute(this.settings.onnx);
-    if (!this.sessions.has(url)) {
-      this.sessions.set(url, this.ort.InferenceSession.create(url, { executionProviders: ["wasm"] }));
-    }
-    return this.sessions.get(url);
-  }
-
-  // `task` after every decode asked for before it; its result (or error) is the caller's
+  // every decode, one after another (strips.js queues its pictures here too)
   enqueue(task) {
-    const result = this.running.then(task);
-    this.running = result.catch(() => undefined);
-    return result;
+    return this.networks.enqueue(task);
   }
 
   async pictureUrl(z, size = null) {
-    const session = await this.session();
-    const { image } = await session.run({ z: new this.ort.Tensor("float32", z, [1, z.length]) });
-    paint(this.canvas, image.data, image.dims[3]);
-    if (!size) return this.canvas.toDataURL("image/png");
-    this.small.width = this.small.height = size;
-    this.small.getContext("2d").drawImage(this.canvas, 0, 0, size, size);
-    return this.small.toDataURL("image/png");
+    return pictureDataUrl(await this.networks.decode(absolute(this.settings.onnx), z), this.canvas, this.small, size);
   }
 
   useSettings(settings) {

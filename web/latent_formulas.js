@@ -51,3 +51,47 @@ export function mapPointAt(event, mapFrame) {
   const round = (v) => Math.round(v * 100) / 100;
   return { x: round(x * units - extent), y: round((size - 1 - y) * units - extent) };
 }
+
+// scores and searches, as Python computes them
+
+// vae.core.metrics.psnr: -10 log10(mean squared error), of pictures in [0, 1]; MIN_MSE is its floor (metrics.MIN_MSE)
+export const MIN_MSE = 1e-10;
+export function psnr(a, b) {
+  const mse = a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0) / a.length;
+  return -10 * Math.log10(Math.max(mse, MIN_MSE));
+}
+
+// vae.core.losses.kl_per_dim summed: KL(N(mean, exp(logvar)) || N(0, I)) in nats
+export const klNats = (mean, logvar) => mean.reduce((sum, m, i) => sum + 0.5 * (m * m + Math.exp(logvar[i]) - 1 - logvar[i]), 0);
+
+// vae.latent.atlas.Atlas.nearest: the indices of the `count` codes (rows of a flat (N, D) array) closest to z
+export function nearestCodes(codes, dim, z, count = 3) {
+  const distances = Array.from({ length: codes.length / dim }, (_, n) => {
+    let sum = 0;
+    for (let i = 0; i < dim; i++) sum += (codes[n * dim + i] - z[i]) ** 2;
+    return [sum, n];
+  });
+  return distances.sort((a, b) => a[0] - b[0]).slice(0, count).map(([, n]) => n);
+}
+
+// vae.latent.explore.own_direction_of_codes: the two groups' mean codes apart, as a unit direction times the
+// population's spread along it (a slider unit); null when the groups' codes do not differ
+export function ownDirection(codesWith, codesWithout, population, dim) {
+  const mean = (codes) => Array.from({ length: dim }, (_, i) => codes.reduce((sum, z) => sum + z[i], 0) / codes.length);
+  const a = mean(codesWith);
+  const b = mean(codesWithout);
+  const difference = a.map((x, i) => x - b[i]);
+  const norm = Math.sqrt(dot(difference, difference));
+  if (!(norm > 0)) return null;
+  const unit = difference.map((x) => x / norm);
+  const along = population.map((z) => dot(z, unit));
+  const average = along.reduce((s, x) => s + x, 0) / along.length;
+  const spread = Math.max(Math.sqrt(along.reduce((s, x) => s + (x - average) ** 2, 0) / (along.length - 1)), 1e-6);
+  return { vector: unit.map((x) => x * spread), spread, separation: norm / spread };
+}
+
+// vae.latent.explore.slider_values: code z's slider positions on these axes, clipped to +-limit, to 2 decimals
+export const sliderValues = ({ origin, vectors, scale }, z, limit) => vectors.map((vector, k) => {
+  const coordinate = dot(Array.from(z, (x, i) => x - origin[i]), vector) / scale[k];
+  return Math.round(Math.min(Math.max(coordinate, -limit), limit) * 100) / 100;
+});

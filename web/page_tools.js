@@ -16,6 +16,15 @@ export function paint(canvas, pixels, size) {
   context.putImageData(image, 0, 0);
 }
 
+// a decoded picture as a PNG data URL, at its own size or scaled to `size` (through the second canvas)
+export function pictureDataUrl({ pixels, size: side }, canvas, small, size = null) {
+  paint(canvas, pixels, side);
+  if (!size) return canvas.toDataURL("image/png");
+  small.width = small.height = size;
+  small.getContext("2d").drawImage(canvas, 0, 0, size, size);
+  return small.toDataURL("image/png");
+}
+
 export const fileData = (url, name) => ({ url, path: name, orig_name: name, mime_type: "image/png",
                                    meta: { _type: "gradio.FileData" } });
 

@@ -18,6 +18,7 @@ from torch.distributions import Categorical, MixtureSameFamily, MultivariateNorm
 from tqdm import tqdm
 
 from ..core.checkpoint import load_tensors, save_tensors
+from .portable_random import mixture_codes
 
 JITTER = 1e-4  # added to covariance diagonals so their Cholesky factors always exist
 COMPONENT_CHOICES = (1, 2, 4, 8)  # mixture sizes tried; the one that best predicts held-out codes wins
@@ -45,10 +46,9 @@ class LatentDensity:
         )
 
     def sample(self, count: int, *, seed: int, temperature: float = 1.0) -> torch.Tensor:
-        """(count, D) codes, the same for the same seed (drawn under a forked random state, which is left alone)."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            return self.distribution(temperature).sample((count,)).float()
+        """(count, D) codes, the same for the same seed, and the same as web/sampler.js draws in a browser."""
+        codes = mixture_codes(self.weights, self.means, self.scale_trils, seed, count, temperature)
+        return torch.from_numpy(codes).float()
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """(N,) log-density of codes (N, D) under the mixture, in nats."""

@@ -33,6 +33,7 @@ from ..core.model import VAE, load_model
 from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
 from .density import LatentDensity
 from .directions import LatentAxes
+from .portable_random import standard_codes
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
@@ -223,11 +224,18 @@ def own_direction(em: ExplorerModel, with_quality: list[torch.Tensor], without: 
         )
     codes_with = torch.stack([encode(em, x) for x in with_quality])
     codes_without = torch.stack([encode(em, x) for x in without])
+    population = em.atlas.codes if em.atlas is not None else torch.cat([codes_with, codes_without])
+    return own_direction_of_codes(codes_with, codes_without, population)
+
+
+def own_direction_of_codes(
+    codes_with: torch.Tensor, codes_without: torch.Tensor, population: torch.Tensor
+) -> OwnDirection:
+    """own_direction's formula on codes (web/latent_formulas.js ownDirection computes the same)."""
     difference = codes_with.mean(0) - codes_without.mean(0)
     if not difference.norm() > 0:
         raise ValueError("the two groups' photos have the same codes: choose photos that differ in the quality")
     unit = difference / difference.norm()
-    population = em.atlas.codes if em.atlas is not None else torch.cat([codes_with, codes_without])
     spread = float((population @ unit).std().clamp_min(1e-6))
     return OwnDirection(unit * spread, spread, float(difference.norm()) / spread)
 
@@ -274,10 +282,11 @@ def slider_previews(em: ExplorerModel, axes: SliderAxes, z: torch.Tensor, values
 def random_latent(
     em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1
 ) -> torch.Tensor:
-    """(count, D) draws from N(0, I), or from the density fitted to the training codes."""
+    """(count, D) draws from N(0, I), or from the density fitted to the training codes; web/sampler.js draws the
+    same codes for the same seed."""
     if fitted and em.density is not None:
         return em.density.sample(count, seed=int(seed), temperature=temperature)
-    return torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(int(seed))) * temperature
+    return torch.from_numpy(standard_codes(int(seed), count, em.latent_dim, temperature)).float()
 
 
 @torch.inference_mode()

@@ -2,6 +2,7 @@
 
     python -m vae.hub push MODEL_DIR OWNER/NAME [--private] [--dry-run] [--stage DIR]
     python -m vae.hub space OWNER/NAME [--models DIR ...] [--hardware cpu|zero] [--private] [--dry-run] [--stage DIR]
+    python -m vae.hub space OWNER/NAME --static [--onnxruntime-web DIR|URL] [--models DIR ...] [...]
 
 Both stage exactly the repo's files in a folder first (a temporary one unless --stage names it), list them
 with their sizes, and then send the folder with one `upload_folder` call, which routes binary files through
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import sys
 import tempfile
@@ -25,6 +27,7 @@ SPACE_FILES = ("app.py", "requirements.txt", "LICENSE")
 SPACE_FOLDERS = ("vae", "ui", "web", "assets/examples")
 SKIPPED = ("__pycache__", "*.pyc", "*.pyi")
 SPACE_BUDGET_MB = 40  # the bundled models and photos stay under 40 MB (assets/), and so does their Space
+STATIC_BUDGET_MB = 30  # the static edition, with onnxruntime-web from its CDN
 HARDWARE = ("cpu", "zero")  # Basic CPU, or ZeroGPU
 # What each target's build installs on top of requirements.txt, where its Python needs another release (exact pins
 # still). ZeroGPU's docs: "Python: 3.10.13", and PyTorch from a list of releases (2.1.0 ... 2.8.0): numpy 2.3 and
@@ -77,9 +80,16 @@ def stage_model_folder(model_dir: Path, target: Path, *, share: bool = False) ->
 
 
 def space_front_matter(hardware: str) -> str:
-    """The README's Spaces front matter, for the chosen hardware."""
+    """The README's Spaces front matter, for the chosen hardware ("static": the static edition, no Python)."""
     text = (ROOT / "README.md").read_text()
     front, body = text.split("---\n", 2)[1:]
+    if hardware == "static":
+        kept = [
+            line
+            for line in front.splitlines()
+            if line.split(":")[0] not in ("sdk", "sdk_version", "app_file", "python_version")
+        ]
+        return "---\n" + "\n".join([*kept, "sdk: static", "app_file: index.html"]) + f"\n---\n{body}"
     front = front.replace('python_version: "3.11"', f'python_version: "{SPACE_PYTHON[hardware]}"')
     if hardware == "zero":
         front += "suggested_hardware: zero-a10g\n"
@@ -114,6 +124,27 @@ def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu"
         stage_model_folder(folder, stage / "assets" / "models" / folder.name, share=True)
     (stage / "README.md").write_text(space_front_matter(hardware))
     (stage / "requirements.txt").write_text(space_requirements(hardware))
+
+
+def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str) -> None:
+    """The static edition of these model folders (vae.publish.static_site), with the static front matter."""
+    from .static_site import stage_static
+
+    names = [f.name for f in folders]
+    if len(set(names)) < len(names):
+        raise HubError(
+            f"two models are named {next(n for n in names if names.count(n) > 1)!r}: rename one of their folders"
+        )
+    try:
+        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web)
+    except ValueError as error:
+        raise HubError(str(error)) from None
+    (stage / "README.md").write_text(space_front_matter("static"))
+    for name, measured in differences.items():
+        print(
+            f"{name}: fp16 weights change its pictures by at most {255 * measured['decoder']:.3f} / 255 (decoder) "
+            f"and {255 * measured['encoder']:.3f} / 255 (encoder)"
+        )
 
 
 def listing(stage: Path) -> tuple[list[tuple[str, int]], int]:
@@ -223,7 +254,7 @@ def stage_model(model_dir: Path, repo_id: str, stage: Path) -> None:
 # sending
 
 
-def upload(stage: Path, repo_id: str, *, repo_type: str, private: bool) -> str:
+def upload(stage: Path, repo_id: str, *, repo_type: str, private: bool, sdk: str = "gradio") -> str:
     """Create the repo if needed and send the staged folder in one call; returns the repo's URL."""
     import httpx
     from huggingface_hub import HfApi, get_token
@@ -238,7 +269,7 @@ def upload(stage: Path, repo_id: str, *, repo_type: str, private: bool) -> str:
             repo_type=repo_type,
             private=private,
             exist_ok=True,
-            **({"space_sdk": "gradio"} if repo_type == "space" else {}),
+            **({"space_sdk": sdk} if repo_type == "space" else {}),
         )
         api.upload_folder(
             folder_path=str(stage),
@@ -287,6 +318,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         default="cpu",
         help="cpu: Basic CPU (Python 3.11); zero: ZeroGPU (Python 3.10, torch 2.8.0, the spaces package)",
     )
+    space.add_argument(
+        "--static",
+        action="store_true",
+        help="the static edition: the explorer running wholly in the visitor's browser (sdk: static, no Python)",
+    )
+    space.add_argument(
+        "--onnxruntime-web",
+        default=None,
+        metavar="DIR|URL",
+        help="with --static: where the page loads onnxruntime-web from, a URL prefix or a folder of the npm "
+        "package's dist/ files copied into the site (default: $ONNXRUNTIME_WEB, else the pinned version's CDN)",
+    )
     for command in (push, space):
         command.add_argument("repo_id", metavar="OWNER/NAME")
         command.add_argument("--private", action="store_true")
@@ -295,22 +338,38 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
+def main(argv=None, *, static_page=None) -> int:
+    """`static_page` gives the static edition's words and layout (ui.static_page.page_settings; the command passes
+    it, so that this floor never imports the UI)."""
     args = parse_args(argv)
+    static = getattr(args, "static", False)  # only `space` has the flag
+    budget = STATIC_BUDGET_MB if static else SPACE_BUDGET_MB
     try:
         with staging_folder(args.stage) as stage:
+            models = getattr(args, "models", None) or [ROOT / "assets" / "models"]
             if args.command == "push":
                 stage_model(args.model_dir, args.repo_id, stage)
+            elif static:
+                if static_page is None:
+                    raise HubError("--static needs the page's words: run it as `python -m vae.hub`")
+                folders = [f for source in models for f in model_folders(source)]
+                page = static_page([read_json(f / FACTS_NAME) for f in folders if (f / FACTS_NAME).is_file()])
+                source = args.onnxruntime_web or os.environ.get("ONNXRUNTIME_WEB") or page["ort_cdn"]
+                stage_static_space(stage, folders, page=page, onnxruntime_web=source)
             else:
-                stage_space(stage, args.models or [ROOT / "assets" / "models"], hardware=args.hardware)
+                stage_space(stage, models, hardware=args.hardware)
             total = print_listing(stage)
-            if args.command == "space" and total > SPACE_BUDGET_MB * 1e6:
-                print(f"note: {total / 1e6:.1f} MB is over the {SPACE_BUDGET_MB} MB this project keeps a Space under")
+            if args.command == "space" and total > budget * 1e6:
+                print(f"note: {total / 1e6:.1f} MB is over the {budget} MB this project keeps this Space under")
             if args.dry_run:
                 print("dry run: nothing was sent")
                 return 0
             url = upload(
-                stage, args.repo_id, repo_type="space" if args.command == "space" else "model", private=args.private
+                stage,
+                args.repo_id,
+                repo_type="space" if args.command == "space" else "model",
+                private=args.private,
+                sdk="static" if static else "gradio",
             )
     except HubError as error:
         print(f"error: {error}", file=sys.stderr)

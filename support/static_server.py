@@ -1,0 +1,51 @@
+"""The static edition as the tests and `bench.static_page` see it: staged by the command the README gives, and served
+by Python's plain static file server."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START_SECONDS = 20
+
+
+def stage_static_site(stage: Path, onnxruntime_web: str) -> subprocess.CompletedProcess:
+    """`python -m vae.hub space someone/landscape-vae --static --dry-run --stage STAGE --onnxruntime-web DIR`."""
+    command = [sys.executable, "-m", "vae.hub", "space", "someone/landscape-vae", "--static", "--dry-run"]
+    command += ["--stage", str(stage), "--onnxruntime-web", onnxruntime_web]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(folder: Path):
+    """`python -m http.server` serving `folder` on a free local port; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the static server on port {port} did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,37 @@
+// Runs the browser's formulas (web/*.js) in node on the cases tests/test_web_formulas.py sends on stdin, and prints
+// their results as JSON, for the test to hold against Python's own functions.
+import { readFileSync } from "node:fs";
+import { klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
+import { mixtureCodes, normals, standardCodes, uniforms } from "../web/sampler.js";
+import { base64url, checkView, decodeNumbers, readShareLink, shareLinkUrl } from "../web/share_codec.js";
+
+const cases = JSON.parse(readFileSync(0, "utf8"));
+const list = (arrays) => arrays.map((a) => Array.from(a));
+const attempt = (task) => {
+  try { return { value: task() }; } catch (error) { return { error: error.message }; }
+};
+const { axes, map, density, photos, codes, link, limits } = cases;
+console.log(JSON.stringify({
+  min_mse: MIN_MSE,
+  slider_code: Array.from(sliderCode(axes, axes.values, axes.amounts)),
+  slider_values: sliderValues(axes, axes.base, 3),
+  map_code: Array.from(mapCode(map, map.point)),
+  uniforms: Array.from(uniforms(cases.seed, 5, 7)),
+  normals: Array.from(normals(cases.seed, 0, 9)),
+  standard: list(standardCodes(cases.seed, 3, 5, 0.7)),
+  mixture: list(mixtureCodes(density, cases.seed, 6, 0.8)),
+  base64url: base64url(link.numbers),
+  decoded: Array.from(decodeNumbers(base64url(link.numbers), "code")),
+  bad_numbers: link.bad.map((text) => attempt(() => decodeNumbers(text, "code")).error ?? null),
+  link: shareLinkUrl({ ...axes, model: "m", axes: "main", class_directions: axes.class_directions, own_names: [] },
+    { sliders: axes.values, more: axes.amounts }, "https://example.org/page?x=1#top"),
+  read: link.urls.map((query) => attempt(() => {
+    const view = readShareLink(new URLSearchParams(query));
+    if (view) checkView(view, limits);
+    return view;
+  })),
+  psnr: psnr(photos.a, photos.b),
+  kl: klNats(photos.mean, photos.logvar),
+  nearest: nearestCodes(Float32Array.from(codes.population.flat()), codes.population[0].length, codes.z, 3),
+  own: ownDirection(codes.with, codes.without, codes.population, codes.z.length),
+}));

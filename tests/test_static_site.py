@@ -1,0 +1,218 @@
+"""The static edition (`python -m vae.hub space … --static`), staged by the command as the README writes it, served by
+Python's plain static file server and opened in Chromium: every view shows pictures with no click, every request is
+a GET of the site's own files, the browser paints PyTorch's pictures and the app's samples for a seed, bad files
+and tampered links get one line, and a browser without WebAssembly is told what still works.
+
+onnxruntime-web comes from npm (conftest's `onnxruntime_web`), copied into the site by --onnxruntime-web."""
+
+import base64
+import io
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from playwright.sync_api import expect
+
+from support.browser import WAIT_MS
+from support.static_server import served, stage_static_site
+from vae.latent import explore, share_link
+from vae.publish.hub import listing
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+MODELS = ROOT / "assets" / "models"
+EXAMPLE = ROOT / "assets" / "examples" / "forest-light.jpg"
+LEVEL = 1 / 255 + 1e-9  # one level of 255, and float rounding
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory, onnxruntime_web):
+    stage = tmp_path_factory.mktemp("static") / "site"
+    done = stage_static_site(stage, onnxruntime_web)
+    return stage, done.stdout
+
+
+@pytest.fixture(scope="module")
+def site(staged):
+    with served(staged[0]) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def models():
+    return explore.load_explorer_models(MODELS)
+
+
+def open_site(browser, url: str, *, init_script: str | None = None):
+    """(page, requests seen as (method, url)) with every view drawn."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    if init_script:
+        page.add_init_script(init_script)
+    requests = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    page.goto(url)
+    if init_script is None:
+        page.wait_for_function("window.views && window.views.ready", timeout=WAIT_MS)
+        page.evaluate("window.views.ready")
+    return page, requests
+
+
+@pytest.fixture(scope="module")
+def opened(chromium, site):
+    """(page, requests) of the site opened once, shared by the tests that need no fresh page (the first checks what
+    it showed before any click)."""
+    page, requests = open_site(chromium, site)
+    yield page, requests
+    page.close()
+
+
+def canvas_pixels(page, selector: str) -> np.ndarray:
+    url = page.eval_on_selector(selector, "canvas => canvas.toDataURL('image/png')")
+    with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64) / 255
+
+
+def test_the_static_space_stages_under_30_mb_with_the_static_front_matter(staged):
+    stage, printed = staged
+    front = (stage / "README.md").read_text().split("---\n")[1].splitlines()
+    assert "sdk: static" in front and "app_file: index.html" in front
+    assert not any(line.startswith(("python_version", "sdk_version")) for line in front)
+    files, _ = listing(stage)
+    site_bytes = sum(size for name, size in files if not name.startswith("onnxruntime-web/"))
+    assert site_bytes <= 30e6, f"{site_bytes / 1e6:.1f} MB"
+    assert not any(name.endswith(".py") for name, _ in files)  # nothing runs on the host
+    assert "MB  index.html" in printed and "MB  site.json" in printed
+    assert "fp16 weights change its pictures by at most 0.000 / 255" in printed
+    site = json.loads((stage / "site.json").read_text())
+    assert [m["name"] for m in site["models"]] == list(explore.load_explorer_models(MODELS))
+    assert site["ort"] == "onnxruntime-web/"
+
+
+def test_every_view_opens_on_pictures_and_every_request_is_a_get_of_the_sites_files(opened, site, models, shots):
+    page, requests = opened
+    assert all(method == "GET" and url.startswith(site) for method, url in requests), requests
+    expect(page.locator(".slider-preview img")).to_have_count(12 * 4, timeout=WAIT_MS)
+    counts = {
+        "#samples canvas": 16,
+        "#compare canvas": len(models),
+        "#compare-samples canvas": len(models),
+        "#explore-nearest canvas": 3,
+        "#recon-nearest canvas": 3,
+        "#map-nearest canvas": 3,
+        "#traversal canvas": 1,
+        "#frames canvas": 8,
+    }
+    for selector, count in counts.items():
+        expect(page.locator(selector)).to_have_count(count)
+    for selector in ("#picture", "#reconstruction", "#original", "#map-picture", "#walk-loop", "#samples canvas"):
+        assert canvas_pixels(page, selector).std() > 0.02, f"{selector} is blank"
+    assert page.eval_on_selector("#map", "image => image.complete && image.naturalWidth") > 0
+    page.screenshot(path=str(shots / "static_explore.png"))
+    for tab in ("sample-tab", "reconstruct-tab", "compare-tab", "map-tab", "traverse-tab", "about-tab"):
+        page.click(f"#tabs button[data-tab={tab}]")
+        expect(page.locator(f"#{tab}")).to_be_visible()
+    expect(page.locator("#about-tab")).to_contain_text("What is a VAE?")
+    assert page.locator("#message").text_content() == ""
+    page.click("#tabs button[data-tab=explore-tab]")
+
+
+def test_the_browser_paints_pytorchs_pictures_and_reconstructs_as_the_app(opened, site, models):
+    page, _ = opened
+    for name, em in models.items():
+        code = em.atlas.codes[5]
+        painted = page.evaluate(
+            "async ([name, z]) => Array.from((await staticSite.decode(staticSite.entry(name), z)).pixels)",
+            [name, code.tolist()],
+        )
+        expected = explore.decode(em, code).transpose(2, 0, 1).reshape(-1) / 255
+        assert np.abs(np.round(np.asarray(painted) * 255) / 255 - expected).max() <= LEVEL, name
+    page.evaluate("async (url) => views.reconstruct(url)", f"{site}examples/{EXAMPLE.name}")
+    shown = canvas_pixels(page, "#reconstruction")
+    _, copy, _ = explore.reconstruct(models["beta-1"], explore.photo_tensor(EXAMPLE, 128))  # what /reconstruct shows
+    assert np.abs(shown - copy / 255).mean() <= 0.02
+
+
+def test_a_seed_draws_the_apps_sample_codes(opened, models):
+    page, _ = opened
+    for name, em in models.items():
+        for fitted in (True, False):
+            drawn = page.evaluate(
+                "async ([name, fitted]) => (await staticSite.codes(staticSite.entry(name), 123, 4, 0.8, fitted)).map((z) => Array.from(z))",
+                [name, fitted],
+            )
+            expected = explore.random_latent(em, 123, fitted=fitted, temperature=0.8, count=4)
+            np.testing.assert_allclose(drawn, expected.numpy(), atol=1e-4, err_msg=f"{name} fitted={fitted}")
+
+
+def test_sliders_and_your_own_slider_move_the_picture_with_no_request(opened):
+    page, requests = opened
+    before = canvas_pixels(page, "#picture")
+    seen = len(requests)
+    for i in range(10):
+        page.locator("#preview-0 input").fill(str(-2.5 + 0.5 * i))
+    page.wait_for_function("explore.decodes >= 3")
+    assert np.abs(canvas_pixels(page, "#picture") - before).mean() > 0.01
+    page.click("#own summary")
+    page.click("#own-examples button >> nth=0")
+    expect(page.locator("#class-sliders input[type=range]")).to_have_count(5, timeout=WAIT_MS)
+    assert [r for r in requests[seen:] if "examples/" not in r[1]] == []  # only the example photos were fetched
+
+
+def test_a_share_link_reopens_its_picture_here_and_reads_in_python(chromium, opened, models):
+    page, _ = opened
+    page.locator("#preview-1 input").fill("1.5")
+    page.locator("#class-0 input").fill("0.8")
+    page.wait_for_timeout(500)
+    link = page.eval_on_selector("#share-link a.share-url", "a => a.href")
+    shown = canvas_pixels(page, "#picture")
+    view = share_link.read_link(parse_qs(urlsplit(link).query))
+    em = models[view.model]
+    axes = explore.slider_axes(em, view.axes, len(view.sliders))
+    z = explore.with_class_amounts(em, axes.with_values(torch.tensor(view.code), view.sliders), view.more)
+    assert np.abs(explore.decode(em, z) / 255 - shown).max() <= 2 * LEVEL  # the code travels as fp16
+    reopened, _ = open_site(chromium, link)
+    assert np.abs(canvas_pixels(reopened, "#picture") - shown).max() <= LEVEL
+    assert reopened.locator("#message").text_content() == ""
+    tampered, _ = open_site(chromium, link.replace("code=", "code=%21%21"))
+    expect(tampered.locator("#message")).to_contain_text("could not be opened")
+    assert tampered.locator("#preview-1 input").input_value() != "1.5"  # the usual starting picture instead
+    reopened.close()
+    tampered.close()
+
+
+BAD_FILES = {
+    "notes.txt": (b"not a picture at all", "not an image"),
+    "broken.jpg": (EXAMPLE.read_bytes()[:300], "not an image"),
+    "huge.png": (b"\x89PNG" + bytes(11_000_000), "too large"),
+}
+
+
+def one_pixel_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), (200, 10, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_bad_files_get_one_line_and_change_nothing(opened, tmp_path):
+    page, _ = opened
+    page.click("#tabs button[data-tab=reconstruct-tab]")
+    before = canvas_pixels(page, "#reconstruction")
+    cases = {**BAD_FILES, "dot.png": (one_pixel_png(), "too small")}
+    for name, (data, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        page.set_input_files("#photo", str(path))
+        expect(page.locator("#message")).to_contain_text(words, timeout=WAIT_MS)
+        assert "\n" not in page.locator("#message").text_content()
+        assert np.array_equal(canvas_pixels(page, "#reconstruction"), before), name
+
+
+def test_without_webassembly_the_page_says_so_in_one_line(chromium, site):
+    page, _ = open_site(chromium, site, init_script="delete window.WebAssembly")
+    expect(page.locator("#message")).to_contain_text("no WebAssembly", timeout=WAIT_MS)
+    expect(page.locator("#about-tab")).to_contain_text("What is a VAE?")
+    page.close()

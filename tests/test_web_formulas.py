@@ -1,0 +1,182 @@
+"""The browser's formulas (web/*.js), run in node on the same numbers as Python's own functions: the slider code,
+the map point, the share link's fp16 codec and its reading, the samplers with their seeds, and the scores. One
+definition per formula: each JS function names the Python one it mirrors, and this test holds them together."""
+
+import json
+import shutil
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+import torch
+
+from vae.core.losses import kl_per_dim
+from vae.core.metrics import MIN_MSE, psnr
+from vae.latent import portable_random, share_link
+from vae.latent.density import LatentDensity
+from vae.latent.directions import LatentAxes
+from vae.latent.explore import ExplorerModel, SliderAxes, map_point, own_direction_of_codes
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+D = 8
+
+
+def random(*shape, seed):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.fixture(scope="module")
+def cases():
+    vectors = torch.linalg.qr(random(D, D, seed=1))[0][:3]
+    axes = SliderAxes("main", random(D, seed=2), vectors, torch.rand(3) + 0.5, ["a", "b", "c"])
+    classes = random(2, D, seed=3)
+    trils = torch.tril(random(3, D, D, seed=4)) * 0.3
+    density = LatentDensity(torch.tensor([0.2, 0.5, 0.3]), random(3, D, seed=5), trils)
+    population = random(40, D, seed=6)
+    tampered = share_link.encode_numbers([1.0] * D)
+    return {
+        "python": {"axes": axes, "classes": classes, "density": density, "population": population},
+        "seed": 2**31 - 5,
+        "axes": {
+            "base": random(D, seed=7).tolist(),
+            "origin": axes.origin.tolist(),
+            "vectors": axes.vectors.tolist(),
+            "scale": axes.scale.tolist(),
+            "class_directions": classes.tolist(),
+            "values": [0.5, -1.25, 2.0],
+            "amounts": [0.3, -0.7],
+        },
+        "map": {
+            "origin": axes.origin.tolist(),
+            "vectors": vectors[:2].tolist(),
+            "scale": [1.5, 0.5],
+            "point": {"x": 1.25, "y": -2.0},
+        },
+        "density": {
+            "weights": density.weights.tolist(),
+            "means": density.means.tolist(),
+            "scale_trils": density.scale_trils.tolist(),
+        },
+        "photos": {
+            "a": torch.rand(300).tolist(),
+            "b": torch.rand(300).tolist(),
+            "mean": random(D, seed=8).tolist(),
+            "logvar": (random(D, seed=9) - 2).tolist(),
+        },
+        "codes": {
+            "population": population.tolist(),
+            "z": random(D, seed=10).tolist(),
+            "with": random(3, D, seed=11).tolist(),
+            "without": random(2, D, seed=12).tolist(),
+        },
+        "link": {
+            "numbers": [0.1, -3.14159, 0.000061035156, 1e-6, 2.5e-5, -0.0, 7.0, 19.99, 1.00048828125],
+            "bad": ["a", "!!!!", "AA", share_link.encode_numbers([30.0])],
+            "urls": [
+                "model=m",  # not a share link
+                f"model=m&code={tampered}&sliders=0.5,1",
+                f"model=m&code={tampered}&sliders=9",  # beyond the sliders' ends
+                f"model=m&code={tampered[:-3]}",  # a code cut short
+                f"model=m&model=n&code={tampered}",
+                f"model=m&code={tampered}&own=~{tampered}",
+            ],
+        },
+        "limits": {
+            "latent_dim": D,
+            "axis_kinds": ["main"],
+            "sliders": 3,
+            "slider_range": 3.0,
+            "classes": 6,
+            "class_range": [-1.0, 2.0],
+            "own_room": 2,
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def node(cases):
+    sent = json.dumps({k: v for k, v in cases.items() if k != "python"})
+    done = subprocess.run(
+        ["node", str(ROOT / "support" / "web_formulas.mjs")], input=sent, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def close(js, python, tolerance=1e-5):
+    np.testing.assert_allclose(np.asarray(js, dtype=np.float64), np.asarray(python, dtype=np.float64), atol=tolerance)
+
+
+def test_the_slider_code_and_slider_values_match_pythons(cases, node):
+    p, a = cases["python"], cases["axes"]
+    base = torch.tensor(a["base"])
+    expected = p["axes"].with_values(base, a["values"]) + torch.tensor(a["amounts"]) @ p["classes"]
+    close(node["slider_code"], expected)
+    assert node["slider_values"] == [round(float(v), 2) for v in p["axes"].coordinates(base).clamp(-3, 3)]
+
+
+def test_the_map_point_matches_pythons(cases, node):
+    m = cases["map"]
+    axes = LatentAxes(
+        torch.tensor(m["origin"]),
+        torch.tensor(m["vectors"]),
+        torch.tensor(m["scale"]),
+        torch.ones(2),
+        torch.zeros(0, D),
+    )
+    em = ExplorerModel.__new__(ExplorerModel)  # map_point reads only the axes
+    em.axes = axes
+    close(node["map_code"], map_point(em, m["point"]["x"], m["point"]["y"]))
+
+
+def test_the_samplers_draw_pythons_codes_for_a_seed(cases, node):
+    seed, p = cases["seed"], cases["python"]
+    close(node["uniforms"], portable_random.uniforms(seed, 5, 7), 1e-15)
+    close(node["normals"], portable_random.normals(seed, 0, 9), 1e-12)
+    close(node["standard"], portable_random.standard_codes(seed, 3, 5, 0.7), 1e-6)
+    close(node["mixture"], p["density"].sample(6, seed=seed, temperature=0.8), 1e-5)
+
+
+def test_the_fp16_link_codec_and_link_reading_match_pythons(cases, node):
+    numbers = cases["link"]["numbers"]
+    assert node["base64url"] == share_link.encode_numbers(numbers)
+    assert node["decoded"] == share_link.decode_numbers(node["base64url"], "code")
+    for text, js_error in zip(cases["link"]["bad"], node["bad_numbers"], strict=True):
+        with pytest.raises(ValueError) as python_error:
+            share_link.decode_numbers(text, "code")
+        assert js_error == str(python_error.value)
+    query = parse_qs(urlsplit(node["link"]).query)
+    view = share_link.read_link(query)
+    assert view.sliders == cases["axes"]["values"] and view.more == cases["axes"]["amounts"]
+    assert urlsplit(node["link"]).fragment == "" and "x" not in query
+
+
+def test_a_links_problems_are_named_as_python_names_them(cases, node):
+    limits = share_link.LinkLimits(**{**cases["limits"], "class_range": tuple(cases["limits"]["class_range"])})
+    for query, js in zip(cases["link"]["urls"], node["read"], strict=True):
+        try:
+            view = share_link.read_link(parse_qs(query, keep_blank_values=True))
+            if view is not None:
+                share_link.check_view(view, limits)
+        except ValueError as error:
+            assert js == {"error": str(error)}, query
+            continue
+        assert "error" not in js, query
+        assert (js["value"] is None) == (view is None)
+        if view is not None:
+            close(js["value"]["code"], view.code, 0)
+
+
+def test_the_scores_nearest_photos_and_own_direction_match_pythons(cases, node):
+    ph, c = cases["photos"], cases["codes"]
+    assert node["min_mse"] == MIN_MSE
+    close(node["psnr"], psnr(torch.tensor([ph["a"]]), torch.tensor([ph["b"]]))[0], 1e-4)
+    close(node["kl"], kl_per_dim(torch.tensor([ph["mean"]]), torch.tensor([ph["logvar"]])).sum(), 1e-4)
+    population = torch.tensor(c["population"])
+    assert node["nearest"] == torch.cdist(torch.tensor([c["z"]]), population)[0].argsort()[:3].tolist()
+    own = own_direction_of_codes(torch.tensor(c["with"]), torch.tensor(c["without"]), population)
+    close(node["own"]["vector"], own.vector)
+    close([node["own"]["spread"], node["own"]["separation"]], [own.spread, own.separation])

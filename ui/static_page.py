@@ -1,0 +1,41 @@
+"""The static edition's words and layout: what web/static/index.html shows, from the same definitions as the Gradio
+app (ui/words.py and the Explore tab's layout), handed to vae.publish.static_site as site.json's page part."""
+
+from __future__ import annotations
+
+from ui import words
+from ui.browser_decoding import ONNXRUNTIME_WEB_CDN
+from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, SLIDER_RANGE, SLIDERS
+from ui.widgets import MAX_SEED, MAX_UPLOAD_MB, MIN_PHOTO_SIDE, OWN_EXAMPLES, PREVIEW_POSITIONS, PREVIEW_SIZE
+from vae.core.data import MAX_PIXELS
+from vae.latent.explore import MAX_FRAMES, MAX_SAMPLES, TRAVERSAL_VALUES
+
+
+def page_settings(facts: list[dict]) -> dict:
+    """`facts`: the staged models' facts.json, which the About text quotes."""
+    return {
+        "ort_cdn": ONNXRUNTIME_WEB_CDN,
+        "layout": {
+            "sliders": SLIDERS,
+            "slider_range": SLIDER_RANGE,
+            "classes": MAX_CLASSES,
+            "class_range": list(CLASS_RANGE),
+            "max_seed": MAX_SEED,
+            "max_samples": MAX_SAMPLES,
+            "photo": {"max_bytes": MAX_UPLOAD_MB * 1_000_000, "max_pixels": MAX_PIXELS, "min_side": MIN_PHOTO_SIDE},
+            "previews": {"positions": list(PREVIEW_POSITIONS), "size": PREVIEW_SIZE},
+            "traversal": list(TRAVERSAL_VALUES),
+            "max_frames": MAX_FRAMES,
+            "own_examples": [{"name": n, "with": w, "without": wo} for n, w, wo in OWN_EXAMPLES],
+        },
+        "words": {
+            "intro": words.INTRO,
+            "about": words.about(facts),
+            "beta_note": words.BETA_NOTE,
+            "preview_note": words.PREVIEW_NOTE,
+            "map_note": words.MAP_NOTE,
+            "closeness": words.CLOSENESS,
+            "score_sentences": words.SCORE_SENTENCES,
+            "broken_link": words.broken_link("{problem}"),
+        },
+    }

@@ -1,0 +1,186 @@
+"""The static edition: the explorer as files any static host serves (a Hugging Face static Space), run wholly in
+the visitor's browser by web/static/index.html and the web/ modules with onnxruntime-web.
+
+Each model becomes its encoder and decoder in ONNX (weights stored as fp16, which the bundled models' weights
+already are, so the pictures do not change) and what its views need: its slider axes, class directions and map
+frame in site.json; its sampler and atlas codes as little-endian float32 files. Files are named by their content, so
+models that share an encoder, a sampler or the photo sheet (a second painter and its donor) ship them once.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..core.checkpoint import ATLAS_CODES_NAME
+from ..core.model import VAE
+from ..latent import explore
+from ..latent.atlas import MAP_EXTENT, MAP_SIZE, named_sheet_digest, photo_sheet_path
+from ..latent.onnx_decoder import export_decoder
+from ..latent.onnx_encoder import export_encoder, with_half_weights
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "web" / "static" / "index.html"
+MODULES = ROOT / "web"
+EXAMPLES = ROOT / "assets" / "examples"
+DATA = "data"  # the staged folder's content-named files
+ONNXRUNTIME_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+ONNXRUNTIME_WEB_FOLDER = "onnxruntime-web/"
+PICTURE_TOLERANCE = 1 / 255  # an fp16-weight file is kept only where its pictures stay this close to fp32's
+
+
+def content_file(stage: Path, data: bytes, suffix: str) -> str:
+    """`data` written once under data/, named by its digest; returns its path in the site."""
+    name = f"{DATA}/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    path = stage / name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return name
+
+
+def floats_file(stage: Path, array) -> dict:
+    """A float array as a little-endian float32 file, with its shape."""
+    values = np.ascontiguousarray(np.asarray(array, dtype="<f4"))
+    return {"file": content_file(stage, values.tobytes(), ".f32"), "shape": list(values.shape)}
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+@torch.no_grad()
+def half_weight_difference(vae: VAE, run, inputs: torch.Tensor) -> float:
+    """The largest change in `run(model, inputs)`'s output when the model's weights are rounded to fp16 (as
+    with_half_weights stores them) and computed in fp32 as before."""
+    rounded = copy.deepcopy(vae)
+    for tensor in rounded.state_dict().values():
+        if tensor.is_floating_point():
+            tensor.copy_(tensor.half().float())
+    return float((run(vae, inputs) - run(rounded, inputs)).abs().max())
+
+
+def onnx_file(stage: Path, export, difference: float) -> str:
+    """Export with `export(path)` and stage it, with its weights stored as fp16 where that changes its outputs by at
+    most PICTURE_TOLERANCE (`difference`, measured by half_weight_difference)."""
+    with tempfile.TemporaryDirectory() as folder:
+        chosen = export(Path(folder) / "full.onnx")
+        if difference <= PICTURE_TOLERANCE:
+            chosen = with_half_weights(chosen, Path(folder) / "half.onnx")
+        return content_file(stage, chosen.read_bytes(), ".onnx")
+
+
+def axes_entry(axes: explore.SliderAxes) -> dict:
+    return {
+        "origin": axes.origin.tolist(),
+        "vectors": axes.vectors.tolist(),
+        "scale": axes.scale.tolist(),
+        "labels": axes.labels,
+    }
+
+
+def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
+    """A model's part of site.json, and how much fp16 weights change its pictures: the decoder's of codes, and the
+    encoder's (as pictures decoded from the photos' codes)."""
+    em = explore.load_explorer_model(folder)
+    size = em.image_size
+    codes = em.atlas.codes[:16] if em.atlas is not None else explore.random_latent(em, 0, count=16)
+    photos = torch.rand(4, 3, size, size, generator=torch.Generator().manual_seed(0))
+    measured = {
+        "decoder": half_weight_difference(em.model, lambda m, z: m.decode(z), codes),
+        "encoder": half_weight_difference(em.model, lambda m, x: m.decode(m.encode(x).mean), photos),
+    }
+    decoder = onnx_file(stage, lambda path: export_decoder(em.model, path), measured["decoder"])
+    encoder = onnx_file(stage, lambda path: export_encoder(em.model, path), measured["encoder"])
+    entry = {
+        "name": em.name,
+        "beta": em.model.config.beta,
+        "latent_dim": em.latent_dim,
+        "image_size": size,
+        "facts": {k: em.facts[k] for k in ("test_kl", "test_psnr", "painter_of", "name") if k in em.facts},
+        "encoder": encoder,
+        "decoder": decoder,
+        "axes": {kind: axes_entry(explore.slider_axes(em, kind, sliders)) for kind in em.axis_kinds()},
+        "classes": em.classes,
+        "class_directions": explore.slider_directions(em).tolist(),
+        "sampler": None,
+        "atlas": None,
+        "map": None,
+    }
+    if em.density is not None:
+        entry["sampler"] = {
+            name: floats_file(stage, getattr(em.density, name)) for name in ("weights", "means", "scale_trils")
+        }
+    if em.atlas is not None:
+        sheet = photo_sheet_path(folder, named_sheet_digest(folder)) if (folder / ATLAS_CODES_NAME).is_file() else None
+        entry["atlas"] = {
+            "codes": floats_file(stage, em.atlas.codes),
+            "labels": em.atlas.labels.tolist(),
+            "sheet": content_file(stage, sheet.read_bytes(), ".jpg"),
+            "side": int(em.atlas.photos.shape[1]),
+        }
+    if em.map_image is not None:
+        entry["map"] = {
+            "picture": content_file(stage, png_bytes(em.map_image), ".png"),
+            "origin": em.axes.mean.tolist(),
+            "vectors": em.axes.directions[:2].tolist(),
+            "scale": em.axes.spread[:2].tolist(),
+        }
+    return entry, measured
+
+
+def onnxruntime_web_source(stage: Path, source: str) -> str:
+    """Where the page loads onnxruntime-web from: a URL prefix as it is, or a local folder of the npm package's
+    dist/ files, whose needed files are copied into the site."""
+    if "://" in source:
+        return source if source.endswith("/") else source + "/"
+    folder = Path(source)
+    missing = [name for name in ONNXRUNTIME_WEB_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ValueError(f"{folder} lacks onnxruntime-web's {', '.join(missing)}: give its npm package's dist/ folder")
+    target = stage / ONNXRUNTIME_WEB_FOLDER
+    target.mkdir(exist_ok=True)
+    for name in ONNXRUNTIME_WEB_FILES:
+        shutil.copyfile(folder / name, target / name)
+    return ONNXRUNTIME_WEB_FOLDER
+
+
+def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str) -> dict:
+    """Stage the static site into `stage` for these model folders; `page` holds the page's words and layout
+    (ui.static_page.page_settings). Returns the fp16 differences measured, by model."""
+    shutil.copyfile(PAGE, stage / "index.html")
+    (stage / "web").mkdir(exist_ok=True)
+    for module in MODULES.glob("*.js"):
+        shutil.copyfile(module, stage / "web" / module.name)
+    shutil.copytree(PAGE.parent, stage / "web" / "static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.html"))
+    examples = sorted(EXAMPLES.glob("*.jpg"))
+    (stage / "examples").mkdir(exist_ok=True)
+    for photo in examples:
+        shutil.copyfile(photo, stage / "examples" / photo.name)
+    shutil.copyfile(EXAMPLES / "CREDITS.md", stage / "examples" / "CREDITS.md")
+    models, differences = [], {}
+    for folder in model_folders:
+        entry, measured = model_entry(stage, folder, page["layout"]["sliders"])
+        models.append(entry)
+        differences[entry["name"]] = measured
+    models.sort(key=lambda m: (m["beta"], m["name"]))
+    site = {
+        **page,
+        "ort": onnxruntime_web_source(stage, onnxruntime_web),
+        "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT},
+        "examples": [f"examples/{photo.name}" for photo in examples],
+        "models": models,
+    }
+    (stage / "site.json").write_text(json.dumps(site, separators=(",", ":")))
+    return differences

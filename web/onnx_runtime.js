@@ -1,0 +1,52 @@
+// Loading onnxruntime-web and running the exported networks (vae/latent/onnx_decoder.py, onnx_encoder.py):
+// the decoder maps a code z (1, D) to a picture (1, 3, S, S) in [0, 1]; the encoder maps a picture to its mean and
+// logvar (1, D). The Gradio page and the static page load the runtime and their sessions here.
+
+import { withTimeout } from "./page_tools.js";
+
+// the runtime's module from a URL prefix (a CDN's, or a folder the page serves), single-threaded: threads need
+// a cross-origin isolated page, which neither a Space nor a plain static host gives
+export async function loadRuntime(prefix, timeoutMs) {
+  if (typeof WebAssembly !== "object") throw new Error("this browser has no WebAssembly");
+  const ort = await withTimeout(import(`${prefix}ort.wasm.min.mjs`), timeoutMs, "loading onnxruntime-web");
+  ort.env.wasm.wasmPaths = prefix;
+  ort.env.wasm.numThreads = 1;
+  return ort;
+}
+
+// one inference session per ONNX file, created once; a session runs one call at a time, so calls queue
+export class Networks {
+  constructor(ort) {
+    this.ort = ort;
+    this.sessions = new Map(); // ONNX file URL -> Promise<InferenceSession>
+    this.running = Promise.resolve();
+  }
+
+  session(url) {
+    if (!this.sessions.has(url)) {
+      this.sessions.set(url, this.ort.InferenceSession.create(url, { executionProviders: ["wasm"] }));
+    }
+    return this.sessions.get(url);
+  }
+
+  // `task` after every call queued before it; its result (or error) is the caller's
+  enqueue(task) {
+    const result = this.running.then(task);
+    this.running = result.catch(() => undefined);
+    return result;
+  }
+
+  // a code to { pixels: (3 * S * S) floats in [0, 1], size: S }
+  async decode(url, z) {
+    const session = await this.session(url);
+    const { image } = await session.run({ z: new this.ort.Tensor("float32", Float32Array.from(z), [1, z.length]) });
+    return { pixels: image.data, size: image.dims[3] };
+  }
+
+  // (3 * S * S) floats in [0, 1] to the posterior { mean, logvar }
+  async encode(url, pixels, size) {
+    const session = await this.session(url);
+    const { mean, logvar } = await session.run({ image: new this.ort.Tensor("float32", pixels, [1, 3, size, size]) });
+    return { mean: mean.data, logvar: logvar.data };
+  }
+}

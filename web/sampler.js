@@ -1,0 +1,57 @@
+// Random codes as vae/latent/portable_random.py draws them, so a seed gives the same codes in the browser and in
+// the app's /sample: the i-th uniform of a seed is mulberry32's output for state seed + i * 0x6D2B79F5 (mod 2^32),
+// normals come from pairs of uniforms by Box–Muller, and a mixture's draw i takes uniform i to pick its component.
+
+const STEP = 0x6d2b79f5;
+const SPAN = 2 ** 32;
+
+export function uniforms(seed, start, count) {
+  const out = new Float64Array(count);
+  const base = Number(BigInt(seed) % 4294967296n); // as Python's seed % 2**32
+  for (let i = 0; i < count; i++) {
+    let t = (base + Math.imul(start + i + 1, STEP)) >>> 0;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) + 0.5) / SPAN;
+  }
+  return out;
+}
+
+export function normals(seed, start, count) {
+  const pairs = Math.ceil(count / 2);
+  const u = uniforms(seed, start, 2 * pairs);
+  const out = new Float64Array(2 * pairs);
+  for (let p = 0; p < pairs; p++) {
+    const radius = Math.sqrt(-2 * Math.log(u[2 * p]));
+    const angle = 2 * Math.PI * u[2 * p + 1];
+    out[2 * p] = radius * Math.cos(angle);
+    out[2 * p + 1] = radius * Math.sin(angle);
+  }
+  return out.subarray(0, count);
+}
+
+// count codes (Float32Array each) from N(0, temperature^2 I)
+export function standardCodes(seed, count, dim, temperature = 1) {
+  const noise = normals(seed, 0, count * dim);
+  return Array.from({ length: count }, (_, n) => Float32Array.from(noise.subarray(n * dim, (n + 1) * dim), (x) => x * temperature));
+}
+
+// count codes from a Gaussian mixture { weights (K), means (K x D), scale_trils (K x D x D) } as nested arrays
+export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count, temperature = 1) {
+  const dim = means[0].length;
+  const total = weights.reduce((a, b) => a + b, 0);
+  let running = 0;
+  const cumulative = weights.map((w) => (running += w) / total);
+  const picks = uniforms(seed, 0, count);
+  const noise = normals(seed, count, count * dim);
+  return Array.from({ length: count }, (_, n) => {
+    let k = cumulative.findIndex((c) => c > picks[n]);
+    if (k < 0) k = weights.length - 1;
+    const eps = noise.subarray(n * dim, (n + 1) * dim);
+    return Float32Array.from(means[k], (mean, i) => {
+      let spread = 0;
+      for (let j = 0; j <= i; j++) spread += trils[k][i][j] * eps[j];
+      return mean + temperature * spread;
+    });
+  });
+}

@@ -1,0 +1,218 @@
+// The static page's Explore tab: the model, main-direction or single-number sliders with their strips, the class
+// and own sliders, a random code or the average, the share link and the nearest photos. It keeps its state in the
+// shape web/browser_decoder.js keeps the Gradio page's (settings and latest), so the same formulas, strips and
+// link codec serve both pages.
+
+import { copyValues, ownDirection, sliderCode, sliderValues } from "../latent_formulas.js";
+import { pictureDataUrl } from "../page_tools.js";
+import { checkView, readShareLink, shareLinkUrl } from "../share_codec.js";
+import { drawStrips } from "../strips.js";
+import { fill, photoPixels, show } from "./pictures.js";
+
+const PREVIEW_DELAY_MS = 150; // the strips and nearest photos wait until the sliders have been still this long
+const DECODE_TIMES_KEPT = 1000;
+
+class Explore {
+  constructor(site) {
+    this.site = site;
+    this.document = document;
+    this.canvas = document.createElement("canvas");
+    this.small = document.createElement("canvas");
+    this.picture = document.querySelector("#picture");
+    this.own = []; // the visitor's own sliders: { name, vector }
+    this.frame = null;
+    this.decodes = 0; // slider frames so far, and the last DECODE_TIMES_KEPT frames' times (bench/static_page.py)
+    this.decodeMs = [];
+    this.previewGeneration = 0;
+    this.previewsOn = true;
+    this.previewsDrawn = this.previewPictures = this.serverPreviews = 0;
+  }
+
+  get entry() { return this.site.entry(this.settings.model); }
+
+  // drawStrips's interface: pictures decode here, and an error stops the strips with a line
+  async decodesHere() { return true; }
+
+  enqueue(task) { return this.site.networks.enqueue(task); }
+
+  async pictureUrl(z, size = null) {
+    return pictureDataUrl(await this.site.networks.decode(this.site.url(this.entry.decoder), z), this.canvas, this.small, size);
+  }
+
+  fallBack(error) { this.site.say(`A picture could not be painted: ${error.message}`); }
+
+  // a view: model, axes, starting code, slider values and class amounts, own sliders
+  setView({ model, axes, base, sliders = null, more = [], own = [] }) {
+    const entry = this.site.entry(model);
+    const kinds = Object.keys(entry.axes);
+    const kind = kinds.includes(axes) ? axes : kinds[0];
+    const shown = entry.axes[kind];
+    this.own = own;
+    this.settings = {
+      model, axes: kind, base: Array.from(base), origin: shown.origin, vectors: shown.vectors, scale: shown.scale,
+      class_directions: [...entry.class_directions, ...own.map((o) => o.vector)], own_names: own.map((o) => o.name),
+      previews: this.site.layout.previews,
+    };
+    const values = sliders ?? sliderValues(shown, base, this.site.layout.slider_range);
+    const amounts = this.settings.class_directions.map((_, c) => more[c] ?? 0); // a slider per direction, 0 unless given
+    this.latest = copyValues({ sliders: values, more: amounts });
+    this.document.querySelector("#model").value = model;
+    this.document.querySelector("#axes").value = kind;
+    this.buildSliders(shown.labels, [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...own.map((o) => o.name)]);
+    this.moved();
+  }
+
+  buildSliders(labels, classNames) {
+    const { slider_range: range, class_range: [low, high] } = this.site.layout;
+    const slider = (id, label, min, max, value, strip) => {
+      const row = this.document.createElement("div");
+      row.className = "slider";
+      row.id = id;
+      row.innerHTML = `<label></label><input type="range" min="${min}" max="${max}" step="0.01">${strip ? '<div class="slider-preview"></div>' : ""}`;
+      row.querySelector("label").textContent = label;
+      row.querySelector("input").value = value;
+      return row;
+    };
+    this.document.querySelector("#sliders").replaceChildren(...labels.map((label, k) =>
+      slider(`preview-${k}`, label, -range, range, this.latest.sliders[k], true)));
+    this.document.querySelector("#class-sliders").replaceChildren(...classNames.map((label, c) =>
+      slider(`class-${c}`, label, low, high, this.latest.more[c] ?? 0, false)));
+  }
+
+  // a slider moved: read every slider, paint one frame per animation frame
+  readSliders() {
+    const read = (selector) => Array.from(this.document.querySelectorAll(`${selector} input[type=range]`), (s) => Number(s.value));
+    this.latest = { sliders: read("#sliders"), more: read("#class-sliders") };
+    this.moved();
+  }
+
+  moved() {
+    this.updateLink();
+    this.schedulePreviews();
+    if (!this.frame) this.frame = new Promise((resolve) => requestAnimationFrame(() => { this.frame = null; resolve(this.paintFrame()); }));
+    return this.frame;
+  }
+
+  async paintFrame() {
+    const start = performance.now();
+    const z = sliderCode(this.settings, this.latest.sliders, this.latest.more);
+    try {
+      show(this.picture, await this.enqueue(() => this.site.networks.decode(this.site.url(this.entry.decoder), z)));
+    } catch (error) {
+      this.fallBack(error);
+      return;
+    }
+    this.decodes += 1;
+    this.decodeMs.push(performance.now() - start);
+    if (this.decodeMs.length > DECODE_TIMES_KEPT) this.decodeMs.shift();
+  }
+
+  schedulePreviews() {
+    this.previewGeneration += 1;
+    clearTimeout(this.previewTimer);
+    const generation = this.previewGeneration;
+    this.previewTimer = setTimeout(() => {
+      this.site.showNearest(this.entry, sliderCode(this.settings, this.latest.sliders, this.latest.more), this.document.querySelector("#explore-nearest"));
+      if (this.previewsOn) drawStrips(this, generation);
+    }, PREVIEW_DELAY_MS);
+  }
+
+  updateLink() {
+    this.document.querySelector("#share-link a.share-url").href = shareLinkUrl(this.settings, this.latest, window.location.href);
+  }
+
+  async startFrom(model, z) {
+    this.setView({ model, axes: this.document.querySelector("#axes").value, base: z });
+  }
+
+  // a share link's view, checked against the model it names; null for a page opened without one
+  linkedView() {
+    const view = readShareLink(new URLSearchParams(window.location.search));
+    if (!view) return null;
+    const entry = this.site.entry(view.model);
+    if (!entry) throw new Error(`it names a model this page does not have ('${view.model.slice(0, 40)}')`);
+    const { sliders, slider_range, classes, class_range } = this.site.layout;
+    checkView(view, { latent_dim: entry.latent_dim, axis_kinds: Object.keys(entry.axes), sliders, slider_range, classes,
+      class_range, own_room: classes - entry.classes.length });
+    const own = view.own.map(([name, vector]) => ({ name: name.slice(0, 30), vector }));
+    return { ...view, base: view.code, own };
+  }
+
+  // own sliders: photos with a quality and without it, encoded here
+  async addOwn(name, withPhotos, withoutPhotos) {
+    const entry = this.entry;
+    if (this.settings.class_directions.length >= this.site.layout.classes) throw new Error("There is no room for another slider.");
+    if (withPhotos.length < 2 || withoutPhotos.length < 2) throw new Error("Choose at least 2 photos with the quality and 2 without it.");
+    const code = async (source) => (await this.site.encode(entry, await photoPixels(source, entry.image_size, this.site.layout.photo))).mean;
+    const codesWith = await Promise.all(withPhotos.map(code));
+    const codesWithout = await Promise.all(withoutPhotos.map(code));
+    const { atlas } = await this.site.modelData(entry.name);
+    const dim = entry.latent_dim;
+    const population = atlas ? Array.from({ length: atlas.codes.length / dim }, (_, n) => atlas.codes.subarray(n * dim, (n + 1) * dim))
+      : [...codesWith, ...codesWithout];
+    const direction = ownDirection(codesWith, codesWithout, population, dim);
+    if (!direction) throw new Error("The two groups' photos have the same codes: choose photos that differ in the quality.");
+    this.setView({ ...this.settings, sliders: this.latest.sliders, more: this.latest.more, own: [...this.own, { name, vector: direction.vector }] });
+    return direction;
+  }
+}
+
+export async function startExplore(site) {
+  const explore = new Explore(site);
+  window.explore = explore;
+  const models = [...site.entries.values()];
+  const select = document.querySelector("#model");
+  select.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
+  const first = models[0];
+  const examples = site.site.examples;
+  const average = (entry) => entry.axes[Object.keys(entry.axes)[0]].origin;
+  const photoCode = async (entry) => (await site.encode(entry, await photoPixels(site.url(examples[0]), entry.image_size, site.layout.photo))).mean;
+  let view = null;
+  try {
+    view = explore.linkedView();
+  } catch (error) {
+    site.say(fill(site.words.broken_link, { problem: error.message }));
+  }
+  explore.setView(view ?? { model: first.name, axes: "main", base: examples.length ? await photoCode(first) : average(first) });
+  const act = (task) => async (...args) => { // a visitor's action: a new line replaces the last one
+    site.say("");
+    try { await task(...args); } catch (error) { site.say(error.message); }
+  };
+  document.querySelector("#sliders").addEventListener("input", () => explore.readSliders());
+  document.querySelector("#class-sliders").addEventListener("input", () => explore.readSliders());
+  select.addEventListener("change", act(() => explore.setView({ model: select.value, axes: explore.settings.axes, base: average(explore.entry) })));
+  document.querySelector("#axes").addEventListener("change", (event) => explore.setView({ ...explore.settings, axes: event.target.value, own: explore.own }));
+  document.querySelector("#reset").addEventListener("click", () => explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: average(explore.entry) }));
+  document.querySelector("#random").addEventListener("click", act(async () => {
+    const seed = checkedSeed(document.querySelector("#seed").value, site.layout.max_seed);
+    const [z] = await site.codes(explore.entry, seed, 1, 1, true);
+    explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: z, own: explore.own });
+  }));
+  document.querySelector("#share-link .share-copy").addEventListener("click", act(async (event) => {
+    await navigator.clipboard.writeText(document.querySelector("#share-link a.share-url").href);
+    event.target.textContent = "Copied";
+  }));
+  startOwn(site, explore, act);
+  return explore;
+}
+
+export function checkedSeed(value, maximum) {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0 || seed > maximum) throw new Error(`The seed must be a whole number from 0 to ${maximum}.`);
+  return seed;
+}
+
+function startOwn(site, explore, act) {
+  const box = document.querySelector("#own-examples");
+  const example = (name) => site.url(`examples/${name}.jpg`);
+  for (const group of site.layout.own_examples) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = `Make "${group.name}" from example photos`;
+    button.addEventListener("click", act(() => explore.addOwn(group.name, group.with.map(example), group.without.map(example))));
+    box.append(button);
+  }
+  document.querySelector("#own-add").addEventListener("click", act(() => explore.addOwn(
+    document.querySelector("#own-name").value.trim().slice(0, 30) || "my quality",
+    Array.from(document.querySelector("#own-with").files), Array.from(document.querySelector("#own-without").files))));
+}

@@ -1,0 +1,118 @@
+// The static edition (vae.hub space --static): the explorer running wholly in the visitor's browser. site.json,
+// which vae/publish/static_site.py writes, holds the page's words and layout and each model's networks and data;
+// this module loads them and onnxruntime-web, and starts the views. Every request is a GET of the site's own files
+// or of onnxruntime-web's.
+
+import { loadRuntime, Networks } from "../onnx_runtime.js";
+import { nearestCodes } from "../latent_formulas.js";
+import { mixtureCodes, standardCodes } from "../sampler.js";
+import { markdown, sheetTile } from "./pictures.js";
+import { startExplore } from "./explore_view.js";
+import { startViews } from "./views.js";
+
+const LOAD_TIMEOUT_MS = 60000;
+
+const floats = async (url, { file, shape }) => {
+  const data = new Float32Array(await (await fetch(url(file))).arrayBuffer());
+  return { data, shape };
+};
+
+// a flat array as nested arrays of `shape` (the sampler's matrices)
+const nested = ({ data, shape }) => {
+  if (shape.length === 1) return Array.from(data);
+  const step = shape.slice(1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[0] }, (_, i) => nested({ data: data.subarray(i * step, (i + 1) * step), shape: shape.slice(1) }));
+};
+
+class Site {
+  constructor(site) {
+    this.site = site;
+    this.words = site.words;
+    this.layout = site.layout;
+    this.entries = new Map(site.models.map((m) => [m.name, m]));
+    this.data = new Map(); // model name -> Promise of its sampler, atlas codes and photo sheet
+    this.networks = null;
+    this.messageBox = document.querySelector("#message");
+  }
+
+  url(path) { return new URL(path, document.baseURI).href; }
+
+  say(text) { this.messageBox.textContent = text; }
+
+  entry(name) { return this.entries.get(name); }
+
+  // a model's sampler, atlas codes and photo sheet, fetched once when first needed
+  modelData(name) {
+    if (!this.data.has(name)) this.data.set(name, this.fetchData(this.entry(name)));
+    return this.data.get(name);
+  }
+
+  async fetchData(entry) {
+    const url = (path) => this.url(path);
+    const sampler = entry.sampler && Object.fromEntries(await Promise.all(
+      Object.entries(entry.sampler).map(async ([key, file]) => [key, nested(await floats(url, file))])));
+    let atlas = null;
+    if (entry.atlas) {
+      const sheet = new Image();
+      sheet.src = url(entry.atlas.sheet);
+      const [codes] = await Promise.all([floats(url, entry.atlas.codes), sheet.decode()]);
+      atlas = { codes: codes.data, sheet, side: entry.atlas.side, labels: entry.atlas.labels };
+    }
+    return { sampler, atlas };
+  }
+
+  decode(entry, z) { return this.networks.enqueue(() => this.networks.decode(this.url(entry.decoder), z)); }
+
+  encode(entry, photo) { return this.networks.enqueue(() => this.networks.encode(this.url(entry.encoder), photo.pixels, photo.size)); }
+
+  // codes as the app's /sample draws them (vae.latent.explore.random_latent): fitted, or N(0, I)
+  async codes(entry, seed, count, temperature, fitted) {
+    const { sampler } = await this.modelData(entry.name);
+    return fitted && sampler ? mixtureCodes(sampler, seed, count, temperature) : standardCodes(seed, count, entry.latent_dim, temperature);
+  }
+
+  // the real photos whose codes are nearest z, into `box`
+  async showNearest(entry, z, box, count = 3) {
+    const { atlas } = await this.modelData(entry.name);
+    if (!atlas) { box.textContent = "This model ships no photos to compare with."; return; }
+    const found = nearestCodes(atlas.codes, entry.latent_dim, z, count);
+    box.replaceChildren(...found.map((n) => sheetTile(atlas.sheet, n, atlas.side, entry.classes[atlas.labels[n]] ?? "photo")));
+  }
+}
+
+function showTabs() {
+  const buttons = document.querySelectorAll("#tabs button");
+  buttons.forEach((button) => button.addEventListener("click", () => {
+    buttons.forEach((b) => b.classList.toggle("chosen", b === button));
+    document.querySelectorAll(".tab").forEach((tab) => { tab.hidden = tab.id !== button.dataset.tab; });
+  }));
+}
+
+async function start() {
+  showTabs();
+  const site = new Site(await (await fetch("site.json")).json());
+  window.staticSite = site; // for the tests and bench/static_page.py
+  document.querySelector("#intro").innerHTML = markdown(site.words.intro);
+  document.querySelector("#about-tab").innerHTML = markdown(site.words.about);
+  document.querySelector("#beta-note").innerHTML = markdown(site.words.beta_note);
+  document.querySelector("#map-note").innerHTML = markdown(site.words.map_note);
+  document.querySelector("#preview-note").textContent = site.words.preview_note;
+  try {
+    site.networks = new Networks(await loadRuntime(site.url(site.site.ort), LOAD_TIMEOUT_MS));
+  } catch (error) {
+    const reason = typeof WebAssembly !== "object" ? "This browser has no WebAssembly" : `onnxruntime-web could not load (${error.message})`;
+    site.say(`${reason}, so no picture can be painted here; the About text and the landscape map still show.`);
+    site.ready = Promise.resolve(false);
+    startViews(site, false);
+    return;
+  }
+  site.say("");
+  await startExplore(site);
+  startViews(site, true);
+  site.ready = Promise.resolve(true);
+}
+
+start().catch((error) => {
+  document.querySelector("#message").textContent = `The page could not start: ${error.message}`;
+  console.error(error);
+});

@@ -1,0 +1,204 @@
+// The static page's other tabs: Sample, Reconstruct, Compare β, the landscape map, and Traverse & interpolate.
+// Each draws a finished picture when the page opens; a bad photo or number gets one line (#message) and changes
+// nothing else.
+
+import { addAlong, dot, klNats, mapCode, mapPointAt, psnr, sliderCode } from "../latent_formulas.js";
+import { checkedSeed } from "./explore_view.js";
+import { figure, fill, markdown, photoPixels, show } from "./pictures.js";
+
+const WALK_FRAME_MS = 3000; // the walk's loop plays its frames over this long, as the app's GIF does
+
+const $ = (selector) => document.querySelector(selector);
+
+function checkedNumber(selector, what, low, high, whole = false) {
+  const value = Number($(selector).value);
+  if (!Number.isFinite(value) || value < low || value > high || (whole && !Number.isInteger(value))) {
+    throw new Error(`${what} must be a ${whole ? "whole " : ""}number from ${low} to ${high}.`);
+  }
+  return value;
+}
+
+class Views {
+  constructor(site, explore) {
+    this.site = site;
+    this.explore = explore;
+    this.photo = null; // the source of the photo being reconstructed and compared (a File or an example's URL)
+    this.walkTimer = null;
+    this.hovers = 0; // map frames painted while hovering (bench/static_page.py)
+    this.hoverPending = false;
+  }
+
+  get entry() { return this.site.entry($("#model").value); }
+
+  say(error) { this.site.say(error.message); }
+
+  // Sample: the model's own sampler (or N(0, I)), as the app's /sample draws it for the same seed
+  async sample() {
+    const { max_seed: maxSeed, max_samples: most } = this.site.layout;
+    const seed = checkedSeed($("#sample-seed").value, maxSeed);
+    const count = checkedNumber("#sample-count", "Count", 1, most, true);
+    const temperature = checkedNumber("#temperature", "Temperature", 0.1, 2);
+    const entry = this.entry;
+    const codes = await this.site.codes(entry, seed, count, temperature, $("#sampler").value === "fitted");
+    const pictures = await Promise.all(codes.map((z) => this.site.decode(entry, z)));
+    $("#samples").replaceChildren(...pictures.map((p) => show(document.createElement("canvas"), p)));
+  }
+
+  // Reconstruct: crop, encode and decode in the browser; the copy's scores in words and the nearest photos
+  async reconstruct(source) {
+    const entry = this.entry;
+    const photo = await photoPixels(source, entry.image_size, this.site.layout.photo); // a bad file stops here
+    this.photo = source;
+    const posterior = await this.site.encode(entry, photo);
+    const copy = await this.site.decode(entry, posterior.mean);
+    show($("#original"), photo);
+    show($("#reconstruction"), copy);
+    const scores = { psnr: psnr(copy.pixels, photo.pixels), kl: klNats(posterior.mean, posterior.logvar) };
+    const closeness = this.site.words.closeness.find(([least]) => least === null || scores.psnr >= least)[1];
+    const sentences = this.site.words.score_sentences;
+    $("#scores").innerHTML = markdown(["closeness", "psnr", "kl"].map((k) => fill(sentences[k], { ...scores, closeness })).join(""));
+    await this.site.showNearest(entry, posterior.mean, $("#recon-nearest"));
+    await this.compare();
+  }
+
+  // Compare β: the same photo through every model, and each model's own sample for a seed
+  async compare() {
+    const figures = [];
+    for (const entry of this.site.entries.values()) {
+      const photo = await photoPixels(this.photo, entry.image_size, this.site.layout.photo);
+      const copy = await this.site.decode(entry, (await this.site.encode(entry, photo)).mean);
+      figures.push(figure(copy, `${entry.name} · β = ${entry.beta} · PSNR ${psnr(copy.pixels, photo.pixels).toFixed(1)} dB`));
+    }
+    $("#compare").replaceChildren(...figures);
+  }
+
+  async compareSamples() {
+    const seed = checkedSeed($("#compare-seed").value, this.site.layout.max_seed);
+    const figures = [];
+    for (const entry of this.site.entries.values()) {
+      const [z] = await this.site.codes(entry, seed, 1, 1, true);
+      figures.push(figure(await this.site.decode(entry, z), `${entry.name} · β = ${entry.beta}`));
+    }
+    $("#compare-samples").replaceChildren(...figures);
+  }
+
+  // the map: the spot under the mouse, one frame at a time; a click pins it and shows its nearest photos
+  showMap() {
+    const map = this.entry.map;
+    $("#map").hidden = !map;
+    if (map) $("#map").src = this.site.url(map.picture);
+    return this.paintSpot({ x: 0, y: 0 }, true);
+  }
+
+  async paintSpot(point, pinned = false) {
+    const entry = this.entry;
+    if (!entry.map || !point) return;
+    const z = mapCode(entry.map, point);
+    show($("#map-picture"), await this.site.decode(entry, z));
+    $("#map-xy").textContent = `x ${point.x.toFixed(2)} · y ${point.y.toFixed(2)}`;
+    if (pinned) {
+      this.pinned = point;
+      await this.site.showNearest(entry, z, $("#map-nearest"));
+    }
+  }
+
+  hover(event) {
+    this.hoverPoint = mapPointAt(event, this.site.site.map_frame);
+    if (this.hoverPending || !this.hoverPoint) return;
+    this.hoverPending = true;
+    requestAnimationFrame(async () => {
+      const point = this.hoverPoint;
+      await this.paintSpot(point).catch((error) => this.say(error));
+      this.hovers += 1;
+      this.hoverPending = false;
+      if (this.hoverPoint !== point) this.hover(event);
+    });
+  }
+
+  // Traverse: row r moves the Explore tab's code along axis r to each traversal value
+  async traverse() {
+    const { settings, latest } = this.explore;
+    const entry = this.entry;
+    const rows = checkedNumber("#traverse-rows", "Rows", 1, settings.vectors.length, true);
+    const z = sliderCode(settings, latest.sliders, latest.more);
+    const offset = z.map((x, i) => x - settings.origin[i]);
+    const values = this.site.layout.traversal;
+    const canvas = document.createElement("canvas");
+    const size = entry.image_size;
+    canvas.width = values.length * size;
+    canvas.height = rows * size;
+    const tile = document.createElement("canvas");
+    for (let r = 0; r < rows; r++) {
+      const coordinate = dot(offset, settings.vectors[r]) / settings.scale[r];
+      for (let c = 0; c < values.length; c++) {
+        const code = addAlong(Float32Array.from(z), settings.vectors[r], (values[c] - coordinate) * settings.scale[r]);
+        canvas.getContext("2d").drawImage(show(tile, await this.site.decode(entry, code)), c * size, r * size);
+      }
+    }
+    $("#traversal").replaceChildren(canvas);
+  }
+
+  // the walk between two example photos' codes, as frames and as a loop
+  async walk() {
+    const entry = this.entry;
+    const frames = checkedNumber("#walk-frames", "Frames", 2, this.site.layout.max_frames, true);
+    const code = async (selector) => (await this.site.encode(entry, await photoPixels(this.site.url($(selector).value), entry.image_size, this.site.layout.photo))).mean;
+    const [a, b] = [await code("#walk-from"), await code("#walk-to")];
+    const pictures = [];
+    for (let f = 0; f < frames; f++) {
+      const t = f / (frames - 1);
+      pictures.push(await this.site.decode(entry, a.map((x, i) => (1 - t) * x + t * b[i])));
+    }
+    $("#frames").replaceChildren(...pictures.map((p) => show(document.createElement("canvas"), p)));
+    clearInterval(this.walkTimer);
+    let shown = 0;
+    const loop = () => { show($("#walk-loop"), pictures[shown]); shown = (shown + 1) % pictures.length; };
+    loop();
+    this.walkTimer = setInterval(loop, WALK_FRAME_MS / frames);
+  }
+
+  async drawAll() {
+    await Promise.all([this.sample(), this.reconstruct(this.photo), this.compareSamples(), this.showMap(), this.traverse(), this.walk()]);
+  }
+}
+
+export function startViews(site, painting) {
+  const map = site.entries.values().next().value.map;
+  if (map) $("#map").src = site.url(map.picture);
+  if (!painting) return null;
+  const views = new Views(site, window.explore);
+  window.views = views;
+  const act = (task) => (...args) => { // a visitor's action: a new line replaces the last one
+    site.say("");
+    return task(...args).catch((error) => views.say(error));
+  };
+  const examples = site.site.examples;
+  views.photo = site.url(examples[0]);
+  $("#examples").replaceChildren(...examples.map((path) => {
+    const image = new Image();
+    image.src = site.url(path);
+    image.alt = path.split("/").pop();
+    image.addEventListener("click", act(() => views.reconstruct(site.url(path))));
+    return image;
+  }));
+  for (const [selector, index] of [["#walk-from", 0], ["#walk-to", Math.min(2, examples.length - 1)]]) {
+    $(selector).replaceChildren(...examples.map((path) => new Option(path.split("/").pop().replace(".jpg", ""), site.url(path))));
+    $(selector).selectedIndex = index;
+  }
+  $("#sample").addEventListener("click", act(() => views.sample()));
+  $("#photo").addEventListener("change", act(async (event) => { if (event.target.files[0]) await views.reconstruct(event.target.files[0]); }));
+  $("#reconstruct-tab").addEventListener("dragover", (event) => event.preventDefault());
+  $("#reconstruct-tab").addEventListener("drop", act(async (event) => {
+    event.preventDefault();
+    if (event.dataTransfer.files[0]) await views.reconstruct(event.dataTransfer.files[0]);
+  }));
+  $("#compare-seed").addEventListener("change", act(() => views.compareSamples()));
+  $("#map").addEventListener("pointermove", (event) => views.hover(event));
+  $("#map").addEventListener("click", act((event) => views.paintSpot(mapPointAt(event, site.site.map_frame), true)));
+  $("#map").addEventListener("pointerleave", act(() => views.paintSpot(views.pinned)));
+  $("#model").addEventListener("change", act(() => views.drawAll()));
+  $("#traverse-draw").addEventListener("click", act(() => views.traverse()));
+  $("#walk").addEventListener("click", act(() => views.walk()));
+  views.ready = views.drawAll().catch((error) => views.say(error));
+  return views;
+}
