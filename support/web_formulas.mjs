@@ -1,8 +1,8 @@
 // Runs the browser's formulas (web/*.js) in node on the cases tests/test_web_formulas.py sends on stdin, and prints
 // their results as JSON, for the test to hold against Python's own functions.
 import { readFileSync } from "node:fs";
-import { klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
-import { mixtureCodes, normals, standardCodes, uniforms } from "../web/sampler.js";
+import { klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, percentileBelow, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
+import { mixtureCodes, mixtureLogDensity, normals, standardCodes, uniforms } from "../web/sampler.js";
 import { base64url, checkView, decodeNumbers, readShareLink, shareLinkUrl } from "../web/share_codec.js";
 
 const cases = JSON.parse(readFileSync(0, "utf8"));
@@ -20,6 +20,8 @@ console.log(JSON.stringify({
   normals: Array.from(normals(cases.seed, 0, 9)),
   standard: list(standardCodes(cases.seed, 3, 5, 0.7)),
   mixture: list(mixtureCodes(density, cases.seed, 6, 0.8)),
+  log_density: codes.population.slice(0, 5).map((z) => mixtureLogDensity(density, z)),
+  percentile: percentileBelow(codes.population.map((z) => z[0]), 0.1),
   base64url: base64url(link.numbers),
   decoded: Array.from(decodeNumbers(base64url(link.numbers), "code")),
   bad_numbers: link.bad.map((text) => attempt(() => decodeNumbers(text, "code")).error ?? null),

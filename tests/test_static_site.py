@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from support.browser import WAIT_MS
 from support.static_server import served, stage_static_site
+from ui.words import typicality
 from vae.latent import explore, share_link
 from vae.publish.hub import listing
 
@@ -146,6 +147,16 @@ def test_a_seed_draws_the_apps_sample_codes(opened, models):
             )
             expected = explore.random_latent(em, 123, fitted=fitted, temperature=0.8, count=4)
             np.testing.assert_allclose(drawn, expected.numpy(), atol=1e-4, err_msg=f"{name} fitted={fitted}")
+
+
+def test_how_typical_a_code_is_reads_as_the_app_says_it(opened, models):
+    page, _ = opened
+    page.click("#typical")
+    expect(page.locator("#typical-text")).to_contain_text("% of them", timeout=WAIT_MS)
+    name, z = page.evaluate("() => [explore.settings.model, Array.from(explore.code())]")
+    percentile = explore.code_typicality(models[name], torch.tensor(z))
+    said = typicality(percentile, "this code").replace("**", "")
+    assert page.locator("#typical-text").text_content().strip() == said
 
 
 def test_sliders_and_your_own_slider_move_the_picture_with_no_request(opened):

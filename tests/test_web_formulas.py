@@ -14,6 +14,7 @@ import torch
 from vae.core.losses import kl_per_dim
 from vae.core.metrics import MIN_MSE, psnr
 from vae.latent import portable_random, share_link
+from vae.latent.atlas import percentile_below
 from vae.latent.density import LatentDensity
 from vae.latent.directions import LatentAxes
 from vae.latent.explore import ExplorerModel, SliderAxes, map_point, own_direction_of_codes
@@ -33,7 +34,7 @@ def cases():
     vectors = torch.linalg.qr(random(D, D, seed=1))[0][:3]
     axes = SliderAxes("main", random(D, seed=2), vectors, torch.rand(3) + 0.5, ["a", "b", "c"])
     classes = random(2, D, seed=3)
-    trils = torch.tril(random(3, D, D, seed=4)) * 0.3
+    trils = torch.tril(random(3, D, D, seed=4), diagonal=-1) * 0.3 + torch.diag_embed(torch.rand(3, D) + 0.2)
     density = LatentDensity(torch.tensor([0.2, 0.5, 0.3]), random(3, D, seed=5), trils)
     population = random(40, D, seed=6)
     tampered = share_link.encode_numbers([1.0] * D)
@@ -138,6 +139,12 @@ def test_the_samplers_draw_pythons_codes_for_a_seed(cases, node):
     close(node["normals"], portable_random.normals(seed, 0, 9), 1e-12)
     close(node["standard"], portable_random.standard_codes(seed, 3, 5, 0.7), 1e-6)
     close(node["mixture"], p["density"].sample(6, seed=seed, temperature=0.8), 1e-5)
+
+
+def test_a_codes_typicality_is_scored_as_python_scores_it(cases, node):
+    population = cases["python"]["population"]
+    close(node["log_density"], cases["python"]["density"].log_prob(population[:5]), 1e-3)
+    close(node["percentile"], percentile_below(population[:, 0], 0.1), 1e-4)  # Python counts in float32
 
 
 def test_the_fp16_link_codec_and_link_reading_match_pythons(cases, node):

@@ -37,5 +37,8 @@ def page_settings(facts: list[dict]) -> dict:
             "closeness": words.CLOSENESS,
             "score_sentences": words.SCORE_SENTENCES,
             "broken_link": words.broken_link("{problem}"),
+            "typicality": words.TYPICALITY,
+            "typicality_sentence": words.TYPICALITY_SENTENCE,
+            "no_photos": words.NO_PHOTOS,
         },
     }

@@ -86,19 +86,24 @@ def describe_scores(scores: dict) -> str:
     return "".join(sentence.format(closeness=closeness, **scores) for sentence in SCORE_SENTENCES.values())
 
 
+# a percentile of the model's score among real photos, in words: the first row whose ceiling it does not pass
+# (the static page reads this table too)
+TYPICALITY = (
+    (1, "**Unusual.** Less typical than 99% of the real landscape photos"),
+    (10, "**Rather unusual.** Less typical than most real landscape photos"),
+    (90, "**Typical.** As typical as most real landscape photos"),
+    (None, "**Very typical.** More typical than most real landscape photos"),
+)
+TYPICALITY_SENTENCE = "{verdict} (the model scores {what} above {percentile:.0f}% of them)."
+NO_PHOTOS = "This model ships no photos to compare with."
+
+
 def typicality(percentile: float | None, what: str) -> str:
     """Plain words for a percentile of the model's score among real photos (None: the model ships none)."""
     if percentile is None:
-        return "This model ships no photos to compare with."
-    if percentile < 1:
-        verdict = "**Unusual.** Less typical than 99% of the real landscape photos"
-    elif percentile < 10:
-        verdict = "**Rather unusual.** Less typical than most real landscape photos"
-    elif percentile <= 90:
-        verdict = "**Typical.** As typical as most real landscape photos"
-    else:
-        verdict = "**Very typical.** More typical than most real landscape photos"
-    return f"{verdict} (the model scores {what} above {percentile:.0f}% of them)."
+        return NO_PHOTOS
+    verdict = next(words for ceiling, words in TYPICALITY if ceiling is None or percentile <= ceiling)
+    return TYPICALITY_SENTENCE.format(verdict=verdict, what=what, percentile=percentile)
 
 
 def reconstruction_caption(beta: float, scores: dict) -> str:

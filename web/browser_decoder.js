@@ -83,6 +83,11 @@ class BrowserDecoder {
     return (await this.ready) && this.mode === "browser";
   }
 
+  // the last decode asked for, settled (tests and benches wait on it)
+  get running() {
+    return this.networks ? this.networks.running : Promise.resolve();
+  }
+
   // every decode, one after another (strips.js queues its pictures here too)
   enqueue(task) {
     return this.networks.enqueue(task);

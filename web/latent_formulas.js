@@ -95,3 +95,6 @@ export const sliderValues = ({ origin, vectors, scale }, z, limit) => vectors.ma
   const coordinate = dot(Array.from(z, (x, i) => x - origin[i]), vector) / scale[k];
   return Math.round(Math.min(Math.max(coordinate, -limit), limit) * 100) / 100;
 });
+
+// vae.latent.atlas.percentile_below: the share of `values` (in %) below `value`
+export const percentileBelow = (values, value) => (100 * values.filter((v) => v < value).length) / values.length;

@@ -55,3 +55,22 @@ export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count
     });
   });
 }
+
+// vae.latent.density.LatentDensity.log_prob: log of sum_k w_k N(z; mean_k, L_k L_k^T), in float64
+export function mixtureLogDensity({ weights, means, scale_trils: trils }, z) {
+  const dim = z.length;
+  const total = weights.reduce((a, b) => a + b, 0);
+  const terms = weights.map((w, k) => {
+    const y = new Float64Array(dim); // L_k y = z - mean_k, by forward substitution
+    let logDiagonal = 0;
+    for (let i = 0; i < dim; i++) {
+      let rest = z[i] - means[k][i];
+      for (let j = 0; j < i; j++) rest -= trils[k][i][j] * y[j];
+      y[i] = rest / trils[k][i][i];
+      logDiagonal += Math.log(trils[k][i][i]);
+    }
+    return Math.log(w / total) - 0.5 * y.reduce((s, v) => s + v * v, 0) - logDiagonal - 0.5 * dim * Math.log(2 * Math.PI);
+  });
+  const top = Math.max(...terms);
+  return top + Math.log(terms.reduce((s, t) => s + Math.exp(t - top), 0));
+}

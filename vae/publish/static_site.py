@@ -126,6 +126,7 @@ def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
         sheet = photo_sheet_path(folder, named_sheet_digest(folder)) if (folder / ATLAS_CODES_NAME).is_file() else None
         entry["atlas"] = {
             "codes": floats_file(stage, em.atlas.codes),
+            "code_log_density": floats_file(stage, em.atlas.code_log_density),
             "labels": em.atlas.labels.tolist(),
             "sheet": content_file(stage, sheet.read_bytes(), ".jpg"),
             "side": int(em.atlas.photos.shape[1]),

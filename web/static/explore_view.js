@@ -3,11 +3,12 @@
 // shape web/browser_decoder.js keeps the Gradio page's (settings and latest), so the same formulas, strips and
 // link codec serve both pages.
 
-import { copyValues, ownDirection, sliderCode, sliderValues } from "../latent_formulas.js";
+import { copyValues, ownDirection, percentileBelow, sliderCode, sliderValues } from "../latent_formulas.js";
+import { mixtureLogDensity } from "../sampler.js";
 import { pictureDataUrl } from "../page_tools.js";
 import { checkView, readShareLink, shareLinkUrl } from "../share_codec.js";
 import { drawStrips } from "../strips.js";
-import { fill, photoPixels, show } from "./pictures.js";
+import { fill, markdown, photoPixels, show } from "./pictures.js";
 
 const PREVIEW_DELAY_MS = 150; // the strips and nearest photos wait until the sliders have been still this long
 const DECODE_TIMES_KEPT = 1000;
@@ -29,6 +30,9 @@ class Explore {
   }
 
   get entry() { return this.site.entry(this.settings.model); }
+
+  // the code on screen: the starting code moved by the sliders
+  code() { return sliderCode(this.settings, this.latest.sliders, this.latest.more); }
 
   // drawStrips's interface: pictures decode here, and an error stops the strips with a line
   async decodesHere() { return true; }
@@ -95,7 +99,7 @@ class Explore {
 
   async paintFrame() {
     const start = performance.now();
-    const z = sliderCode(this.settings, this.latest.sliders, this.latest.more);
+    const z = this.code();
     try {
       show(this.picture, await this.enqueue(() => this.site.networks.decode(this.site.url(this.entry.decoder), z)));
     } catch (error) {
@@ -112,7 +116,7 @@ class Explore {
     clearTimeout(this.previewTimer);
     const generation = this.previewGeneration;
     this.previewTimer = setTimeout(() => {
-      this.site.showNearest(this.entry, sliderCode(this.settings, this.latest.sliders, this.latest.more), this.document.querySelector("#explore-nearest"));
+      this.site.showNearest(this.entry, this.code(), this.document.querySelector("#explore-nearest"));
       if (this.previewsOn) drawStrips(this, generation);
     }, PREVIEW_DELAY_MS);
   }
@@ -136,6 +140,21 @@ class Explore {
       class_range, own_room: classes - entry.classes.length });
     const own = view.own.map(([name, vector]) => ({ name: name.slice(0, 30), vector }));
     return { ...view, base: view.code, own };
+  }
+
+  // "How typical is this picture's code?": its fitted log-density's percentile among the real photos' codes
+  // (vae.latent.explore.code_typicality), in ui/words.py's words
+  async typical() {
+    const { sampler, atlas } = await this.site.modelData(this.entry.name);
+    const words = this.site.words;
+    let text = words.no_photos;
+    if (sampler && atlas) {
+      const z = this.code();
+      const percentile = percentileBelow(atlas.logDensity, mixtureLogDensity(sampler, z));
+      const verdict = words.typicality.find(([ceiling]) => ceiling === null || percentile <= ceiling)[1];
+      text = fill(words.typicality_sentence, { verdict, what: "this code", percentile });
+    }
+    this.document.querySelector("#typical-text").innerHTML = markdown(text);
   }
 
   // own sliders: photos with a quality and without it, encoded here
@@ -192,6 +211,7 @@ export async function startExplore(site) {
     await navigator.clipboard.writeText(document.querySelector("#share-link a.share-url").href);
     event.target.textContent = "Copied";
   }));
+  document.querySelector("#typical").addEventListener("click", act(() => explore.typical()));
   startOwn(site, explore, act);
   return explore;
 }

@@ -55,8 +55,8 @@ class Site {
     if (entry.atlas) {
       const sheet = new Image();
       sheet.src = url(entry.atlas.sheet);
-      const [codes] = await Promise.all([floats(url, entry.atlas.codes), sheet.decode()]);
-      atlas = { codes: codes.data, sheet, side: entry.atlas.side, labels: entry.atlas.labels };
+      const [codes, logDensity] = await Promise.all([floats(url, entry.atlas.codes), floats(url, entry.atlas.code_log_density), sheet.decode()]);
+      atlas = { codes: codes.data, logDensity: Array.from(logDensity.data), sheet, side: entry.atlas.side, labels: entry.atlas.labels };
     }
     return { sampler, atlas };
   }

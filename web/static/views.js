@@ -2,7 +2,7 @@
 // Each draws a finished picture when the page opens; a bad photo or number gets one line (#message) and changes
 // nothing else.
 
-import { addAlong, dot, klNats, mapCode, mapPointAt, psnr, sliderCode } from "../latent_formulas.js";
+import { addAlong, dot, klNats, mapCode, mapPointAt, psnr } from "../latent_formulas.js";
 import { checkedSeed } from "./explore_view.js";
 import { figure, fill, markdown, photoPixels, show } from "./pictures.js";
 
@@ -117,10 +117,10 @@ class Views {
 
   // Traverse: row r moves the Explore tab's code along axis r to each traversal value
   async traverse() {
-    const { settings, latest } = this.explore;
+    const { settings } = this.explore;
     const entry = this.entry;
     const rows = checkedNumber("#traverse-rows", "Rows", 1, settings.vectors.length, true);
-    const z = sliderCode(settings, latest.sliders, latest.more);
+    const z = this.explore.code();
     const offset = z.map((x, i) => x - settings.origin[i]);
     const values = this.site.layout.traversal;
     const canvas = document.createElement("canvas");
