@@ -112,7 +112,7 @@ def test_every_view_opens_on_pictures_and_every_request_is_a_get_of_the_sites_fi
     for selector in ("#picture", "#reconstruction", "#original", "#map-picture", "#walk-loop", "#samples canvas"):
         assert canvas_pixels(page, selector).std() > 0.02, f"{selector} is blank"
     assert page.eval_on_selector("#map", "image => image.complete && image.naturalWidth") > 0
-    page.screenshot(path=str(shots / "static_explore.png"))
+    page.screenshot(path=str(shots / "static_page.png"))
     for tab in ("sample-tab", "reconstruct-tab", "compare-tab", "map-tab", "traverse-tab", "about-tab"):
         page.click(f"#tabs button[data-tab={tab}]")
         expect(page.locator(f"#{tab}")).to_be_visible()
