@@ -170,7 +170,24 @@ def test_sliders_and_your_own_slider_move_the_picture_with_no_request(opened):
     page.click("#own summary")
     page.click("#own-examples button >> nth=0")
     expect(page.locator("#class-sliders input[type=range]")).to_have_count(5, timeout=WAIT_MS)
+    page.click("#tabs button[data-tab=map-tab]")
+    box = page.locator("#map").bounding_box()
+    for step in range(8):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.05 * step), box["y"] + box["height"] * 0.4)
+        page.wait_for_timeout(30)
+    page.wait_for_function("views.hovers >= 2")
+    page.click("#tabs button[data-tab=sample-tab]")
+    first = canvas_pixels(page, "#samples canvas >> nth=0")
+    page.fill("#sample-seed", "7")
+    page.click("#sample")
+    for _ in range(100):  # the new grid replaces the old one when its last picture is painted
+        if not np.array_equal(canvas_pixels(page, "#samples canvas >> nth=0"), first):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the Sample button drew no new samples")
     assert [r for r in requests[seen:] if "examples/" not in r[1]] == []  # only the example photos were fetched
+    page.click("#tabs button[data-tab=explore-tab]")
 
 
 def test_a_share_link_reopens_its_picture_here_and_reads_in_python(chromium, opened, models):
@@ -183,7 +200,9 @@ def test_a_share_link_reopens_its_picture_here_and_reads_in_python(chromium, ope
     view = share_link.read_link(parse_qs(urlsplit(link).query))
     em = models[view.model]
     axes = explore.slider_axes(em, view.axes, len(view.sliders))
-    z = explore.with_class_amounts(em, axes.with_values(torch.tensor(view.code), view.sliders), view.more)
+    own = [vector for _, vector in view.own]  # the own slider the test above added travels in the link
+    assert own, "the link carries the own slider"
+    z = explore.with_class_amounts(em, axes.with_values(torch.tensor(view.code), view.sliders), view.more, own)
     assert np.abs(explore.decode(em, z) / 255 - shown).max() <= 2 * LEVEL  # the code travels as fp16
     reopened, _ = open_site(chromium, link)
     assert np.abs(canvas_pixels(reopened, "#picture") - shown).max() <= LEVEL
