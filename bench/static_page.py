@@ -1,14 +1,14 @@
 """The static edition against the Gradio page, side by side in one run, in headless Chromium on this machine.
 
-    python -m bench.static_page [--strokes 4]
+    python -m bench.static_page
 
 Stages the static site as the README writes it (`python -m vae.hub space … --static --dry-run`, with onnxruntime-web
 from the npm package copied in), serves it with `python -m http.server`, and starts `python app.py` (serving the
 same onnxruntime-web). For each page:
 - the first picture: seconds from the page's request until the Explore picture shows;
 - the bytes loaded until then (the Resource Timing API's transfer sizes, the page itself included);
-- slider frames per second while the mouse drags the first main slider (strips off, as bench.browser_decode's
-  baseline), and map frames per second while the mouse circles over the landscape map;
+- slider frames per second while the first main slider moves every animation frame (strips off, as
+  bench.browser_decode's baseline), and map frames per second while the pointer circles over the landscape map;
 - a 16-sample grid and a reconstruction of an example photo: in the static page, the browser's own work from the
   call to the last picture; for the Gradio app, its /sample and /reconstruct API calls (gradio_client, the server's
   work and the transfer a Gradio page waits on).
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import statistics
 import sys
 import tempfile
@@ -63,45 +62,57 @@ PAGES = {
 }
 
 
-async def drag(page, parts: dict, strokes: int, steps: int = 15) -> float:
-    """Frames per second while the mouse drags the first slider back and forth at 60 moves a second."""
-    box = await page.locator(parts["slider"]).bounding_box()
-    y, width = box["y"] + box["height"] / 2, box["width"] - 4
-    await page.mouse.move(box["x"] + 2, y)
-    await page.mouse.down()
-    before = await page.evaluate(f"() => {parts['slider_frames']}")
-    start = time.perf_counter()
-    for step in range(strokes * steps):
-        where = (step % (2 * steps)) / steps
-        await page.mouse.move(box["x"] + 2 + width * (where if where <= 1 else 2 - where), y)
-        await asyncio.sleep(1 / 60)
+# Input at display rate, from inside the page: each animation frame moves the slider (an input event) or the pointer
+# over the map (a pointermove), as a browser delivers a real drag, coalesced to one event a frame. Playwright's own
+# mouse moves round-trip through the driver and reach the page only about 20 times a second here.
+DRIVE = """async ([selector, seconds, counter, kind]) => {
+  const target = document.querySelector(selector);
+  const count = () => Function(`return ${counter}`)();
+  const before = count();
+  const start = performance.now();
+  await new Promise((resolve) => {
+    const step = (now) => {
+      const t = (now - start) / 1000;
+      if (t > seconds) return resolve();
+      if (kind === "slider") {
+        const phase = (t / 2) % 1; // there and back every 2 s
+        const [low, high] = [Number(target.min), Number(target.max)];
+        target.value = String(low + (high - low) * (phase < 0.5 ? 2 * phase : 2 - 2 * phase));
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+      } else {
+        const box = target.getBoundingClientRect(); // a circle round the middle of the map, every 2 s
+        const angle = Math.PI * t;
+        target.dispatchEvent(new PointerEvent("pointermove", { bubbles: true,
+          clientX: box.left + box.width * (0.5 + 0.3 * Math.cos(angle)), clientY: box.top + box.height * (0.5 + 0.3 * Math.sin(angle)) }));
+      }
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  });
+  return (count() - before) / ((performance.now() - start) / 1000);
+}"""
+SECONDS = 4
+
+
+async def drag(page, parts: dict) -> float:
+    """Slider frames per second while the first slider moves every animation frame."""
+    fps = await page.evaluate(DRIVE, [parts["slider"], SECONDS, parts["slider_frames"], "slider"])
     await page.evaluate(f"() => {parts['idle']}")
-    seconds = time.perf_counter() - start
-    await page.mouse.up()
-    return (await page.evaluate(f"() => {parts['slider_frames']}") - before) / seconds
+    return fps
 
 
-async def hover(page, parts: dict, steps: int = 90) -> float:
-    """Map frames per second while the mouse circles over the map at 60 moves a second."""
+async def hover(page, parts: dict) -> float:
+    """Map frames per second while the pointer circles over the map every animation frame."""
     await page.locator(parts["map_tab"]).click()
     landscape = page.locator(parts["map"])
     await landscape.wait_for(state="visible", timeout=WAIT_MS)
     await landscape.scroll_into_view_if_needed()
-    box = await landscape.bounding_box()
-    before = await page.evaluate(f"() => {parts['map_frames']}")
-    start = time.perf_counter()
-    for step in range(steps):
-        angle = 2 * math.pi * step / steps
-        await page.mouse.move(
-            box["x"] + box["width"] * (0.5 + 0.3 * math.cos(angle)),
-            box["y"] + box["height"] * (0.5 + 0.3 * math.sin(angle)),
-        )
-        await asyncio.sleep(1 / 60)
+    fps = await page.evaluate(DRIVE, [parts["map"], SECONDS, parts["map_frames"], "map"])
     await page.evaluate(f"() => {parts['idle']}")
-    return (await page.evaluate(f"() => {parts['map_frames']}") - before) / (time.perf_counter() - start)
+    return fps
 
 
-async def one_page(browser, url: str, parts: dict, strokes: int) -> dict:
+async def one_page(browser, url: str, parts: dict) -> dict:
     page = await browser.new_page(viewport={"width": 1280, "height": 1000})
     start = time.perf_counter()
     await page.goto(url)
@@ -109,7 +120,7 @@ async def one_page(browser, url: str, parts: dict, strokes: int) -> dict:
     first = time.perf_counter() - start
     loaded = await page.evaluate(BYTES_SO_FAR)
     await page.evaluate(f"() => {{ {parts['strips_off']}; }}")
-    fps = statistics.median([await drag(page, parts, strokes) for _ in range(3)])
+    fps = statistics.median([await drag(page, parts) for _ in range(3)])
     hover_fps = await hover(page, parts)
     result = {"first_s": first, "bytes": loaded, "slider_fps": fps, "map_fps": hover_fps}
     if parts is PAGES["static page"]:
@@ -140,25 +151,24 @@ def server_calls(url: str) -> dict:
     return timings
 
 
-async def measure(urls: dict, strokes: int) -> dict:
+async def measure(urls: dict) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            return {name: await one_page(browser, urls[name], PAGES[name], strokes) for name in PAGES}
+            return {name: await one_page(browser, urls[name], PAGES[name]) for name in PAGES}
         finally:
             await browser.close()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--strokes", type=int, default=4, help="back-and-forth drags of the slider, per measurement")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     dist = str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION))
     with tempfile.TemporaryDirectory(prefix="static-site-") as folder:
         stage = Path(folder) / "site"
         stage_static_site(stage, dist)
         with served(stage) as site_url, running_app(ROOT / "assets" / "models", env={"ONNXRUNTIME_WEB": dist}) as app:
-            results = asyncio.run(measure({"static page": site_url, "Gradio page": app[0]}, args.strokes))
+            results = asyncio.run(measure({"static page": site_url, "Gradio page": app[0]}))
             results["Gradio page"].update(server_calls(app[0]))
     print(
         "| one page, this machine | first picture (s) | loaded before it (MB) | slider frames/s | map frames/s "
