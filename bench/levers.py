@@ -15,8 +15,8 @@ components as the model has code numbers, fitted on the training photos, in the 
 - wider: the network with 32 channels instead of 16 at 64 and 128 px, where detail is painted, trained
   from scratch for 26 epochs at 5e-4 (the bundled models' first stage), so its row is held against a
   --start model made by that stage: runs/crop-bundled/beta-1.
-A second painter (`--decoder-only`) is scored at its last epoch: its validation loss is the likelihood its
-adversarial term trades away. A variant whose run folder already holds its finished run (the same command made it) is scored, not
+Every variant, a second painter (`--decoder-only`) included, is scored at its lowest validation loss, the epoch
+vae.export ships. A variant whose run folder already holds its finished run (the same command made it) is scored, not
 retrained; images/s is the median over a run's epochs, as its metrics.jsonl recorded it. `--figure PATH`
 also draws the validation photos above each variant's reconstructions of them at its best epoch.
 """
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
         rows.append(
             scored(
                 label,
-                load_model(run_dir if "--decoder-only" in extra else run_dir / "best"),
+                load_model(run_dir / "best"),
                 test,
                 epochs=len(history),
                 images_per_second=statistics.median(row["images_per_second"] for row in history),

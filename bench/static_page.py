@@ -7,7 +7,7 @@ from the npm package copied in), serves it with `python -m http.server`, and sta
 same onnxruntime-web). For each page:
 - the first picture: seconds from the page's request until the Explore picture shows;
 - the bytes loaded until then (the Resource Timing API's transfer sizes, the page itself included);
-- slider frames per second while the first main slider moves every animation frame (strips off, as
+- the slider's frame time (the code to the picture shown, median) and slider frames per second while the first main slider moves every animation frame (strips off, as
   bench.browser_decode's baseline), and map frames per second while the pointer circles over the landscape map;
 - a 16-sample grid and a reconstruction of an example photo: in the static page, the browser's own work from the
   call to the last picture; for the Gradio app, its /sample and /reconstruct API calls (gradio_client, the server's
@@ -42,6 +42,7 @@ PAGES = {
         "first_picture": "() => window.explore && window.explore.decodes > 0",
         "slider": "#preview-0 input[type=range]",
         "slider_frames": "window.explore.decodes",
+        "frame_ms": "window.explore.decodeMs",
         "strips_off": "window.explore.previewsOn = false",
         "map_tab": "#tabs button[data-tab=map-tab]",
         "map": "#map",
@@ -53,6 +54,7 @@ PAGES = {
         " && window.browserDecoder.mode === 'browser'",
         "slider": "#slider-0 input[type=range]",
         "slider_frames": "window.browserDecoder.decodes",
+        "frame_ms": "window.browserDecoder.decodeMs",
         "strips_off": "window.browserDecoder.previewsOn = false",
         "map_tab": "role=tab[name='Landscape map']",
         "map": "#landscape-map img",
@@ -121,8 +123,9 @@ async def one_page(browser, url: str, parts: dict) -> dict:
     loaded = await page.evaluate(BYTES_SO_FAR)
     await page.evaluate(f"() => {{ {parts['strips_off']}; }}")
     fps = statistics.median([await drag(page, parts) for _ in range(3)])
+    frame_ms = statistics.median(await page.evaluate(f"() => {parts['frame_ms']}.slice()"))
     hover_fps = await hover(page, parts)
-    result = {"first_s": first, "bytes": loaded, "slider_fps": fps, "map_fps": hover_fps}
+    result = {"first_s": first, "bytes": loaded, "slider_fps": fps, "frame_ms": frame_ms, "map_fps": hover_fps}
     if parts is PAGES["static page"]:
         await page.wait_for_function("() => window.views && window.views.ready", timeout=WAIT_MS)
         await page.evaluate("window.views.ready")
@@ -171,13 +174,14 @@ def main(argv=None) -> int:
             results = asyncio.run(measure({"static page": site_url, "Gradio page": app[0]}))
             results["Gradio page"].update(server_calls(app[0]))
     print(
-        "| one page, this machine | first picture (s) | loaded before it (MB) | slider frames/s | map frames/s "
-        "| 16 samples (s) | reconstruction (s) |"
+        "| one page, this machine | first picture (s) | loaded before it (MB) | slider frame p50 (ms) | slider frames/s "
+        "| map frames/s | 16 samples (s) | reconstruction (s) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(
-            f"| {name} | {r['first_s']:.1f} | {r['bytes'] / 1e6:.1f} | {r['slider_fps']:.1f} | {r['map_fps']:.1f} "
+            f"| {name} | {r['first_s']:.1f} | {r['bytes'] / 1e6:.1f} | {r['frame_ms']:.1f} | {r['slider_fps']:.1f} "
+            f"| {r['map_fps']:.1f} "
             f"| {r['sample_s']:.2f} | {r['reconstruct_s']:.2f} |"
         )
     static, gradio = results["static page"], results["Gradio page"]

@@ -71,23 +71,27 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_second_painter_ships_its_donors_codes_tools_and_its_last_epoch(seed_layout, tmp_path):
+def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=1, **tiny))
     donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start")
     painter = dict(init_from=str(tmp_path / "models" / "start"), decoder_only=True, adversarial_weight=1.0)
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "painter"), epochs=2, **painter, **tiny))
     facts = export_run(tmp_path / "painter", None, tmp_path / "models" / "start-detailed")
-    assert facts["painter_of"] == "start" and facts["best_epoch"] == donor["epochs"] + 2  # its last epoch
+    best = min(read_metrics(tmp_path / "painter"), key=lambda row: row["val_loss"])["epoch"]
+    assert facts["painter_of"] == "start" and facts["best_epoch"] == donor["epochs"] + best
     assert facts["classes"] == donor["classes"] and facts["test_kl"] == donor["test_kl"]  # the same codes
     for name in ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors"):
         assert (tmp_path / "models" / "start-detailed" / name).read_bytes() == (
             tmp_path / "models" / "start" / name
         ).read_bytes(), name
-    last = load_model(tmp_path / "painter")  # the run's last epoch, stored in fp16 like every export
+    chosen = load_model(tmp_path / "painter" / "best")  # the lowest validation loss, stored in fp16 like every export
     shipped = load_model(tmp_path / "models" / "start-detailed")
-    assert torch.allclose(last.fc_decode.weight.half().float(), shipped.fc_decode.weight)
+    assert torch.allclose(chosen.fc_decode.weight.half().float(), shipped.fc_decode.weight)
     assert "--decoder-only" in facts["commands"][-2]
+    again = dict(painter, init_from=str(tmp_path / "models" / "start-detailed"))  # a painter fine-tuned from a painter
+    train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, **again, **tiny))
+    assert export_run(tmp_path / "again", None, tmp_path / "models" / "again")["painter_of"] == "start"
 
 
 def wide_posterior_model(objective: str):

@@ -146,6 +146,11 @@ def donor_facts(options: dict) -> dict:
     return read_json(Path(donor) / FACTS_NAME) if donor and (Path(donor) / FACTS_NAME).is_file() else {}
 
 
+def painted_model(donor: dict, options: dict) -> str:
+    """Whose codes a second painter paints: its donor's, or, fine-tuned from another painter, that painter's model."""
+    return donor.get("painter_of") or donor.get("name", Path(options["init_from"]).name)
+
+
 def rounded_scores(scores: dict, prefix: str) -> dict:
     keys = ("psnr", "ssim", "fine_detail", "kl", "recon", "loss")
     return {f"{prefix}_{key}": round(scores[key], 4 if key in ("ssim", "fine_detail") else 2) for key in keys}
@@ -167,9 +172,9 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
     painter = bool(options.get("decoder_only"))
-    # a second painter is judged by its pictures, which the likelihood (the validation loss) scores against: its
-    # last epoch, not its "best"
-    model = load_model(run_dir if painter else run_dir / BEST_NAME)
+    # a second painter too ships its lowest validation loss: an adversarial run swings from epoch to epoch, and its
+    # most faithful epoch keeps the copies close while its texture stays (docs/RESULTS.md, "A second painter")
+    model = load_model(run_dir / BEST_NAME)
     data_dir = data_dir or options["data"]
     if data_dir is None:
         raise ValueError(f"{run_dir} trained on the procedural set, which has no photos to map: pass --data")
@@ -202,8 +207,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "parameters": count_parameters(model),
         "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
         "epochs": shipped_history[-1]["epoch"],  # a fine-tune counts its donor's training too
-        "best_epoch": donor.get("epochs", 0)
-        + (history[-1] if painter else min(history, key=lambda row: row["val_loss"]))["epoch"],
+        "best_epoch": donor.get("epochs", 0) + min(history, key=lambda row: row["val_loss"])["epoch"],
         "training_minutes": round(sum(row["seconds"] for row in shipped_history) / 60, 1),
         "training_images": len(train_pixels),
         **rounded_scores(val_scores, "val"),
@@ -215,7 +219,7 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         **density_facts(density, held_out),
         "stages": stages,
         "commands": stage_commands(stages, out_dir),
-        **({"painter_of": donor.get("name", Path(options["init_from"]).name)} if painter else {}),
+        **({"painter_of": painted_model(donor, options)} if painter else {}),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
