@@ -92,6 +92,29 @@ def shots(tmp_path) -> Path:
 SERVER_FIXTURES = {"app_server", "client", "browser_page", "chromium"}  # each starts the app or a browser
 
 
+RESOLVE_TEST = "test_each_targets_staged_requirements_resolve_for_its_python_from_pypi"
+
+
+def pytest_collection_finish(session):
+    """pip's resolve of the Spaces' requirements waits on PyPI for about a minute: when the session runs the test that
+    reads it, it starts now, in the background, and the tests before it run meanwhile."""
+    if any(item.name == RESOLVE_TEST for item in session.items):
+        from support.space_resolve import Resolves
+
+        session.config.space_resolves = Resolves()
+
+
+def pytest_unconfigure(config):
+    resolves = getattr(config, "space_resolves", None)
+    if resolves is not None:
+        resolves.close()
+
+
+@pytest.fixture
+def space_resolves(request):
+    return request.config.space_resolves
+
+
 def pytest_collection_modifyitems(items):
     """A test that starts the app or a browser is slow, whether or not its file says so."""
     for item in items:

@@ -1,12 +1,8 @@
 """python -m vae.hub: staging a Space and a model repo, and what is sent. The Hub is unreachable here, so the
 upload is tested by recording huggingface_hub's own calls; the staged Space is started as a Space would run it."""
 
-import json
 import re
 import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -53,56 +49,11 @@ def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
     assert all("==" in pin for name, pin in pins.items() if name)  # every requirement stays an exact pin
 
 
-# the Hub builds Spaces on x86-64 Linux; wheels name the glibc they need in many spellings
-LINUX_X86_64 = [f"manylinux_2_{v}_x86_64" for v in range(5, 40)] + [  # glibc 2.5 ... 2.39, then the old aliases
-    "manylinux2014_x86_64",
-    "manylinux2010_x86_64",
-    "manylinux1_x86_64",
-    "linux_x86_64",
-]
-
-
-def resolved(stage: Path, python: str) -> dict[str, str]:
-    """{package: version} pip resolves for the staged requirements on `python`, from PyPI alone (--isolated: no
-    local wheels or constraints of this machine), binaries only, as a Space's build would; AssertionError if none."""
-    platforms = [flag for tag in LINUX_X86_64 for flag in ("--platform", tag)]
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "--isolated",
-        "install",
-        "--dry-run",
-        "--ignore-installed",
-        "--quiet",
-        "--target",
-        str(stage / "unused"),
-        "--python-version",
-        python,
-        "--implementation",
-        "cp",
-        *platforms,
-        "--only-binary=:all:",
-        "-r",
-        str(stage / "requirements.txt"),
-        "--report",
-        str(stage / "report.json"),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"Python {python}: " + result.stderr[-1500:]
-    report = json.loads((stage / "report.json").read_text())
-    return {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in report["install"]}
-
-
 @pytest.mark.slow
-def test_each_targets_staged_requirements_resolve_for_its_python_from_pypi(tmp_path):
-    """The Space's first build, short of downloading: pip resolves every staged pin on the front matter's Python."""
-    stages = {hardware: tmp_path / hardware for hardware in hub.HARDWARE}
-    for hardware, stage in stages.items():
-        stage.mkdir()
-        (stage / "requirements.txt").write_text(hub.space_requirements(hardware))
-    with ThreadPoolExecutor(len(stages)) as pool:  # each resolve waits on PyPI: side by side
-        found = dict(zip(stages, pool.map(lambda h: resolved(stages[h], hub.SPACE_PYTHON[h]), stages), strict=True))
+def test_each_targets_staged_requirements_resolve_for_its_python_from_pypi(space_resolves):
+    """The Space's first build, short of downloading: pip resolves every staged pin on the front matter's Python
+    (started in the background when the session collected this test: support/space_resolve.py)."""
+    found = space_resolves.results()
     assert found["zero"]["torch"] == "2.8.0" and found["zero"]["numpy"] == "2.2.6" and "spaces" in found["zero"]
     assert found["cpu"]["numpy"] == "2.4.6" and found["cpu"]["gradio"] == found["zero"]["gradio"]
 
