@@ -63,7 +63,7 @@ class Explore {
     this.document.querySelector("#model").value = model;
     this.document.querySelector("#axes").value = kind;
     this.buildSliders(shown.labels, [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...own.map((o) => o.name)]);
-    this.moved();
+    return this.moved(); // resolves once the picture is painted
   }
 
   buildSliders(labels, classNames) {
@@ -192,7 +192,7 @@ export async function startExplore(site) {
   } catch (error) {
     site.say(fill(site.words.broken_link, { problem: error.message }));
   }
-  explore.setView(view ?? { model: first.name, axes: "main", base: examples.length ? await photoCode(first) : average(first) });
+  await explore.setView(view ?? { model: first.name, axes: "main", base: examples.length ? await photoCode(first) : average(first) });
   const act = (task) => async (...args) => { // a visitor's action: a new line replaces the last one
     site.say("");
     try { await task(...args); } catch (error) { site.say(error.message); }

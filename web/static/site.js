@@ -32,6 +32,7 @@ class Site {
     this.entries = new Map(site.models.map((m) => [m.name, m]));
     this.data = new Map(); // model name -> Promise of its sampler, atlas codes and photo sheet
     this.networks = null;
+    this.onTab = null; // what a tab's first opening draws (web/static/views.js)
     this.messageBox = document.querySelector("#message");
   }
 
@@ -80,17 +81,19 @@ class Site {
   }
 }
 
-function showTabs() {
+// a tab shows when its button is clicked, and draws its pictures the first time (site.onTab, set by the views)
+function showTabs(site) {
   const buttons = document.querySelectorAll("#tabs button");
   buttons.forEach((button) => button.addEventListener("click", () => {
     buttons.forEach((b) => b.classList.toggle("chosen", b === button));
     document.querySelectorAll(".tab").forEach((tab) => { tab.hidden = tab.id !== button.dataset.tab; });
+    site.onTab?.(button.dataset.tab);
   }));
 }
 
 async function start() {
-  showTabs();
   const site = new Site(await (await fetch("site.json")).json());
+  showTabs(site);
   window.staticSite = site; // for the tests and bench/static_page.py
   document.querySelector("#intro").innerHTML = markdown(site.words.intro);
   document.querySelector("#about-tab").innerHTML = markdown(site.words.about);

@@ -24,6 +24,7 @@ class Views {
     this.explore = explore;
     this.photo = null; // the source of the photo being reconstructed and compared (a File or an example's URL)
     this.walkTimer = null;
+    this.drawn = new Map(); // tab id -> the promise of its first pictures
     this.hovers = 0; // map frames painted while hovering (bench/static_page.py)
     this.hoverPending = false;
   }
@@ -157,10 +158,26 @@ class Views {
     this.walkTimer = setInterval(loop, WALK_FRAME_MS / frames);
   }
 
-  async drawAll() {
-    await Promise.all([this.sample(), this.reconstruct(this.photo), this.compareSamples(), this.showMap(), this.traverse(), this.walk()]);
+  // a tab draws its pictures when it is first opened (Explore draws as the page opens), and again after a new model
+  open(tab) {
+    if (!this.drawn.has(tab)) this.drawn.set(tab, (TAB_DRAWS[tab] ?? (() => null))(this));
+    return Promise.resolve(this.drawn.get(tab)).catch((error) => this.say(error));
+  }
+
+  modelChanged() {
+    this.drawn.clear();
+    const shown = document.querySelector(".tab:not([hidden])");
+    return this.open(shown.id);
   }
 }
+
+const TAB_DRAWS = {
+  "sample-tab": (views) => views.sample(),
+  "reconstruct-tab": (views) => views.reconstruct(views.photo), // Compare β's copies too
+  "compare-tab": (views) => Promise.all([views.open("reconstruct-tab"), views.compareSamples()]),
+  "map-tab": (views) => views.showMap(),
+  "traverse-tab": (views) => Promise.all([views.traverse(), views.walk()]),
+};
 
 export function startViews(site, painting) {
   const map = site.entries.values().next().value.map;
@@ -196,9 +213,10 @@ export function startViews(site, painting) {
   $("#map").addEventListener("pointermove", (event) => views.hover(event));
   $("#map").addEventListener("click", act((event) => views.paintSpot(mapPointAt(event, site.site.map_frame), true)));
   $("#map").addEventListener("pointerleave", act(() => views.paintSpot(views.pinned)));
-  $("#model").addEventListener("change", act(() => views.drawAll()));
+  $("#model").addEventListener("change", act(() => views.modelChanged()));
   $("#traverse-draw").addEventListener("click", act(() => views.traverse()));
   $("#walk").addEventListener("click", act(() => views.walk()));
-  views.ready = views.drawAll().catch((error) => views.say(error));
+  site.onTab = (tab) => views.open(tab);
+  views.ready = Promise.resolve(true);
   return views;
 }
