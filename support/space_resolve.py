@@ -5,6 +5,7 @@ it collects the test that reads it (tests/conftest.py), and the other tests run 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,11 @@ LINUX_X86_64 = [f"manylinux_2_{v}_x86_64" for v in range(5, 40)] + [  # glibc 2.
     "linux_x86_64",
 ]
 TIMEOUT_S = 600
+
+
+def lowest_priority() -> None:
+    """In a background job's process: yield the CPU to the tests in the foreground (it mostly waits on PyPI)."""
+    os.nice(19)
 
 
 def resolve_command(stage: Path, python: str) -> list[str]:
@@ -43,7 +49,9 @@ class Resolves:
             stage.mkdir()
             (stage / "requirements.txt").write_text(hub.space_requirements(hardware))
             command = resolve_command(stage, hub.SPACE_PYTHON[hardware])
-            job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            job = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lowest_priority
+            )
             self.jobs[hardware] = (stage, job)
 
     def results(self) -> dict[str, dict[str, str]]:

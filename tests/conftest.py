@@ -93,26 +93,43 @@ SERVER_FIXTURES = {"app_server", "client", "browser_page", "chromium"}  # each s
 
 
 RESOLVE_TEST = "test_each_targets_staged_requirements_resolve_for_its_python_from_pypi"
+STATIC_SITE_TESTS = "test_static_site.py"
 
 
 def pytest_collection_finish(session):
-    """pip's resolve of the Spaces' requirements waits on PyPI for about a minute: when the session runs the test that
-    reads it, it starts now, in the background, and the tests before it run meanwhile."""
-    if any(item.name == RESOLVE_TEST for item in session.items):
+    """Two slow preparations start now, in the background at the lowest priority, when the session runs the tests
+    that read them, so that the tests before those run meanwhile: pip's resolve of the Spaces' requirements (about a
+    minute, mostly waiting on PyPI) and the staging of the static edition (exporting every model to ONNX)."""
+    names = {item.name for item in session.items}
+    files = {item.path.name for item in session.items}
+    if RESOLVE_TEST in names:
         from support.space_resolve import Resolves
 
         session.config.space_resolves = Resolves()
+    if STATIC_SITE_TESTS in files:
+        from support.app_launcher import install_onnxruntime_web
+        from support.static_server import BackgroundStaging
+        from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
+
+        session.config.static_staging = BackgroundStaging(str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION)))
 
 
 def pytest_unconfigure(config):
-    resolves = getattr(config, "space_resolves", None)
-    if resolves is not None:
-        resolves.close()
+    for name in ("space_resolves", "static_staging"):
+        job = getattr(config, name, None)
+        if job is not None:
+            job.close()
 
 
 @pytest.fixture
 def space_resolves(request):
     return request.config.space_resolves
+
+
+@pytest.fixture(scope="session")
+def static_staging(request):
+    """(the staged static site, what its command printed), staged in the background since collection."""
+    return request.config.static_staging.result()
 
 
 def pytest_collection_modifyitems(items):

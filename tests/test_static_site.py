@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from support.browser import WAIT_MS
-from support.static_server import served, stage_static_site
+from support.static_server import served
 from ui.words import typicality
 from vae.latent import explore, share_link
 from vae.publish.hub import listing
@@ -31,10 +31,10 @@ LEVEL = 1 / 255 + 1e-9  # one level of 255, and float rounding
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory, onnxruntime_web):
-    stage = tmp_path_factory.mktemp("static") / "site"
-    done = stage_static_site(stage, onnxruntime_web)
-    return stage, done.stdout
+def staged(static_staging):
+    """(the folder, what the command printed): `vae.hub space … --static --dry-run`, run by conftest in the
+    background since collection (support/static_server.py)."""
+    return static_staging
 
 
 @pytest.fixture(scope="module")
