@@ -252,3 +252,35 @@ def test_without_webassembly_the_page_says_so_in_one_line(chromium, site):
     expect(page.locator("#message")).to_contain_text("no WebAssembly", timeout=WAIT_MS)
     expect(page.locator("#about-tab")).to_contain_text("What is a VAE?")
     page.close()
+
+
+def gradio_picture(page) -> np.ndarray:
+    """The Gradio page's Explore picture in [0, 1]: a data URL the browser decoded, or a file the server wrote."""
+    src = page.locator("#explore-image img").get_attribute("src")
+    data = base64.b64decode(src.split(",", 1)[1]) if src.startswith("data:") else page.request.get(src).body()
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64) / 255
+
+
+def test_a_link_opens_the_same_picture_on_the_static_page_and_in_the_gradio_app(chromium, opened, site, app_server):
+    page, _ = opened
+    page.click("#tabs button[data-tab=explore-tab]")
+    page.locator("#preview-2 input").fill("-1.2")
+    page.wait_for_timeout(300)
+    static_link = page.eval_on_selector("#share-link a.share-url", "a => a.href")
+    gradio = chromium.new_page(viewport={"width": 1280, "height": 900})
+    gradio.goto(f"{app_server[0]}?{urlsplit(static_link).query}")
+    expect(gradio.locator("#slider-2 input[type=number]")).to_have_value("-1.2", timeout=WAIT_MS)
+    gradio.wait_for_function("() => window.browserDecoder && window.browserDecoder.settings.own_names.length === 1")
+    assert gradio.locator("#share-note").inner_text().strip() == ""
+    assert np.abs(gradio_picture(gradio) - canvas_pixels(page, "#picture")).mean() < LEVEL  # on average
+    gradio.locator("#slider-0 input[type=range]").fill("2.1")
+    gradio.evaluate("() => window.browserDecoder.running")
+    gradio.wait_for_timeout(300)
+    gradio_link = gradio.locator("#share-link a").get_attribute("href")
+    shown = gradio_picture(gradio)
+    reopened, _ = open_site(chromium, f"{site}?{urlsplit(gradio_link).query}")
+    assert reopened.locator("#preview-0 input").input_value() == "2.1"
+    assert np.abs(canvas_pixels(reopened, "#picture") - shown).mean() < LEVEL
+    gradio.close()
+    reopened.close()

@@ -1,6 +1,8 @@
 """Staging the static edition, without a browser: its front matter, where onnxruntime-web comes from, fp16 weights
 that change no output, content-named files, and what the upload sends (huggingface_hub's calls, recorded)."""
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -64,14 +66,16 @@ def test_files_are_named_by_their_content_and_written_once(tmp_path):
     assert len(list((tmp_path / static_site.DATA).iterdir())) == 2
 
 
-@pytest.fixture
-def uploaded(monkeypatch, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory):
     """(the staged folder, huggingface_hub's recorded calls, what the command printed) for one model's static Space."""
-    calls = recorded_upload(monkeypatch)
-    argv = ["space", "someone/landscape-vae", "--static", "--models", str(ONE_MODEL), "--stage", str(tmp_path / "s")]
+    stage = tmp_path_factory.mktemp("static") / "s"
+    argv = ["space", "someone/landscape-vae", "--static", "--models", str(ONE_MODEL), "--stage", str(stage)]
     argv += ["--onnxruntime-web", "https://cdn.example/ort/"]
-    assert hub.main(argv, static_page=page_settings) == 0
-    return tmp_path / "s", calls, capsys.readouterr().out
+    with pytest.MonkeyPatch.context() as monkeypatch, contextlib.redirect_stdout(io.StringIO()) as printed:
+        calls = recorded_upload(monkeypatch)
+        assert hub.main(argv, static_page=page_settings) == 0
+    return stage, calls, printed.getvalue()
 
 
 def test_the_upload_creates_a_static_space_of_the_staged_files(uploaded):
