@@ -4,8 +4,9 @@
 
 For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.publish.export` fits the
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
-larger full-covariance mixtures, a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), and a
-flow-matching prior (`vae.latent.flow_prior`, a diffusion-style prior: an MLP velocity field, Heun's method).
+larger full-covariance mixtures, a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), a
+flow-matching prior (`vae.latent.flow_prior`, a diffusion-style prior: an MLP velocity field, Heun's method), and a
+neural spline flow (`bench.spline_flow`, zuko's NSF); `--candidates` fits a subset beside the shipped mixture.
 Each draws as many codes as there are test photos (seed 0); the model decodes them; `bench.sample_score`
 scores the pictures against the Testing Data photos: Fréchet distance of the landscape classifier's
 features (FD) and patch sliced Wasserstein distance (SWD, x10^3), lower is better. Reference rows: N(0, I),
@@ -30,6 +31,7 @@ import torch
 
 from bench.code_vae import fit_code_vae
 from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
+from bench.spline_flow import fit_spline_flow
 from vae.latent.density import fit_best_mixture, fit_mixture
 from vae.latent.explore import load_explorer_models
 from vae.latent.flow_prior import export_onnx, fit_flow_prior
@@ -38,19 +40,28 @@ from vae.publish.export import latent_means, posterior_draws
 LARGER_MIXTURES = (16, 32)
 
 
-def candidates(train: torch.Tensor, val: torch.Tensor) -> dict[str, object]:
-    """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws."""
+CANDIDATES = ("larger mixtures", "second-stage VAE", "flow-matching prior", "spline flow")
+
+
+def candidates(train: torch.Tensor, val: torch.Tensor, chosen=CANDIDATES) -> dict[str, object]:
+    """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws:
+    the shipped kind of mixture always (the others' FD is measured against it), then the `chosen` ones."""
+    fitters = {
+        "second-stage VAE": lambda: fit_code_vae(train, seed=SEED),
+        "flow-matching prior": lambda: fit_flow_prior(train, seed=SEED),
+        "spline flow": lambda: fit_spline_flow(train, seed=SEED),
+    }
     found = {}
     started = time.monotonic()
     mixture, _ = fit_best_mixture(train, val, seed=SEED)
     found[f"mixture of {mixture.components} (the shipped kind)"] = (mixture, time.monotonic() - started)
-    for k in LARGER_MIXTURES:
+    if "larger mixtures" in chosen:
+        for k in LARGER_MIXTURES:
+            started = time.monotonic()
+            found[f"mixture of {k}"] = (fit_mixture(train, components=k, seed=SEED), time.monotonic() - started)
+    for label in (label for label in fitters if label in chosen):
         started = time.monotonic()
-        found[f"mixture of {k}"] = (fit_mixture(train, components=k, seed=SEED), time.monotonic() - started)
-    started = time.monotonic()
-    found["second-stage VAE"] = (fit_code_vae(train, seed=SEED), time.monotonic() - started)
-    started = time.monotonic()
-    found["flow-matching prior"] = (fit_flow_prior(train, seed=SEED), time.monotonic() - started)
+        found[label] = (fitters[label](), time.monotonic() - started)
     return found
 
 
@@ -81,7 +92,7 @@ def nearest_distance(codes: torch.Tensor, train: torch.Tensor) -> float:
     return float(torch.cdist(codes, train).min(1).values.median())
 
 
-def model_rows(name: str, em, photos: Photos, judge: SampleJudge) -> list[dict]:
+def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDATES) -> list[dict]:
     count, size = len(photos.pixels("test", em.image_size)), em.image_size
     test_codes = latent_means(em.model, photos.pixels("test", size))
     train = posterior_draws(em.model, photos.pixels("train", size), seed=SEED)
@@ -92,7 +103,7 @@ def model_rows(name: str, em, photos: Photos, judge: SampleJudge) -> list[dict]:
         {"model": name, "sampler": "reconstructions of the test photos (the ceiling)", "codes": test_codes},
         {"model": name, "sampler": "N(0, I)", "codes": standard},
     ]
-    for label, (prior, seconds) in candidates(train, val).items():
+    for label, (prior, seconds) in candidates(train, val, chosen).items():
         row = {"model": name, "sampler": label, "fit_s": round(seconds, 1), "codes": prior.sample(count, seed=SEED)}
         row["draw_ms"] = round(draw_ms(prior), 1)
         if hasattr(prior, "net"):  # the flow prior: its network also runs in onnxruntime
@@ -115,11 +126,14 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default="../shared/data/landscapes")
     parser.add_argument("--models", default="assets/models")
     parser.add_argument("--out", default="bench/out")
+    parser.add_argument(
+        "--candidates", nargs="+", choices=CANDIDATES, default=list(CANDIDATES), help="which to fit beside the mixture"
+    )
     args = parser.parse_args(argv)
     photos = Photos(args.data)
     models = load_explorer_models(args.models)
     judge = SampleJudge(photos.pixels("test", next(iter(models.values())).image_size))
-    rows = [row for name, em in models.items() for row in model_rows(name, em, photos, judge)]
+    rows = [row for name, em in models.items() for row in model_rows(name, em, photos, judge, args.candidates)]
     table = markdown_table(
         [
             "model",

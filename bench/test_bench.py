@@ -1,6 +1,7 @@
 """The sample-quality scores of bench/: zero for identical sets, larger for different ones."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -190,3 +191,21 @@ def test_the_second_stage_vae_learns_where_codes_lie():
     assert torch.allclose(draws.mean(0), codes.mean(0), atol=0.15)
     assert torch.equal(model.sample(5, seed=2), model.sample(5, seed=2))
     assert isinstance(model, CodeVAE)
+
+
+def test_the_spline_flow_follows_a_curved_set_a_gaussian_fills_in():
+    from bench.spline_flow import SplineFlowConfig, fit_spline_flow
+    from vae.latent.density import fit_gaussian
+
+    g = torch.Generator().manual_seed(0)
+    angle = torch.rand(2000, generator=g) * 2 * math.pi
+    ring = torch.stack([2 * angle.cos(), 2 * angle.sin()], dim=1) + 0.05 * torch.randn(2000, 2, generator=g)
+    flow = fit_spline_flow(ring, config=SplineFlowConfig(transforms=3, hidden=32, steps=150, lr=1e-2))
+
+    def off_ring(codes):
+        return (codes.norm(dim=1) - 2.0).abs().median().item()
+
+    drawn = flow.sample(1000, seed=1)
+    assert off_ring(drawn) < 0.5 * off_ring(fit_gaussian(ring).sample(1000, seed=1))
+    assert torch.equal(flow.sample(5, seed=2), flow.sample(5, seed=2))
+    assert flow.log_prob(ring[:10]).mean() > fit_gaussian(ring).log_prob(ring[:10]).mean()
