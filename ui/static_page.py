@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ui import words
 from ui.browser_decoding import ONNXRUNTIME_WEB_CDN
-from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, SLIDER_RANGE, SLIDERS
+from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, MAX_OWN_NAME, SLIDER_RANGE, SLIDERS
 from ui.widgets import MAX_SEED, MAX_UPLOAD_MB, MIN_PHOTO_SIDE, OWN_EXAMPLES, PREVIEW_POSITIONS, PREVIEW_SIZE
 from vae.core.data import MAX_PIXELS
 from vae.latent.explore import MAX_FRAMES, MAX_SAMPLES, TRAVERSAL_VALUES
@@ -21,6 +21,7 @@ def page_settings(facts: list[dict]) -> dict:
             "classes": MAX_CLASSES,
             "class_range": list(CLASS_RANGE),
             "max_seed": MAX_SEED,
+            "max_own_name": MAX_OWN_NAME,
             "max_samples": MAX_SAMPLES,
             "photo": {"max_bytes": MAX_UPLOAD_MB * 1_000_000, "max_pixels": MAX_PIXELS, "min_side": MIN_PHOTO_SIDE},
             "previews": {"positions": list(PREVIEW_POSITIONS), "size": PREVIEW_SIZE},

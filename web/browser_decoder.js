@@ -15,13 +15,11 @@
 
 import { copyValues, mapCode, mapPointAt, namedValues, sliderCode } from "./latent_formulas.js";
 import { loadRuntime, Networks } from "./onnx_runtime.js";
-import { absolute, fileData, pictureDataUrl, withTimeout } from "./page_tools.js";
+import { absolute, DECODE_TIMES_KEPT, fileData, PREVIEW_DELAY_MS, pictureDataUrl, withTimeout } from "./page_tools.js";
 import { shareLinkUrl } from "./share_codec.js";
 import { drawStrips } from "./strips.js";
 
 const LOAD_TIMEOUT_MS = 60000; // for a network that hangs; moves meanwhile decode on the server
-const DECODE_TIMES_KEPT = 1000;
-const PREVIEW_DELAY_MS = 150; // the strips wait until the sliders have been still this long
 
 class BrowserDecoder {
   constructor(element, settings) {

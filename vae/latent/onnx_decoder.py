@@ -45,18 +45,23 @@ def fingerprint(vae: VAE) -> str:
 
 
 @torch.no_grad()
-def export_decoder(vae: VAE, path) -> Path:
-    """Write the decoder of `vae` to `path` as ONNX (input "z", output "image")."""
-    decoder = Decoder(vae).eval()
-    z = torch.zeros(1, vae.config.latent_dim)
+def export_module(module: nn.Module, example: torch.Tensor, path, inputs: list[str], outputs: list[str]) -> Path:
+    """Write `module` (in eval mode) to `path` as ONNX, through a temporary file so that two processes exporting at
+    once never mix files."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two apps starting at once never mix files
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     torch.onnx.export(
-        decoder, (z,), str(temporary), input_names=["z"], output_names=["image"], opset_version=OPSET, dynamo=False
-    )
+        module.eval(), (example,), str(temporary), input_names=inputs, output_names=outputs, opset_version=OPSET,
+        dynamo=False,
+    )  # fmt: skip
     os.replace(temporary, path)
     return path
+
+
+def export_decoder(vae: VAE, path) -> Path:
+    """Write the decoder of `vae` to `path` as ONNX (input "z", output "image")."""
+    return export_module(Decoder(vae), torch.zeros(1, vae.config.latent_dim), path, ["z"], ["image"])
 
 
 def cached_decoder(vae: VAE, name: str, cache_dir) -> Path:

@@ -5,7 +5,6 @@ fp16 and widened to fp32 when loaded, half the bytes to download, kept only wher
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from onnx import helper, numpy_helper
 from torch import nn
 
 from ..core.model import VAE
-from .onnx_decoder import OPSET
+from .onnx_decoder import export_module
 
 SMALL_TENSOR = 1024  # weights with fewer values stay fp32: halving them saves nothing worth a Cast node
 
@@ -32,24 +31,10 @@ class Encoder(nn.Module):
         return posterior.mean, posterior.logvar
 
 
-@torch.no_grad()
 def export_encoder(vae: VAE, path) -> Path:
     """Write the encoder of `vae` to `path` as ONNX (input "image", outputs "mean" and "logvar")."""
     size = vae.config.image_size
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    torch.onnx.export(
-        Encoder(vae).eval(),
-        (torch.zeros(1, 3, size, size),),
-        str(temporary),
-        input_names=["image"],
-        output_names=["mean", "logvar"],
-        opset_version=OPSET,
-        dynamo=False,
-    )
-    os.replace(temporary, path)
-    return path
+    return export_module(Encoder(vae), torch.zeros(1, 3, size, size), path, ["image"], ["mean", "logvar"])
 
 
 def with_half_weights(source: Path, target: Path) -> Path:

@@ -66,6 +66,17 @@ def model_folders(source: Path) -> list[Path]:
     return found
 
 
+def named_model_folders(sources: list[Path]) -> list[Path]:
+    """The model folders of the sources; a HubError when two of them would be staged under one name."""
+    folders, names = [], set()
+    for folder in (f for source in sources for f in model_folders(source)):
+        if folder.name in names:
+            raise HubError(f"two models are named {folder.name!r}: rename one of their folders")
+        names.add(folder.name)
+        folders.append(folder)
+    return folders
+
+
 def stage_model_folder(model_dir: Path, target: Path, *, share: bool = False) -> None:
     """A copy of a model folder with the photo sheet it may share with other models: inside it (a model repo
     stands alone), or with `share` once beside it in the shared folder (a Space's models show the same photos)."""
@@ -116,11 +127,7 @@ def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu"
         shutil.copyfile(ROOT / name, stage / name)
     for name in SPACE_FOLDERS:
         copy_tree(ROOT / name, stage / name)
-    names = set()
-    for folder in (f for source in model_sources for f in model_folders(source)):
-        if folder.name in names:
-            raise HubError(f"two models are named {folder.name!r}: rename one of their folders")
-        names.add(folder.name)
+    for folder in named_model_folders(model_sources):
         stage_model_folder(folder, stage / "assets" / "models" / folder.name, share=True)
     (stage / "README.md").write_text(space_front_matter(hardware))
     (stage / "requirements.txt").write_text(space_requirements(hardware))
@@ -130,11 +137,6 @@ def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxrunt
     """The static edition of these model folders (vae.publish.static_site), with the static front matter."""
     from .static_site import stage_static
 
-    names = [f.name for f in folders]
-    if len(set(names)) < len(names):
-        raise HubError(
-            f"two models are named {next(n for n in names if names.count(n) > 1)!r}: rename one of their folders"
-        )
     try:
         differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web)
     except ValueError as error:
@@ -352,7 +354,7 @@ def main(argv=None, *, static_page=None) -> int:
             elif static:
                 if static_page is None:
                     raise HubError("--static needs the page's words: run it as `python -m vae.hub`")
-                folders = [f for source in models for f in model_folders(source)]
+                folders = named_model_folders(models)
                 page = static_page([read_json(f / FACTS_NAME) for f in folders if (f / FACTS_NAME).is_file()])
                 source = args.onnxruntime_web or os.environ.get("ONNXRUNTIME_WEB") or page["ort_cdn"]
                 stage_static_space(stage, folders, page=page, onnxruntime_web=source)

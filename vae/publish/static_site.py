@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..core.checkpoint import ATLAS_CODES_NAME
 from ..core.model import VAE
 from ..latent import explore
 from ..latent.atlas import MAP_EXTENT, MAP_SIZE, named_sheet_digest, photo_sheet_path
@@ -123,7 +122,7 @@ def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
             name: floats_file(stage, getattr(em.density, name)) for name in ("weights", "means", "scale_trils")
         }
     if em.atlas is not None:
-        sheet = photo_sheet_path(folder, named_sheet_digest(folder)) if (folder / ATLAS_CODES_NAME).is_file() else None
+        sheet = photo_sheet_path(folder, named_sheet_digest(folder))
         entry["atlas"] = {
             "codes": floats_file(stage, em.atlas.codes),
             "code_log_density": floats_file(stage, em.atlas.code_log_density),

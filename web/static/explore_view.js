@@ -5,13 +5,11 @@
 
 import { copyValues, ownDirection, percentileBelow, sliderCode, sliderValues } from "../latent_formulas.js";
 import { mixtureLogDensity } from "../sampler.js";
-import { pictureDataUrl } from "../page_tools.js";
+import { DECODE_TIMES_KEPT, pictureDataUrl, PREVIEW_DELAY_MS } from "../page_tools.js";
 import { checkView, readShareLink, shareLinkUrl } from "../share_codec.js";
 import { drawStrips } from "../strips.js";
 import { fill, markdown, photoPixels, show } from "./pictures.js";
 
-const PREVIEW_DELAY_MS = 150; // the strips and nearest photos wait until the sliders have been still this long
-const DECODE_TIMES_KEPT = 1000;
 
 class Explore {
   constructor(site) {
@@ -125,10 +123,6 @@ class Explore {
     this.document.querySelector("#share-link a.share-url").href = shareLinkUrl(this.settings, this.latest, window.location.href);
   }
 
-  async startFrom(model, z) {
-    this.setView({ model, axes: this.document.querySelector("#axes").value, base: z });
-  }
-
   // a share link's view, checked against the model it names; null for a page opened without one
   linkedView() {
     const view = readShareLink(new URLSearchParams(window.location.search));
@@ -138,7 +132,7 @@ class Explore {
     const { sliders, slider_range, classes, class_range } = this.site.layout;
     checkView(view, { latent_dim: entry.latent_dim, axis_kinds: Object.keys(entry.axes), sliders, slider_range, classes,
       class_range, own_room: classes - entry.classes.length });
-    const own = view.own.map(([name, vector]) => ({ name: name.slice(0, 30), vector }));
+    const own = view.own.map(([name, vector]) => ({ name: name.slice(0, this.site.layout.max_own_name), vector }));
     return { ...view, base: view.code, own };
   }
 
@@ -223,6 +217,7 @@ export function checkedSeed(value, maximum) {
 }
 
 function startOwn(site, explore, act) {
+  document.querySelector("#own-name").maxLength = site.layout.max_own_name;
   const box = document.querySelector("#own-examples");
   const example = (name) => site.url(`examples/${name}.jpg`);
   for (const group of site.layout.own_examples) {
@@ -233,6 +228,6 @@ function startOwn(site, explore, act) {
     box.append(button);
   }
   document.querySelector("#own-add").addEventListener("click", act(() => explore.addOwn(
-    document.querySelector("#own-name").value.trim().slice(0, 30) || "my quality",
+    document.querySelector("#own-name").value.trim().slice(0, site.layout.max_own_name) || "my quality",
     Array.from(document.querySelector("#own-with").files), Array.from(document.querySelector("#own-without").files))));
 }

@@ -3,12 +3,6 @@
 
 import { paint } from "../page_tools.js";
 
-export const canvasOf = (element) => {
-  const canvas = element instanceof HTMLCanvasElement ? element : document.createElement("canvas");
-  if (canvas !== element) element.append(canvas);
-  return canvas;
-};
-
 // a decoded picture ({ pixels, size }) onto a canvas, rounded as vae.latent.explore.to_uint8 rounds
 export function show(canvas, picture) {
   paint(canvas, picture.pixels, picture.size);

@@ -105,6 +105,11 @@ class Views {
 
   hover(event) {
     this.hoverPoint = mapPointAt(event, this.site.site.map_frame);
+    this.paintHover();
+  }
+
+  // one frame at a time, each of the newest point under the pointer
+  paintHover() {
     if (this.hoverPending || !this.hoverPoint) return;
     this.hoverPending = true;
     requestAnimationFrame(async () => {
@@ -112,7 +117,7 @@ class Views {
       await this.paintSpot(point).catch((error) => this.say(error));
       this.hovers += 1;
       this.hoverPending = false;
-      if (this.hoverPoint !== point) this.hover(event);
+      if (this.hoverPoint !== point) this.paintHover(); // the pointer moved on while this one decoded
     });
   }
 
