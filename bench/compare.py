@@ -29,7 +29,7 @@ from vae.core.evaluate import score
 from vae.core.model import RECONSTRUCTIONS, VAEConfig, count_parameters, default_linear_size, load_model
 from vae.core.training import TrainOptions, train
 from vae.latent.explore import ExplorerModel
-from vae.publish.export import fit_code_density
+from vae.publish.code_samplers import fit_code_density
 
 GRID = 32
 WAE_LAMBDA = 100.0  # MMD weight: MMD is O(0.1) while the summed BCE is O(10^4) per image at 128 px

@@ -75,13 +75,18 @@ def bundled_table(models_dir: Path) -> str:
     return "\n".join(lines)
 
 
+SAMPLER_ROWS = {"standard": "N(0, I)", "mixture": "mixture", "diffusion": "diffusion prior"}
+
+
 def bundled_samples(models: dict) -> Image.Image:
-    """Two rows of samples per model: N(0, I), then the shipped density."""
+    """Samples of seed 0 from each sampler a model ships, side by side: N(0, I), the mixture, the diffusion prior."""
     rows = []
     for em in models.values():
-        for label, fitted in (("N(0, I)", False), ("fitted", True)):
-            grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=fitted and em.density is not None))
-            rows.append((f"{em.name}\n{label}", grid_rows(grid)))
+        shipped = {"standard": True, "mixture": em.density is not None, "diffusion": em.prior is not None}
+        for source, label in SAMPLER_ROWS.items():
+            if shipped[source]:
+                grid = Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, source=source))
+                rows.append((f"{em.name}\n{label}", grid_rows(grid)))
     return labelled_rows(rows)
 
 

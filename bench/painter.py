@@ -24,7 +24,7 @@ from vae.core.evaluate import score
 from vae.core.metrics import down_up
 from vae.core.pca import unit
 from vae.latent.explore import load_explorer_model, random_latent
-from vae.publish.export import latent_means
+from vae.publish.code_samplers import latent_means
 
 BLUR = 16  # 128 px photos shrunk to 16 px and back: blurred 8x
 
@@ -34,7 +34,7 @@ def model_row(path: str, photos: Photos, judge: SampleJudge) -> dict:
     test = photos.pixels("test", em.image_size)
     scores = score(em.model, test)
     copies = decode_codes(em.model, latent_means(em.model, test))
-    samples = decode_codes(em.model, random_latent(em, SEED, fitted=True, count=len(test)))
+    samples = decode_codes(em.model, random_latent(em, SEED, source="fitted", count=len(test)))
     recon, sampled = judge(copies), judge(samples)
     return {
         "name": em.name,

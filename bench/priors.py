@@ -4,9 +4,11 @@
 
 For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.publish.export` fits the
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
-larger full-covariance mixtures, a second-stage VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), a
-flow-matching prior (`vae.latent.flow_prior`, a diffusion-style prior: an MLP velocity field, Heun's method), and a
-neural spline flow (`bench.spline_flow`, zuko's NSF); `--candidates` fits a subset beside the shipped mixture.
+larger full-covariance mixtures, one Gaussian per class (where the photos come in class folders), a second-stage
+VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), the diffusion prior (`vae.latent.flow_prior`: flow matching,
+an MLP velocity field that reads each code's class, Heun's method) and the same without classes, and a neural
+spline flow (`bench.spline_flow`, zuko's NSF); `--candidates` fits a subset beside the shipped mixture. The row
+"the app's fitted sampler" draws from what the model folder ships, as the Sample tab does by default.
 Each draws as many codes as there are test photos (seed 0); the model decodes them; `bench.sample_score`
 scores the pictures against the Testing Data photos: Fréchet distance of the landscape classifier's
 features (FD) and patch sliced Wasserstein distance (SWD, x10^3), lower is better. Reference rows: N(0, I),
@@ -33,24 +35,49 @@ from bench.code_vae import fit_code_vae
 from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from bench.spline_flow import fit_spline_flow
 from vae.latent.density import fit_best_mixture, fit_mixture
-from vae.latent.explore import load_explorer_models
-from vae.latent.flow_prior import export_onnx, fit_flow_prior
-from vae.publish.export import latent_means, posterior_draws
+from vae.latent.explore import load_explorer_models, random_latent
+from vae.latent.flow_prior import FlowPrior, export_onnx, fit_flow_prior
+from vae.publish.code_samplers import DENSITY_DRAWS, PRIOR_STEPS, drawn_codes, latent_means, posterior_draws
 
 LARGER_MIXTURES = (16, 32)
 
 
-CANDIDATES = ("larger mixtures", "second-stage VAE", "flow-matching prior", "spline flow")
+CANDIDATES = (
+    "larger mixtures",
+    "a Gaussian per class",
+    "second-stage VAE",
+    "diffusion prior",
+    "diffusion prior without classes",
+    "spline flow",
+)
 
 
-def candidates(train: torch.Tensor, val: torch.Tensor, chosen=CANDIDATES) -> dict[str, object]:
-    """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws:
-    the shipped kind of mixture always (the others' FD is measured against it), then the `chosen` ones."""
+class PerClassGaussians:
+    """One full-covariance Gaussian per class, a class picked by its share of the codes: what knowing the class
+    alone buys, beside the diffusion prior that also reads it."""
+
+    def __init__(self, codes: torch.Tensor, labels: torch.Tensor):
+        self.shares = torch.bincount(labels).double()
+        self.parts = [fit_mixture(codes[labels == k], components=1, seed=SEED) for k in range(len(self.shares))]
+
+    def sample(self, count: int, *, seed: int) -> torch.Tensor:
+        chosen = torch.multinomial(self.shares, count, replacement=True, generator=torch.Generator().manual_seed(seed))
+        found = [part.sample(int((chosen == k).sum()), seed=seed + k) for k, part in enumerate(self.parts)]
+        return torch.cat(found)  # in class order: the scores do not depend on it
+
+
+def candidates(train: torch.Tensor, labels, val: torch.Tensor, chosen=CANDIDATES) -> dict[str, object]:
+    """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws
+    (`labels`: the class of each, or None): the shipped kind of mixture always (the others' FD is measured against
+    it), then the `chosen` ones."""
     fitters = {
         "second-stage VAE": lambda: fit_code_vae(train, seed=SEED),
-        "flow-matching prior": lambda: fit_flow_prior(train, seed=SEED),
+        "diffusion prior": lambda: fit_flow_prior(train, labels, seed=SEED, train_steps=PRIOR_STEPS),
+        "diffusion prior without classes": lambda: fit_flow_prior(train, seed=SEED, train_steps=PRIOR_STEPS),
         "spline flow": lambda: fit_spline_flow(train, seed=SEED),
     }
+    if labels is not None:
+        fitters = {"a Gaussian per class": lambda: PerClassGaussians(train, labels), **fitters}
     found = {}
     started = time.monotonic()
     mixture, _ = fit_best_mixture(train, val, seed=SEED)
@@ -71,7 +98,7 @@ def draw_ms(prior, count: int = 64) -> float:
     return 1000 * (time.perf_counter() - started)
 
 
-def onnx_draw_ms(prior, count: int = 64) -> float:
+def onnx_draw_ms(prior: FlowPrior, count: int = 64) -> float:
     """64 codes through the exported velocity network in onnxruntime, with the same Heun steps."""
     import numpy as np
     import onnxruntime
@@ -79,11 +106,12 @@ def onnx_draw_ms(prior, count: int = 64) -> float:
     with tempfile.TemporaryDirectory() as folder:
         session = onnxruntime.InferenceSession(str(export_onnx(prior, Path(folder) / "v.onnx")))
     z = np.random.default_rng(SEED).standard_normal((count, prior.config.dim)).astype(np.float32)
+    label = np.eye(prior.config.classes, dtype=np.float32)[np.arange(count) % prior.config.classes]
     started, steps = time.perf_counter(), prior.config.steps
     for i in range(steps):
         t0, t1 = np.full(count, i / steps, np.float32), np.full(count, (i + 1) / steps, np.float32)
-        v0 = session.run(None, {"z": z, "t": t0})[0]
-        v1 = session.run(None, {"z": z + v0 / steps, "t": t1})[0]
+        v0 = session.run(None, {"z": z, "t": t0, "label": label})[0]
+        v1 = session.run(None, {"z": z + v0 / steps, "t": t1, "label": label})[0]
         z = z + 0.5 * (v0 + v1) / steps
     return 1000 * (time.perf_counter() - started)
 
@@ -95,7 +123,9 @@ def nearest_distance(codes: torch.Tensor, train: torch.Tensor) -> float:
 def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDATES) -> list[dict]:
     count, size = len(photos.pixels("test", em.image_size)), em.image_size
     test_codes = latent_means(em.model, photos.pixels("test", size))
-    train = posterior_draws(em.model, photos.pixels("train", size), seed=SEED)
+    train, photo = drawn_codes(em.model, photos.pixels("train", size), draws=DENSITY_DRAWS, seed=SEED)
+    photo_labels = photos.labels("train", size)
+    labels = photo_labels[photo] if photo_labels is not None else None
     val = posterior_draws(em.model, photos.pixels("val", size), seed=SEED + 1)
     test_distance = nearest_distance(test_codes, train)
     standard = torch.randn(count, em.latent_dim, generator=torch.Generator().manual_seed(SEED))
@@ -103,12 +133,16 @@ def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDA
         {"model": name, "sampler": "reconstructions of the test photos (the ceiling)", "codes": test_codes},
         {"model": name, "sampler": "N(0, I)", "codes": standard},
     ]
-    for label, (prior, seconds) in candidates(train, val, chosen).items():
+    for label, (prior, seconds) in candidates(train, labels, val, chosen).items():
         row = {"model": name, "sampler": label, "fit_s": round(seconds, 1), "codes": prior.sample(count, seed=SEED)}
         row["draw_ms"] = round(draw_ms(prior), 1)
-        if hasattr(prior, "net"):  # the flow prior: its network also runs in onnxruntime
+        if isinstance(prior, FlowPrior):  # its network also runs in onnxruntime, as in a browser
             row["onnx_draw_ms"] = round(onnx_draw_ms(prior), 1)
         rows.append(row)
+    shipped_source = f"the app's fitted sampler (the shipped {em.fitted_source})"
+    rows.append(
+        {"model": name, "sampler": shipped_source, "codes": random_latent(em, SEED, source="fitted", count=count)}
+    )
     for row in rows:
         codes = row.pop("codes")
         row.update(

@@ -38,13 +38,14 @@ from pathlib import Path
 import torch
 
 from bench.sample_score import features, frechet_distance, load_feature_net, sliced_wasserstein
-from vae.core.data import ImageList, decode_all, image_lists
+from vae.core.data import SEED_LAYOUT, ImageList, decode_all, image_lists
 from vae.core.evaluate import score
 from vae.core.metrics import down_up, fine_detail_energy, psnr, ssim
 from vae.core.model import VAEConfig, build_model, default_linear_size
 from vae.core.pca import fit_pca, pca_reconstruct, unit
 from vae.core.run_folder import start_from_pca
 from vae.latent.explore import ExplorerModel, load_explorer_models, random_latent
+from vae.publish.export import class_labels
 
 PCA_COMPONENTS = (64, 128, 256)
 DOWN_UP_SIZES = (16, 32, 64)
@@ -72,6 +73,8 @@ class Photos:
     def __init__(self, data_dir, limit: int | None = None):
         self.lists = {split: spread(images, limit) for split, images in image_lists(data_dir).items()}
         self.unreadable: dict[str, int] = {}
+        self.data_dir = data_dir
+        self._readable: dict[str, list] = {}
         self._pixels: dict[tuple[str, int], torch.Tensor] = {}
 
     def pixels(self, split: str, size: int) -> torch.Tensor:
@@ -79,7 +82,14 @@ class Photos:
         if (split, size) not in self._pixels:
             pixels, failed = decode_all(self.lists[split], size)
             self._pixels[split, size], self.unreadable[split] = pixels, len(failed)
+            self._readable[split] = [p for p in self.lists[split].items if p not in failed]
         return self._pixels[split, size]
+
+    def labels(self, split: str, size: int) -> torch.Tensor | None:
+        """The class of each photo that `pixels(split, size)` holds, from its class folder; None without them."""
+        self.pixels(split, size)
+        found, _ = class_labels(self._readable[split], Path(self.data_dir) / SEED_LAYOUT[split])
+        return torch.tensor(found) if found else None
 
 
 # scores
@@ -122,10 +132,8 @@ class SampleJudge:
 
 
 def sampled_images(em: ExplorerModel, sampler: str, count: int, temperature: float = 1.0) -> torch.Tensor:
-    """`count` images decoded from codes the app's `sampler` draws ("standard" or "fitted"), fixed seed."""
-    return decode_codes(
-        em.model, random_latent(em, SEED, fitted=sampler == "fitted", temperature=temperature, count=count)
-    )
+    """`count` images decoded from codes the app's `sampler` draws (a vae.latent.explore.SOURCES), fixed seed."""
+    return decode_codes(em.model, random_latent(em, SEED, source=sampler, temperature=temperature, count=count))
 
 
 # the contenders
@@ -161,7 +169,9 @@ def samplers(em: ExplorerModel) -> dict[str, str]:
     """The app's samplers for this model: {key: label}."""
     found = {"standard": "N(0, I)"}
     if em.density is not None:
-        found["fitted"] = density_label(em)
+        found["fitted"] = "fitted: diffusion prior" if em.fitted_source == "diffusion" else density_label(em)
+    if em.fitted_source == "diffusion":
+        found["mixture"] = density_label(em)
     return found
 
 
@@ -254,7 +264,7 @@ def sample_rows(photos: Photos, size: int, found: list[Contender], temperatures=
 
     rows = [row(c, key, label) for c in found for key, label in samplers(c.em).items()]
     rows += [
-        row(c, "fitted", density_label(c.em), t)
+        row(c, "fitted", samplers(c.em)["fitted"], t)
         for c in found
         if not c.earlier and c.em.density is not None
         for t in temperatures

@@ -30,6 +30,7 @@ from vae.latent.explore import (
     traversal_grid,
     write_gif,
 )
+from vae.latent.flow_prior import FlowPriorConfig, fit_flow_prior
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +82,26 @@ def test_sampling_is_seeded_and_fitted_density_is_used(em):
     assert not np.array_equal(sample_grid(em, 1, 4, 1.0), sample_grid(em, 2, 4, 1.0))
     codes = torch.randn(500, 6) * 0.1 + 5.0
     fitted = ExplorerModel("fitted", em.model, em.facts, fit_gaussian(codes))
-    draws = random_latent(fitted, 0, fitted=True, count=200)
+    draws = random_latent(fitted, 0, source="fitted", count=200)
     assert torch.allclose(draws.mean(0), torch.full((6,), 5.0), atol=0.05)
     assert 0.05 < draws.std(0).mean() < 0.2
+    assert torch.equal(draws, random_latent(fitted, 0, source="mixture", count=200))  # no diffusion prior shipped
+    with pytest.raises(ValueError, match="ships no diffusion"):
+        random_latent(fitted, 0, source="diffusion")
+    with pytest.raises(ValueError, match="unknown sampler"):
+        random_latent(fitted, 0, source="bell")
+    assert torch.equal(random_latent(em, 0, source="fitted"), random_latent(em, 0))  # ships neither: N(0, I)
+
+
+def test_the_fitted_sampler_is_the_diffusion_prior_where_the_export_chose_it(em):
+    codes = torch.randn(300, 6) + 2.0
+    prior = fit_flow_prior(codes, train_steps=5, config=FlowPriorConfig(dim=6, hidden=16, blocks=1, steps=2))
+    chosen = ExplorerModel("d", em.model, {"fitted_sampler": "diffusion"}, fit_gaussian(codes), prior=prior)
+    declined = ExplorerModel("m", em.model, {"fitted_sampler": "mixture"}, fit_gaussian(codes), prior=prior)
+    assert chosen.fitted_source == "diffusion" and declined.fitted_source == "mixture"
+    assert torch.equal(random_latent(chosen, 3, source="fitted", count=4), prior.sample(4, seed=3))
+    assert torch.equal(random_latent(declined, 3, source="diffusion", count=4), prior.sample(4, seed=3))
+    assert torch.equal(random_latent(declined, 3, source="fitted", count=4), declined.density.sample(4, seed=3))
 
 
 @pytest.mark.parametrize("kind", ["main", "single"])
@@ -162,7 +180,7 @@ def test_models_load_from_several_sources_and_a_bad_one_is_named(tmp_path):
 
 
 def test_an_own_direction_is_the_groups_mean_difference_in_units_of_spread(em):
-    from vae.latent.explore import own_direction
+    from vae.latent.own_direction import own_direction
 
     bright, dark = (
         [torch.full((1, 3, 32, 32), v) for v in (0.8, 0.9)],

@@ -10,7 +10,9 @@ from vae.core.checkpoint import read_metrics
 from vae.core.model import VAEConfig
 from vae.core.training import TrainOptions, train
 from vae.latent.density import LatentDensity
-from vae.publish.export import export_run, fit_code_density, latent_means, posterior_draws, training_seed
+from vae.latent.flow_prior import FlowPrior
+from vae.publish.code_samplers import fit_code_density, latent_means, posterior_draws
+from vae.publish.export import export_run, training_seed
 from vae.publish.export import main as export_main
 
 
@@ -18,14 +20,15 @@ from vae.publish.export import main as export_main
 def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
-    first = export_run(tmp_path / "run", None, tmp_path / "model")  # the photos the run trained on
+    first = export_run(tmp_path / "run", None, tmp_path / "model", prior_steps=20)  # the photos the run trained on
     assert first["epochs"] == 2 and first["classes"] == ["Forest", "Sea"]
+    assert first["fitted_sampler"] == "diffusion" and FlowPrior.load(tmp_path / "model").config.classes == 2
     (stage,) = first["stages"]
     assert stage["run"] == str(tmp_path / "run") and TrainOptions.from_dict(stage["options"]).crop_scale == 0.9
     assert first["commands"] == [
         f"python train.py --data {seed_layout} --out {tmp_path / 'run'} --epochs 2 --batch-size 8 "
         f"--seed 1 --precision fp32 --crop-scale 0.9 --image-size 32 --latent-dim 4 --linear-size 8",
-        f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'}",
+        f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'} --prior-steps 20",
     ]
 
     train(
@@ -38,9 +41,13 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
             **tiny,
         )
     )
-    tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model")  # over its donor, as the bundled models are
+    # over its donor, as the bundled models are; without a diffusion prior, "fitted" means the mixture
+    tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model", prior_steps=0, fitted_sampler="mixture")
     assert tuned["stages"][0] == stage and tuned["stages"][1]["options"]["msssim_weight"] == 2.0
-    assert tuned["commands"][:2] == first["commands"] and "--msssim-weight 2" in tuned["commands"][2]
+    assert tuned["commands"][:2] == [*first["commands"][:1], first["commands"][1].removesuffix(" --prior-steps 20")]
+    assert "--msssim-weight 2" in tuned["commands"][2]
+    assert tuned["commands"][3].endswith("--prior-steps 0 --fitted-sampler mixture")
+    assert tuned["fitted_sampler"] == "mixture" and not FlowPrior.exists(tmp_path / "model")
     assert tuned["epochs"] == 3 and tuned["best_epoch"] == 3
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned
@@ -51,12 +58,13 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     density_file = tmp_path / "model" / "latent_density.safetensors"
     density_file.unlink()
     for _ in range(2):  # a second refit adds no second line
-        assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout)]) == 0
+        assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout), "--prior-steps", "20"]) == 0
     refitted = json.loads((tmp_path / "model" / "facts.json").read_text())
     assert refitted["commands"] == [
         *tuned["commands"],
-        f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout}",
+        f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout} --prior-steps 20",
     ]
+    assert refitted["fitted_sampler"] == "diffusion" and FlowPrior.exists(tmp_path / "model")
     assert LatentDensity.load(density_file).means.shape[1] == 4
 
     train(
@@ -64,9 +72,12 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
             data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, init_from=str(tmp_path / "model"), **tiny
         )
     )
-    again = export_run(tmp_path / "again", seed_layout, tmp_path / "model")  # a third stage, after the refit
+    again = export_run(
+        tmp_path / "again", seed_layout, tmp_path / "model", prior_steps=0
+    )  # a third stage, after the refit
     assert again["stages"][:2] == tuned["stages"] and len(again["stages"]) == 3
-    assert again["commands"][:4] == tuned["commands"] and not any("--refit" in line for line in again["commands"])
+    assert again["commands"][:3] == tuned["commands"][:3] and not any("--refit" in line for line in again["commands"])
+    assert again["commands"][3] == tuned["commands"][3].removesuffix(" --prior-steps 0 --fitted-sampler mixture")
     assert again["epochs"] == 4
 
 
@@ -74,14 +85,16 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
 def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=1, **tiny))
-    donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start")
+    donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start", prior_steps=20)
     painter = dict(init_from=str(tmp_path / "models" / "start"), decoder_only=True, adversarial_weight=1.0)
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "painter"), epochs=2, **painter, **tiny))
     facts = export_run(tmp_path / "painter", None, tmp_path / "models" / "start-detailed")
     best = min(read_metrics(tmp_path / "painter"), key=lambda row: row["val_loss"])["epoch"]
     assert facts["painter_of"] == "start" and facts["best_epoch"] == donor["epochs"] + best
     assert facts["classes"] == donor["classes"] and facts["test_kl"] == donor["test_kl"]  # the same codes
-    for name in ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors"):
+    assert facts["fitted_sampler"] == donor["fitted_sampler"] == "diffusion"
+    shipped_files = ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors")
+    for name in (*shipped_files, "latent_prior.safetensors", "latent_prior.json"):
         assert (tmp_path / "models" / "start-detailed" / name).read_bytes() == (
             tmp_path / "models" / "start" / name
         ).read_bytes(), name
@@ -91,7 +104,7 @@ def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_l
     assert "--decoder-only" in facts["commands"][-2]
     again = dict(painter, init_from=str(tmp_path / "models" / "start-detailed"))  # a painter fine-tuned from a painter
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, **again, **tiny))
-    assert export_run(tmp_path / "again", None, tmp_path / "models" / "again")["painter_of"] == "start"
+    assert export_run(tmp_path / "again", None, tmp_path / "models" / "again", prior_steps=0)["painter_of"] == "start"
 
 
 def wide_posterior_model(objective: str):

@@ -17,7 +17,8 @@ from vae.latent import portable_random, share_link
 from vae.latent.atlas import percentile_below
 from vae.latent.density import LatentDensity
 from vae.latent.directions import LatentAxes
-from vae.latent.explore import ExplorerModel, SliderAxes, map_point, own_direction_of_codes
+from vae.latent.explore import ExplorerModel, SliderAxes, map_point
+from vae.latent.own_direction import own_direction_of_codes
 
 from .conftest import ROOT
 

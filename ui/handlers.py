@@ -26,6 +26,7 @@ from ui.widgets import (
 from vae.core.data import DataError, file_digest
 from vae.latent import explore, share_link
 from vae.latent.atlas import MAP_EXTENT
+from vae.latent.own_direction import own_direction
 
 
 def checked_number(value, name: str, low: float, high: float) -> float:
@@ -157,7 +158,7 @@ class Handlers:
 
     def randomise(self, model: str, kind: str, seed: float):
         em = self.model_of(model)
-        return self.show_code(model, kind, explore.random_latent(em, checked_seed(seed), fitted=True)[0])
+        return self.show_code(model, kind, explore.random_latent(em, checked_seed(seed), source="fitted")[0])
 
     def reset(self, model: str, kind: str):
         em = self.model_of(model)
@@ -231,9 +232,10 @@ class Handlers:
         em = self.model_of(model)
         count = int(checked_number(count, "Count", 1, explore.MAX_SAMPLES))
         temperature = checked_number(temperature, "Temperature", 0.1, 2.0)
-        if source not in ("standard", "fitted"):
-            raise gr.Error(f"Unknown sampler {source!r}: choose 'standard' or 'fitted'.")
-        return explore.sample_grid(em, checked_seed(seed), count, temperature, fitted=source == "fitted")
+        try:
+            return explore.sample_grid(em, checked_seed(seed), count, temperature, source=source)
+        except ValueError as error:  # an unknown sampler, or one this model does not ship
+            raise gr.Error(f"{str(error)[0].upper()}{str(error)[1:]}.") from None
 
     def reconstruct(self, model: str, path):
         em = self.model_of(model)
@@ -290,7 +292,7 @@ class Handlers:
         if start == "photo":
             base = explore.encode(em, self.photo_of(path, em.image_size))
         elif start == "random":
-            base = explore.random_latent(em, checked_seed(seed), fitted=True)[0]
+            base = explore.random_latent(em, checked_seed(seed), source="fitted")[0]
         else:
             base = axes.origin
         return explore.traversal_grid(em, base, axes)
@@ -304,7 +306,7 @@ class Handlers:
                 raise gr.Error("The same photo is in both groups: a photo either has the quality or it does not.")
             tensors = [[explore.photo_tensor(path, em.image_size) for path in group] for group in groups]
         try:
-            own = explore.own_direction(em, *tensors)
+            own = own_direction(em, *tensors)
         except ValueError as error:
             raise gr.Error(f"{str(error).capitalize()}.") from None
         return {"direction": own.vector.tolist(), "spread": own.spread, "separation": own.separation}

@@ -41,5 +41,6 @@ def page_settings(facts: list[dict]) -> dict:
             "typicality": words.TYPICALITY,
             "typicality_sentence": words.TYPICALITY_SENTENCE,
             "no_photos": words.NO_PHOTOS,
+            "samplers": words.SAMPLER_CHOICES,
         },
     }

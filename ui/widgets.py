@@ -225,10 +225,10 @@ def sampler_controls() -> tuple[gr.Slider, gr.Radio]:
         info="Below 1: safer, duller pictures; above 1: wilder ones.",
     )
     source = gr.Radio(
-        [("Fitted to the photos", "fitted"), ("Standard bell curve N(0, I)", "standard")],
+        [(label, source) for source, label in words.SAMPLER_CHOICES.items()],
         value="fitted",
         label="Draw codes from",
-        info="Fitted: where real photos' codes lie, so samples look more like photos.",
+        info=words.SAMPLER_INFO,
     )
     return temperature, source
 

@@ -28,9 +28,11 @@ less about its photo (fewer nats of KL), so the copies keep only the broad layou
 - **Explore**: the sliders move the code. *Main directions* are the directions in which real photos
   differ most (measured on the pictures their codes paint), largest first; *single code numbers* move one of the {latent_dim} numbers each, the most
   informative first. Start from a random code or a photo and move a slider.
-- **Sample**: decode random codes. *Temperature* scales them (lower: safer, duller pictures).
-  *Fitted to the photos* draws codes from where real photos' codes lie (a mixture of bell curves fitted
-  to them), which gives more realistic samples than the standard bell curve (Ghosh et al. 2020).
+- **Sample**: decode random codes. *Fitted to the photos* draws codes from where real photos' codes lie,
+  which gives more realistic samples than the standard bell curve (Ghosh et al. 2020). Where a model ships
+  one, that is a small *diffusion prior*: it first picks a kind of landscape by its share of the photos,
+  then carries random noise, step by step, to a code of that kind; the other fitted sampler is a *mixture
+  of bell curves*. *Temperature* scales the random start (lower: safer, duller pictures).
 - **Reconstruct**: a photo, its code, and the picture decoded from it, with scores in plain words.
 - **Compare β**: one photo through every model; each model's own sample for a seed (the same code would
   mean different things to different models); each model's first main direction from −3 to +3; and
@@ -177,3 +179,13 @@ def photos_added(count: int) -> str:
         f"That group now holds {count} photo{'s' if count != 1 else ''}: name the quality and add the slider under "
         "**Make your own slider** in the Explore tab."
     )
+
+
+# the Sample tab's choice of sampler (vae.latent.explore.SOURCES), in the app and on the static page
+SAMPLER_CHOICES = {
+    "fitted": "Fitted to the photos (this model's best)",
+    "diffusion": "Fitted: diffusion prior",
+    "mixture": "Fitted: mixture of bell curves",
+    "standard": "Standard bell curve N(0, I)",
+}
+SAMPLER_INFO = "Fitted: where real photos' codes lie, so samples look more like photos. See About."

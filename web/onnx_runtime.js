@@ -1,6 +1,7 @@
 // Loading onnxruntime-web and running the exported networks (vae/latent/onnx_decoder.py, onnx_encoder.py):
 // the decoder maps a code z (1, D) to a picture (1, 3, S, S) in [0, 1]; the encoder maps a picture to its mean and
-// logvar (1, D). The Gradio page and the static page load the runtime and their sessions here.
+// logvar (1, D); the diffusion prior's network maps (z, t, label) to a velocity. The Gradio page and the static
+// page load the runtime and their sessions here.
 
 import { withTimeout } from "./page_tools.js";
 
@@ -48,5 +49,15 @@ export class Networks {
     const session = await this.session(url);
     const { mean, logvar } = await session.run({ image: new this.ort.Tensor("float32", pixels, [1, 3, size, size]) });
     return { mean: mean.data, logvar: logvar.data };
+  }
+
+  // the diffusion prior's velocity (vae/latent/flow_prior.py export_onnx) for `count` points: flat Float32Arrays
+  async velocity(url, z, t, label, count) {
+    const session = await this.session(url);
+    const tensor = (data, dims) => new this.ort.Tensor("float32", data, dims);
+    const { v } = await session.run({
+      z: tensor(z, [count, z.length / count]), t: tensor(t, [count]), label: tensor(label, [count, label.length / count]),
+    });
+    return v.data;
   }
 }

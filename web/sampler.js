@@ -36,17 +36,28 @@ export function standardCodes(seed, count, dim, temperature = 1) {
   return Array.from({ length: count }, (_, n) => Float32Array.from(noise.subarray(n * dim, (n + 1) * dim), (x) => x * temperature));
 }
 
-// count codes from a Gaussian mixture { weights (K), means (K x D), scale_trils (K x D x D) } as nested arrays
-export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count, temperature = 1) {
-  const dim = means[0].length;
+// portable_random.picks: uniform i < count picks draw i's index by the cumulative weights
+export function picks(weights, seed, count) {
   const total = weights.reduce((a, b) => a + b, 0);
   let running = 0;
   const cumulative = weights.map((w) => (running += w) / total);
-  const picks = uniforms(seed, 0, count);
-  const noise = normals(seed, count, count * dim);
-  return Array.from({ length: count }, (_, n) => {
-    let k = cumulative.findIndex((c) => c > picks[n]);
-    if (k < 0) k = weights.length - 1;
+  return Array.from(uniforms(seed, 0, count), (u) => {
+    const k = cumulative.findIndex((c) => c > u);
+    return k < 0 ? weights.length - 1 : k;
+  });
+}
+
+// portable_random.portable_noise: the normals after the picks' uniforms, draw n's at n * dim
+export function portableNoise(seed, count, dim) {
+  return normals(seed, count, count * dim);
+}
+
+// count codes from a Gaussian mixture { weights (K), means (K x D), scale_trils (K x D x D) } as nested arrays
+export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count, temperature = 1) {
+  const dim = means[0].length;
+  const chosen = picks(weights, seed, count);
+  const noise = portableNoise(seed, count, dim);
+  return chosen.map((k, n) => {
     const eps = noise.subarray(n * dim, (n + 1) * dim);
     return Float32Array.from(means[k], (mean, i) => {
       let spread = 0;
@@ -54,6 +65,24 @@ export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count
       return mean + temperature * spread;
     });
   });
+}
+
+// count codes from the diffusion prior (vae.latent.flow_prior.FlowPrior.sample): { class_shares, mean, std
+// (arrays), steps } and `velocity(z, t, label)`, its exported network on flat Float32Arrays (count x D, count,
+// count x classes) resolving to v (count x D); Heun's steps from the noise to standardised codes, then * std + mean
+export async function priorCodes({ class_shares: shares, mean, std, steps }, velocity, seed, count, temperature = 1) {
+  const dim = mean.length;
+  const classes = shares.length;
+  const label = new Float32Array(count * classes);
+  picks(shares, seed, count).forEach((k, n) => { label[n * classes + k] = 1; });
+  let z = Float32Array.from(portableNoise(seed, count, dim), (x) => x * temperature);
+  for (let i = 0; i < steps; i++) {
+    const v0 = await velocity(z, new Float32Array(count).fill(i / steps), label);
+    const guess = z.map((x, j) => x + v0[j] / steps);
+    const v1 = await velocity(guess, new Float32Array(count).fill((i + 1) / steps), label);
+    z = z.map((x, j) => x + 0.5 * (v0[j] + v1[j]) / steps);
+  }
+  return Array.from({ length: count }, (_, n) => Float32Array.from(z.subarray(n * dim, (n + 1) * dim), (x, i) => x * std[i] + mean[i]));
 }
 
 // vae.latent.density.LatentDensity.log_prob: log of sum_k w_k N(z; mean_k, L_k L_k^T), in float64

@@ -33,11 +33,13 @@ from ..core.model import VAE, load_model
 from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
 from .density import LatentDensity
 from .directions import LatentAxes
+from .flow_prior import FlowPrior
 from .portable_random import standard_codes
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
 MAX_FRAMES = 60
+SOURCES = ("fitted", "diffusion", "mixture", "standard")  # what random codes come from (see random_latent)
 AXIS_KINDS = ("main", "single")  # main directions (the default) or single code numbers ranked by KL
 
 
@@ -53,6 +55,7 @@ class ExplorerModel:
     atlas: Atlas | None = None  # held-out photos: the map, nearest photos, how typical
     history: list[dict] = field(default_factory=list)  # per-epoch training metrics
     map_image: np.ndarray | None = None  # drawn once, when the model is loaded
+    prior: FlowPrior | None = None  # the diffusion prior, fitted to the same codes as the density
 
     def __post_init__(self) -> None:
         if self.atlas is not None and self.axes is not None:
@@ -77,6 +80,12 @@ class ExplorerModel:
         """Latent dimensions, most informative first (untrained models keep their order)."""
         return self.facts.get("dims_by_kl") or list(range(self.latent_dim))
 
+    @property
+    def fitted_source(self) -> str:
+        """What "fitted" codes come from: the diffusion prior where its export chose it, else the mixture."""
+        chosen = self.facts.get("fitted_sampler") == "diffusion" and self.prior is not None
+        return "diffusion" if chosen else "mixture"
+
     def axis_kinds(self) -> tuple[str, ...]:
         return AXIS_KINDS if self.axes is not None else ("single",)
 
@@ -92,6 +101,7 @@ def load_explorer_model(folder: Path, name: str | None = None) -> ExplorerModel:
         LatentAxes.load(axes_path) if axes_path.is_file() else None,
         Atlas.load(folder) if (folder / ATLAS_CODES_NAME).is_file() else None,
         read_metrics(folder) if (folder / METRICS_NAME).is_file() else [],
+        prior=FlowPrior.load(folder) if FlowPrior.exists(folder) else None,
     )
 
 
@@ -201,45 +211,6 @@ def with_class_amounts(em: ExplorerModel, z: torch.Tensor, amounts, own=()) -> t
     return z + amounts @ directions[: len(amounts)]
 
 
-MIN_GROUP = 2  # photos per group of an own direction: one photo's code is its quality and everything else
-
-
-@dataclass
-class OwnDirection:
-    """A direction a visitor makes from photos with a quality and photos without it."""
-
-    vector: torch.Tensor  # (D,) one unit of the slider: the unit direction times the photos' spread along it
-    spread: float  # standard deviation of the real photos' codes along the unit direction
-    separation: float  # how far apart the two groups' mean codes are, in spreads
-
-
-@torch.inference_mode()
-def own_direction(em: ExplorerModel, with_quality: list[torch.Tensor], without: list[torch.Tensor]) -> OwnDirection:
-    """The difference of the two groups' mean codes, in units of the photos' spread along it: the held-out
-    photos of the model's atlas where it ships one (many photos, so a stable spread), else the chosen ones."""
-    if len(with_quality) < MIN_GROUP or len(without) < MIN_GROUP:
-        raise ValueError(
-            f"choose at least {MIN_GROUP} photos with the quality and {MIN_GROUP} without it "
-            f"(got {len(with_quality)} and {len(without)})"
-        )
-    codes_with = torch.stack([encode(em, x) for x in with_quality])
-    codes_without = torch.stack([encode(em, x) for x in without])
-    population = em.atlas.codes if em.atlas is not None else torch.cat([codes_with, codes_without])
-    return own_direction_of_codes(codes_with, codes_without, population)
-
-
-def own_direction_of_codes(
-    codes_with: torch.Tensor, codes_without: torch.Tensor, population: torch.Tensor
-) -> OwnDirection:
-    """own_direction's formula on codes (web/latent_formulas.js ownDirection computes the same)."""
-    difference = codes_with.mean(0) - codes_without.mean(0)
-    if not difference.norm() > 0:
-        raise ValueError("the two groups' photos have the same codes: choose photos that differ in the quality")
-    unit = difference / difference.norm()
-    spread = float((population @ unit).std().clamp_min(1e-6))
-    return OwnDirection(unit * spread, spread, float(difference.norm()) / spread)
-
-
 def slider_values(axes: SliderAxes, z: torch.Tensor, limit: float) -> list[float]:
     """The sliders' positions for code z, clipped to their range."""
     return [round(float(v), 2) for v in axes.coordinates(z).clamp(-limit, limit)]
@@ -280,19 +251,29 @@ def slider_previews(em: ExplorerModel, axes: SliderAxes, z: torch.Tensor, values
 
 
 def random_latent(
-    em: ExplorerModel, seed: int, *, fitted: bool = False, temperature: float = 1.0, count: int = 1
+    em: ExplorerModel, seed: int, *, source: str = "standard", temperature: float = 1.0, count: int = 1
 ) -> torch.Tensor:
-    """(count, D) draws from N(0, I), or from the density fitted to the training codes; web/sampler.js draws the
-    same codes for the same seed."""
-    if fitted and em.density is not None:
-        return em.density.sample(count, seed=int(seed), temperature=temperature)
+    """(count, D) codes from `source`: "diffusion" (the diffusion prior) or "mixture" (the Gaussian mixture), both
+    fitted to the training photos' codes; "fitted" (whichever of the two the model's export chose, N(0, I) for a
+    model that ships neither); or "standard" (N(0, I)). Temperature scales the mixture's and N(0, I)'s spread and
+    the diffusion prior's starting noise. web/sampler.js draws the same codes for the same seed. ValueError for an
+    unknown source, or one the model does not ship."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown sampler {source!r}: choose one of {', '.join(SOURCES)}")
+    if source == "fitted":
+        source = em.fitted_source if em.density is not None else "standard"
+    fitted = {"diffusion": em.prior, "mixture": em.density}
+    if source in fitted and fitted[source] is None:
+        raise ValueError(f"{em.name} ships no {source} sampler: choose 'fitted' or 'standard'")
+    if source in fitted:
+        return fitted[source].sample(count, seed=int(seed), temperature=temperature)
     return torch.from_numpy(standard_codes(int(seed), count, em.latent_dim, temperature)).float()
 
 
 @torch.inference_mode()
-def sample_grid(em: ExplorerModel, seed: int, count: int, temperature: float, *, fitted: bool = False) -> np.ndarray:
+def sample_grid(em: ExplorerModel, seed: int, count: int, temperature: float, *, source: str = "fitted") -> np.ndarray:
     count = int(min(max(count, 1), MAX_SAMPLES))
-    z = random_latent(em, seed, fitted=fitted, temperature=temperature, count=count)
+    z = random_latent(em, seed, source=source, temperature=temperature, count=count)
     return grid_image(em.model.decode(z), nrow=int(np.ceil(np.sqrt(count))))
 
 
@@ -317,7 +298,7 @@ def compare_reconstructions(models: dict[str, ExplorerModel], source) -> list[tu
 def own_samples(models: dict[str, ExplorerModel], seed: int) -> list[tuple[ExplorerModel, np.ndarray]]:
     """Each model's own sample for one seed: a code from its Sample tab's default sampler, decoded by it.
     (The same code would mean different things to different models.)"""
-    return [(em, decode(em, random_latent(em, seed, fitted=True)[0])) for em in models.values()]
+    return [(em, decode(em, random_latent(em, seed, source="fitted")[0])) for em in models.values()]
 
 
 def first_direction_rows(models: dict[str, ExplorerModel]) -> list[tuple[ExplorerModel, np.ndarray]]:

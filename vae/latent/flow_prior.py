@@ -5,9 +5,16 @@ narrow). A small network learns the velocity field that carries N(0, I) noise to
 paths; sampling integrates it with Heun's method in `steps` steps. As in a latent diffusion prior (Wehenkel &
 Louppe 2021, Vahdat et al. 2021), the VAE is untouched: the prior is fitted afterwards to posterior draws.
 
-Temperature scales the starting noise: below 1 the paths start nearer the centre and end on more typical codes.
-Saved in a model folder as latent_prior.safetensors (weights and the codes' standardisation) and
-latent_prior.json (the network's shape and the sampling steps).
+Where the photos come in class folders, the field also reads the class of the photo a code came from, and a
+draw first picks a class by its share of the training photos: the classes' codes lie in different regions, and a
+field that knows which one it is heading for reaches the rarer ones (`bench.priors` measures the difference).
+
+Draws are portable: a seed's class picks and starting noise come from `portable_random`, as the mixture's do,
+so web/sampler.js draws the same codes with the exported network. Temperature scales the starting noise: below 1
+the paths start nearer the centre and end on more typical codes.
+
+Saved in a model folder as latent_prior.safetensors (fp16 weights, the codes' standardisation and the class
+shares) and latent_prior.json (the network's shape and the sampling steps).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import torch
 from torch import nn
 
 from ..core.checkpoint import load_tensors, save_tensors
+from .portable_random import picks, portable_noise
 
 WEIGHTS_FILE, CONFIG_FILE = "latent_prior.safetensors", "latent_prior.json"
 EMA_RATE = 0.005  # each step moves the kept weights this far towards the trained ones (decay 0.995)
@@ -29,10 +37,12 @@ EMA_RATE = 0.005  # each step moves the kept weights this far towards the traine
 @dataclass
 class FlowPriorConfig:
     dim: int
+    classes: int = 1  # class labels the field reads (one: photos without class folders)
     hidden: int = 512  # width of the velocity network
     blocks: int = 3  # residual blocks
     time_features: int = 32  # sinusoidal features of t in [0, 1]
-    steps: int = 32  # Heun steps when sampling (two network calls each, one for the last)
+    class_features: int = 32  # learned features of the class
+    steps: int = 32  # Heun steps when sampling (two network calls each)
 
 
 def time_embedding(t: torch.Tensor, features: int) -> torch.Tensor:
@@ -52,17 +62,20 @@ class ResidualBlock(nn.Module):
 
 
 class VelocityNet(nn.Module):
-    """v(z_t, t): where a point on its way from noise to a code moves at time t."""
+    """v(z_t, t, class): where a point on its way from noise to a code of that class moves at time t. The class
+    comes one-hot (B, classes), which a browser passes as plain floats."""
 
     def __init__(self, config: FlowPriorConfig):
         super().__init__()
         self.time_features = config.time_features
-        self.inputs = nn.Linear(config.dim + config.time_features, config.hidden)
+        self.class_features = nn.Linear(config.classes, config.class_features, bias=False)
+        self.inputs = nn.Linear(config.dim + config.time_features + config.class_features, config.hidden)
         self.blocks = nn.Sequential(*(ResidualBlock(config.hidden) for _ in range(config.blocks)))
         self.outputs = nn.Sequential(nn.LayerNorm(config.hidden), nn.SiLU(), nn.Linear(config.hidden, config.dim))
 
-    def forward(self, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return self.outputs(self.blocks(self.inputs(torch.cat([z, time_embedding(t, self.time_features)], dim=1))))
+    def forward(self, z: torch.Tensor, t: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        features = [z, time_embedding(t, self.time_features), self.class_features(label)]
+        return self.outputs(self.blocks(self.inputs(torch.cat(features, dim=1))))
 
 
 @dataclass
@@ -71,28 +84,35 @@ class FlowPrior:
     net: VelocityNet
     mean: torch.Tensor  # (D,) the codes' mean and spread: the network works on standardised codes
     std: torch.Tensor
+    class_shares: torch.Tensor  # (classes,) each class's share of the training codes
 
     @torch.inference_mode()
     def sample(self, count: int, *, seed: int, temperature: float = 1.0) -> torch.Tensor:
-        """(count, D) codes: noise from `seed` (scaled by `temperature`) carried to the codes by Heun's method."""
-        z = torch.randn(count, self.config.dim, generator=torch.Generator().manual_seed(int(seed))) * temperature
-        return self.integrate(z) * self.std + self.mean
+        """(count, D) codes, the same for the same seed: uniform i < count picks draw i's class by its share, the
+        normals after them (scaled by `temperature`) start its path, and Heun's method carries them to a code."""
+        label = torch.from_numpy(picks(self.class_shares.numpy(), seed, count))
+        noise = torch.from_numpy(portable_noise(seed, count, self.config.dim)).float() * temperature
+        return self.integrate(noise, label) * self.std + self.mean
 
-    def integrate(self, z: torch.Tensor) -> torch.Tensor:
-        """Standardised noise at t = 0 to standardised codes at t = 1."""
+    def integrate(self, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """Standardised noise at t = 0 to standardised codes of classes `label` (B,) at t = 1."""
         self.net.eval()
+        one_hot = nn.functional.one_hot(label.long(), self.config.classes).float()
         steps = self.config.steps
         for i in range(steps):
-            t0, t1 = i / steps, (i + 1) / steps
-            v0 = self.net(z, torch.full((len(z),), t0))
-            guess = z + (t1 - t0) * v0
-            v1 = self.net(guess, torch.full((len(z),), t1))
-            z = z + (t1 - t0) * 0.5 * (v0 + v1)
+            t0, t1 = torch.full((len(z),), i / steps), torch.full((len(z),), (i + 1) / steps)
+            v0 = self.net(z, t0, one_hot)
+            v1 = self.net(z + v0 / steps, t1, one_hot)
+            z = z + 0.5 * (v0 + v1) / steps
         return z
 
     def save(self, folder: Path) -> None:
-        tensors = {f"net.{k}": v for k, v in self.net.state_dict().items()}
-        save_tensors({**tensors, "mean": self.mean, "std": self.std}, Path(folder) / WEIGHTS_FILE)
+        """The weights in fp16: they are rounded to fp16 when fitted, so nothing changes on the way."""
+        tensors = {f"net.{k}": v.half() for k, v in self.net.state_dict().items()}
+        save_tensors(
+            {**tensors, "mean": self.mean, "std": self.std, "class_shares": self.class_shares},
+            Path(folder) / WEIGHTS_FILE,
+        )
         (Path(folder) / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
 
     @classmethod
@@ -100,8 +120,8 @@ class FlowPrior:
         config = FlowPriorConfig(**json.loads((Path(folder) / CONFIG_FILE).read_text()))
         tensors = load_tensors(Path(folder) / WEIGHTS_FILE)
         net = VelocityNet(config)
-        net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-        return cls(config, net.eval(), tensors["mean"], tensors["std"])
+        net.load_state_dict({k[4:]: v.float() for k, v in tensors.items() if k.startswith("net.")})
+        return cls(config, net.eval(), tensors["mean"].float(), tensors["std"].float(), tensors["class_shares"].float())
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -110,32 +130,40 @@ class FlowPrior:
 
 def fit_flow_prior(
     codes: torch.Tensor,
+    labels: torch.Tensor | None = None,
     *,
     seed: int = 0,
-    train_steps: int = 6000,
+    train_steps: int = 2000,
     batch_size: int = 256,
     lr: float = 1e-3,
     config: FlowPriorConfig | None = None,
 ) -> FlowPrior:
-    """Fit the velocity field to `codes` (N, D): for x0 ~ N(0, I), x1 a standardised code and t ~ U(0, 1),
-    regress v(x_t, t) on x1 - x0 along x_t = (1 - t) x0 + t x1. AdamW with a cosine learning rate; an
-    exponential moving average of the weights is what is kept (as diffusion models do)."""
-    config = config or FlowPriorConfig(dim=codes.shape[1])
+    """Fit the velocity field to `codes` (N, D) of classes `labels` (N,) (none: one class): for x0 ~ N(0, I), x1
+    a standardised code and t, regress v(x_t, t, class) on x1 - x0 along x_t = (1 - t) x0 + t x1. t is drawn
+    logit-normal (Esser et al. 2024), which spends the steps on the middle of the paths. AdamW with a cosine
+    learning rate; an exponential moving average of the weights is what is kept (as diffusion models do), rounded
+    to fp16 as it is saved."""
+    labels = torch.zeros(len(codes), dtype=torch.long) if labels is None else labels.long()
+    classes = int(labels.max()) + 1
+    config = config or FlowPriorConfig(dim=codes.shape[1], classes=classes)
+    if config.classes != classes:
+        raise ValueError(f"the config has {config.classes} classes, the labels {classes}")
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     mean, std = codes.mean(0), codes.std(0).clamp_min(1e-6)
-    data = (codes - mean) / std
+    data, one_hot = (codes - mean) / std, nn.functional.one_hot(labels, classes).float()
     net = VelocityNet(config)
     average = VelocityNet(config)
     average.load_state_dict(net.state_dict())
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, train_steps)
     for _ in range(train_steps):
-        x1 = data[torch.randint(len(data), (batch_size,), generator=generator)]
+        chosen = torch.randint(len(data), (batch_size,), generator=generator)
+        x1 = data[chosen]
         x0 = torch.randn(x1.shape, generator=generator)
-        t = torch.rand(batch_size, generator=generator)
+        t = torch.sigmoid(torch.randn(batch_size, generator=generator))
         xt = (1 - t[:, None]) * x0 + t[:, None] * x1
-        loss = (net(xt, t) - (x1 - x0)).pow(2).mean()
+        loss = (net(xt, t, one_hot[chosen]) - (x1 - x0)).pow(2).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -143,20 +171,25 @@ def fit_flow_prior(
         with torch.no_grad():
             for kept, new in zip(average.parameters(), net.parameters(), strict=True):
                 kept.lerp_(new, EMA_RATE)
-    return FlowPrior(config, average.eval(), mean, std)
+    with torch.no_grad():
+        for tensor in average.state_dict().values():
+            tensor.copy_(tensor.half().float())
+    shares = torch.bincount(labels, minlength=classes).float() / len(labels)
+    return FlowPrior(config, average.eval(), mean, std, shares)
 
 
 def export_onnx(prior: FlowPrior, path: Path) -> Path:
-    """The velocity network as ONNX (inputs z (B, D) standardised and t (B,); output v (B, D)), so that a browser
-    can sample with the same prior: Heun's steps around it, then `* std + mean` (both in the safetensors file)."""
+    """The velocity network as ONNX (inputs z (B, D) standardised, t (B,) and label (B, classes) one-hot; output
+    v (B, D)), so that a browser can sample with the same prior: Heun's steps around it, then `* std + mean`."""
     z, t = torch.zeros(2, prior.config.dim), torch.zeros(2)
+    label = torch.zeros(2, prior.config.classes)
     torch.onnx.export(
         prior.net.eval(),
-        (z, t),
+        (z, t, label),
         str(path),
-        input_names=["z", "t"],
+        input_names=["z", "t", "label"],
         output_names=["v"],
-        dynamic_axes={"z": {0: "batch"}, "t": {0: "batch"}, "v": {0: "batch"}},
+        dynamic_axes={"z": {0: "batch"}, "t": {0: "batch"}, "label": {0: "batch"}, "v": {0: "batch"}},
         dynamo=False,
     )
     return Path(path)

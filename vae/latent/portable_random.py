@@ -38,12 +38,22 @@ def standard_codes(seed: int, count: int, dim: int, temperature: float = 1.0) ->
     return normals(seed, 0, count * dim).reshape(count, dim) * temperature
 
 
-def mixture_codes(weights, means, scale_trils, seed: int, count: int, temperature: float = 1.0) -> np.ndarray:
-    """(count, D) draws from a Gaussian mixture: uniform i < count picks draw i's component by the cumulative
-    weights; its noise is the normals after them, and temperature scales each component's spread."""
-    weights, means, scale_trils = (np.asarray(a, dtype=np.float64) for a in (weights, means, scale_trils))
-    dim = means.shape[1]
+def picks(weights, seed: int, count: int) -> np.ndarray:
+    """(count,) indices drawn by `weights`: uniform i < count picks draw i's by the cumulative weights."""
+    weights = np.asarray(weights, dtype=np.float64)
     cumulative = np.cumsum(weights) / weights.sum()
-    picks = np.minimum(np.searchsorted(cumulative, uniforms(seed, 0, count), side="right"), len(weights) - 1)
-    noise = normals(seed, count, count * dim).reshape(count, dim)
-    return means[picks] + temperature * np.einsum("nij,nj->ni", scale_trils[picks], noise)
+    return np.minimum(np.searchsorted(cumulative, uniforms(seed, 0, count), side="right"), len(weights) - 1)
+
+
+def portable_noise(seed: int, count: int, dim: int) -> np.ndarray:
+    """(count, dim) standard normals for the draws that `picks` chose for: the normals after the picks' uniforms."""
+    return normals(seed, count, count * dim).reshape(count, dim)
+
+
+def mixture_codes(weights, means, scale_trils, seed: int, count: int, temperature: float = 1.0) -> np.ndarray:
+    """(count, D) draws from a Gaussian mixture: each draw's component by `picks`, its noise by `portable_noise`;
+    temperature scales each component's spread."""
+    means, scale_trils = (np.asarray(a, dtype=np.float64) for a in (means, scale_trils))
+    chosen = picks(weights, seed, count)
+    noise = portable_noise(seed, count, means.shape[1])
+    return means[chosen] + temperature * np.einsum("nij,nj->ni", scale_trils[chosen], noise)

@@ -11,6 +11,8 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
   mean KL, the class names, and the command that trained it;
 - `latent_density.safetensors`: a Gaussian mixture fitted to codes drawn from the training photos'
   posteriors q(z|x) (`vae.latent.density`), sized by how well it predicts codes of the validation photos;
+- `latent_prior.safetensors` + `latent_prior.json`: a diffusion prior (flow matching, `vae.latent.flow_prior`)
+  fitted to the same draws, each with its photo's class; the Sample tab's default where `--fitted-sampler` says so;
 - `latent_axes.safetensors`: main directions and class directions (`vae.latent.directions`);
 - `metrics.jsonl`: the run's per-epoch metrics, for the training curves.
 """
@@ -23,7 +25,6 @@ import sys
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from ..core.checkpoint import (
     ATLAS_CODES_NAME,
@@ -45,48 +46,21 @@ from ..core.model import count_parameters, load_model, save_model
 from ..core.options import command_flags
 from ..core.training import TrainOptions
 from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
-from ..latent.density import LatentDensity, fit_best_mixture
+from ..latent.density import LatentDensity
 from ..latent.directions import fit_axes, picture_metric
+from ..latent.flow_prior import CONFIG_FILE as PRIOR_CONFIG_NAME
+from ..latent.flow_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
+from .code_samplers import (
+    FITTED_SAMPLERS,
+    PRIOR_STEPS,
+    density_facts,
+    fit_code_density,
+    fit_code_prior,
+    latent_means,
+    sampler_flags,
+)
 
-DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
 SPLITS = ("train", "val", "test")
-
-
-def batches(pixels: torch.Tensor, batch_size: int, step: str):
-    """Slices of `pixels`, with a progress bar named after the export's step (on a terminal)."""
-    for start in tqdm(range(0, len(pixels), batch_size), desc=step, unit="batch", leave=False):
-        yield pixels[start : start + batch_size]
-
-
-@torch.inference_mode()
-def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
-    return torch.cat(
-        [model.encode(batch.float() / 255.0).mean for batch in batches(pixels, batch_size, "encoding photos")]
-    )
-
-
-@torch.inference_mode()
-def posterior_draws(
-    model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, seed: int = 0, batch_size: int = 128
-) -> torch.Tensor:
-    """Codes as the decoder met them in training: `draws` per photo from q(z|x) (WAE: the mean, once)."""
-    generator = torch.Generator().manual_seed(seed)
-    found = []
-    for batch in batches(pixels, batch_size, "drawing codes for the density"):
-        mu, logvar = model.encode(batch.float() / 255.0)
-        if model.config.objective == "wae":
-            found.append(mu)
-        else:
-            found += [model.reparameterize(mu, logvar, generator) for _ in range(draws)]
-    return torch.cat(found)
-
-
-def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor, *, seed: int = 0):
-    """The Sample tab's density: a mixture fitted to posterior draws, not to the posterior means. At large
-    beta each photo's posterior is wide, so a density of the means is too narrow and its samples too alike."""
-    return fit_best_mixture(
-        posterior_draws(model, train_pixels, seed=seed), posterior_draws(model, val_pixels, seed=seed + 1), seed=seed
-    )
 
 
 def class_labels(paths, split_root: Path, classes: list[str] | None = None) -> tuple[list[int] | None, list[str]]:
@@ -135,6 +109,11 @@ def stage_commands(stages: list[dict], out_dir) -> list[str]:
     return lines
 
 
+def with_flags(lines: list[str], flags: list[str]) -> list[str]:
+    """`lines` with `flags` added to the last (the export's)."""
+    return [*lines[:-1], " ".join([lines[-1], *flags])]
+
+
 def continued(history: list[dict], *, after: int) -> list[dict]:
     """A fine-tune's rows numbered on from its donor's last epoch."""
     return [{**row, "epoch": row["epoch"] + after} for row in history]
@@ -167,8 +146,12 @@ def finished_history(run_dir: Path, options: dict) -> list[dict]:
     return history
 
 
-def export_run(run_dir, data_dir, out_dir) -> dict:
-    """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on."""
+def export_run(
+    run_dir, data_dir, out_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler: str = FITTED_SAMPLERS[0]
+) -> dict:
+    """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on.
+    `prior_steps` 0 ships no diffusion prior; `fitted_sampler` is what the Sample tab's "fitted" draws from (a
+    second painter keeps its donor's)."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
     painter = bool(options.get("decoder_only"))
@@ -192,20 +175,14 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
     if painter:  # the same encoder: the same codes, so the donor's density, directions and map
         density, held_out, classes = copy_latent_files(Path(options["init_from"]), out_dir, donor)
     else:
-        density, held_out, classes = write_latent_files(model, lists, pixels, data_dir, out_dir, seed=options["seed"])
+        density, held_out, classes = write_latent_files(
+            model, lists, pixels, data_dir, out_dir, seed=options["seed"], prior_steps=prior_steps
+        )
     val_scores = score(model, pixels["val"][0])
     test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
     kl_per_dim = val_scores["kl_per_dim"]
     facts = {
-        "name": out_dir.name,
-        "beta": model.config.beta,
-        "arch": model.config.arch,
-        "reconstruction": model.config.reconstruction,
-        "linear_size": model.config.linear_size,
-        "image_size": model.config.image_size,
-        "latent_dim": model.config.latent_dim,
-        "parameters": count_parameters(model),
-        "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
+        **shape_facts(model, out_dir),
         "epochs": shipped_history[-1]["epoch"],  # a fine-tune counts its donor's training too
         "best_epoch": donor.get("epochs", 0) + min(history, key=lambda row: row["val_loss"])["epoch"],
         "training_minutes": round(sum(row["seconds"] for row in shipped_history) / 60, 1),
@@ -216,13 +193,32 @@ def export_run(run_dir, data_dir, out_dir) -> dict:
         "dims_by_kl": sorted(range(len(kl_per_dim)), key=lambda d: -kl_per_dim[d]),
         "kl_per_dim": [round(v, 4) for v in kl_per_dim],
         "classes": classes,
-        **density_facts(density, held_out),
+        **density_facts(
+            density, held_out, donor.get("fitted_sampler", "mixture") if painter else fitted_sampler, out_dir
+        ),
         "stages": stages,
-        "commands": stage_commands(stages, out_dir),
+        "commands": with_flags(
+            stage_commands(stages, out_dir), [] if painter else sampler_flags(prior_steps, fitted_sampler)
+        ),
         **({"painter_of": painted_model(donor, options)} if painter else {}),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
+
+
+def shape_facts(model, out_dir: Path) -> dict:
+    """What the exported network is: its name, settings, size and file."""
+    return {
+        "name": out_dir.name,
+        "beta": model.config.beta,
+        "arch": model.config.arch,
+        "reconstruction": model.config.reconstruction,
+        "linear_size": model.config.linear_size,
+        "image_size": model.config.image_size,
+        "latent_dim": model.config.latent_dim,
+        "parameters": count_parameters(model),
+        "file_mb": round((out_dir / WEIGHTS_NAME).stat().st_size / 1e6, 2),
+    }
 
 
 def photos_of(data_dir, size: int, *, seed: int) -> tuple[dict, dict]:
@@ -232,14 +228,18 @@ def photos_of(data_dir, size: int, *, seed: int) -> tuple[dict, dict]:
     return lists, {split: decode_all(lists[split], size) for split in SPLITS}
 
 
-def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int):
-    """The density, the directions and the map of `model`, from its photos; returns (density, held-out
-    score of each mixture size, class names)."""
+def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int, prior_steps: int):
+    """The density, the diffusion prior (none for `prior_steps` 0), the directions and the map of `model`, from its
+    photos; returns (density, held-out score of each mixture size, class names)."""
     train_pixels, train_failed = pixels["train"]
     density, held_out = fit_code_density(model, train_pixels, pixels["val"][0], seed=seed)
     density.save(out_dir / DENSITY_NAME)
     good_train = [p for p in lists["train"].items if p not in train_failed]
     labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
+    for name in (PRIOR_WEIGHTS_NAME, PRIOR_CONFIG_NAME):
+        (out_dir / name).unlink(missing_ok=True)
+    if prior_steps:
+        fit_code_prior(model, train_pixels, labels, seed=seed, steps=prior_steps).save(out_dir)
     train_codes = latent_means(model, train_pixels)
     metric = picture_metric(model.decode, train_codes.mean(0))  # directions ranked by how they change the picture
     fit_axes(train_codes, labels, metric=metric).save(out_dir / AXES_NAME)
@@ -255,7 +255,7 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
 def copy_latent_files(donor_dir: Path, out_dir: Path, donor: dict):
     """A second painter's latent files: its donor's, whose encoder it shares; returns (density, held-out score of
     each mixture size, class names) as `write_latent_files` does."""
-    for name in (DENSITY_NAME, AXES_NAME, ATLAS_CODES_NAME):
+    for name in (DENSITY_NAME, AXES_NAME, ATLAS_CODES_NAME, PRIOR_WEIGHTS_NAME, PRIOR_CONFIG_NAME):
         if (donor_dir / name).is_file() and donor_dir.resolve() != out_dir.resolve():
             shutil.copyfile(donor_dir / name, out_dir / name)
     if (donor_dir / ATLAS_PHOTOS_NAME).is_file():
@@ -265,30 +265,30 @@ def copy_latent_files(donor_dir: Path, out_dir: Path, donor: dict):
     return LatentDensity.load(out_dir / DENSITY_NAME), held_out, donor.get("classes", [])
 
 
-def density_facts(density, held_out: dict) -> dict:
-    return {
-        "density_components": density.components,
-        "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()},
-    }
-
-
 def training_seed(facts: dict) -> int:
     """The seed of a model's last training run: its export drew the density's posterior codes with it."""
     stages = facts.get("stages")
     return stages[-1]["options"]["seed"] if stages else TrainOptions.seed
 
 
-def refit(model_dir, data_dir) -> dict:
-    """Fit an exported model's density, directions and map again from its shipped weights and the photos it
-    was trained on, with the seed its export used, and add the command to its facts."""
+def refit(model_dir, data_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler: str = FITTED_SAMPLERS[0]) -> dict:
+    """Fit an exported model's density, diffusion prior, directions and map again from its shipped weights and the
+    photos it was trained on, with the seed its export used, and add the command to its facts."""
     model_dir = Path(model_dir)
     model, facts = load_model(model_dir), read_json(model_dir / FACTS_NAME)
     seed = training_seed(facts)
     lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
-    density, held_out, _ = write_latent_files(model, lists, pixels, data_dir, model_dir, seed=seed)
-    refit_line = f"python -m vae.export --refit {model_dir} --data {data_dir}"
-    commands = [line for line in facts.get("commands", []) if line != refit_line]
-    facts = {**facts, **density_facts(density, held_out), "commands": [*commands, refit_line]}
+    density, held_out, _ = write_latent_files(
+        model, lists, pixels, data_dir, model_dir, seed=seed, prior_steps=prior_steps
+    )
+    refit_start = f"python -m vae.export --refit {model_dir} --data {data_dir}"
+    refit_line = " ".join([refit_start, *sampler_flags(prior_steps, fitted_sampler)])
+    commands = [line for line in facts.get("commands", []) if not line.startswith(refit_start)]
+    facts = {
+        **facts,
+        **density_facts(density, held_out, fitted_sampler, model_dir),
+        "commands": [*commands, refit_line],
+    }
     write_json(model_dir / FACTS_NAME, facts)
     return facts
 
@@ -304,17 +304,34 @@ def main(argv=None) -> int:
         "--data", help="the photo folder the run trained on (default: the run's own --data; --refit needs it)"
     )
     parser.add_argument("--out", help="model folder to write (with --run)")
+    parser.add_argument(
+        "--prior-steps",
+        type=int,
+        default=PRIOR_STEPS,
+        help=f"training steps of the diffusion prior on the codes; 0 ships none (default {PRIOR_STEPS})",
+    )
+    parser.add_argument(
+        "--fitted-sampler",
+        choices=FITTED_SAMPLERS,
+        default=FITTED_SAMPLERS[0],
+        help="what the Sample tab's 'fitted' draws from: the diffusion prior (where shipped) or the mixture",
+    )
     args = parser.parse_args(argv)
     if args.run and not args.out:
         parser.error("--run needs --out")
     if args.refit and not args.data:
         parser.error("--refit needs --data")
     if args.refit:
-        facts = refit(args.refit, args.data)
-        print(f"refitted {args.refit}: {facts['density_components']}-component density")
+        facts = refit(args.refit, args.data, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler)
+        print(
+            f"refitted {args.refit}: {facts['density_components']}-component density, "
+            f"fitted samples from the {facts['fitted_sampler']}"
+        )
         return 0
     try:
-        facts = export_run(args.run, args.data, args.out)
+        facts = export_run(
+            args.run, args.data, args.out, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler
+        )
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

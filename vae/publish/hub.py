@@ -235,7 +235,7 @@ def draw_card_pictures(model_dir: Path, stage: Path) -> None:
     from ..latent import explore
 
     em = explore.load_explorer_model(model_dir)
-    Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, fitted=True)).save(stage / "samples.png")
+    Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, source="fitted")).save(stage / "samples.png")
     if em.atlas is None:
         return
     photos = torch.from_numpy(em.atlas.photos[:8].copy()).permute(0, 3, 1, 2).float() / 255.0

@@ -24,6 +24,7 @@ from PIL import Image
 from ..core.model import VAE
 from ..latent import explore
 from ..latent.atlas import MAP_EXTENT, MAP_SIZE, named_sheet_digest, photo_sheet_path
+from ..latent.flow_prior import FlowPrior, export_onnx
 from ..latent.onnx_decoder import export_decoder
 from ..latent.onnx_encoder import export_encoder, with_half_weights
 
@@ -80,6 +81,19 @@ def onnx_file(stage: Path, export, difference: float) -> str:
         return content_file(stage, chosen.read_bytes(), ".onnx")
 
 
+def prior_entry(stage: Path, prior: FlowPrior) -> dict:
+    """The diffusion prior's part of a model's entry: its velocity network (fp16 weights where that is lossless, as
+    it is for a fitted prior, whose weights are rounded to fp16) and what sampling needs around it."""
+    lossless = all(torch.equal(w, w.half().float()) for w in prior.net.state_dict().values())
+    return {
+        "network": onnx_file(stage, lambda path: export_onnx(prior, path), 0.0 if lossless else float("inf")),
+        "mean": prior.mean.tolist(),
+        "std": prior.std.tolist(),
+        "class_shares": prior.class_shares.tolist(),
+        "steps": prior.config.steps,
+    }
+
+
 def axes_entry(axes: explore.SliderAxes) -> dict:
     return {
         "origin": axes.origin.tolist(),
@@ -114,6 +128,8 @@ def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
         "classes": em.classes,
         "class_directions": explore.slider_directions(em).tolist(),
         "sampler": None,
+        "prior": prior_entry(stage, em.prior) if em.prior is not None else None,
+        "fitted_source": em.fitted_source,
         "atlas": None,
         "map": None,
     }

@@ -198,7 +198,7 @@ export async function startExplore(site) {
   document.querySelector("#reset").addEventListener("click", () => explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: average(explore.entry) }));
   document.querySelector("#random").addEventListener("click", act(async () => {
     const seed = checkedSeed(document.querySelector("#seed").value, site.layout.max_seed);
-    const [z] = await site.codes(explore.entry, seed, 1, 1, true);
+    const [z] = await site.codes(explore.entry, seed, 1, 1, "fitted");
     explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: z, own: explore.own });
   }));
   document.querySelector("#share-link .share-copy").addEventListener("click", act(async (event) => {

@@ -5,7 +5,7 @@
 
 import { loadRuntime, Networks } from "../onnx_runtime.js";
 import { nearestCodes } from "../latent_formulas.js";
-import { mixtureCodes, standardCodes } from "../sampler.js";
+import { mixtureCodes, priorCodes, standardCodes } from "../sampler.js";
 import { markdown, sheetTile } from "./pictures.js";
 import { startExplore } from "./explore_view.js";
 import { startViews } from "./views.js";
@@ -66,10 +66,21 @@ class Site {
 
   encode(entry, photo) { return this.networks.enqueue(() => this.networks.encode(this.url(entry.encoder), photo.pixels, photo.size)); }
 
-  // codes as the app's /sample draws them (vae.latent.explore.random_latent): fitted, or N(0, I)
-  async codes(entry, seed, count, temperature, fitted) {
+  // codes as the app's /sample draws them (vae.latent.explore.random_latent) from `source`: "fitted" (the model's
+  // chosen fitted sampler), "diffusion", "mixture" or "standard"; an Error for a sampler the model does not ship
+  async codes(entry, seed, count, temperature, source) {
     const { sampler } = await this.modelData(entry.name);
-    return fitted && sampler ? mixtureCodes(sampler, seed, count, temperature) : standardCodes(seed, count, entry.latent_dim, temperature);
+    const chosen = source === "fitted" ? (sampler ? entry.fitted_source : "standard") : source;
+    const shipped = { diffusion: entry.prior, mixture: sampler }[chosen];
+    if (chosen !== "standard" && !shipped) {
+      throw new Error(`${entry.name} ships no ${chosen} sampler: choose 'fitted' or 'standard'`);
+    }
+    if (chosen === "diffusion") {
+      const url = this.url(entry.prior.network);
+      const velocity = (z, t, label) => this.networks.enqueue(() => this.networks.velocity(url, z, t, label, count));
+      return priorCodes(entry.prior, velocity, seed, count, temperature);
+    }
+    return chosen === "mixture" ? mixtureCodes(sampler, seed, count, temperature) : standardCodes(seed, count, entry.latent_dim, temperature);
   }
 
   // the real photos whose codes are nearest z, into `box`
@@ -100,6 +111,7 @@ async function start() {
   document.querySelector("#beta-note").innerHTML = markdown(site.words.beta_note);
   document.querySelector("#map-note").innerHTML = markdown(site.words.map_note);
   document.querySelector("#preview-note").textContent = site.words.preview_note;
+  document.querySelector("#sampler").replaceChildren(...Object.entries(site.words.samplers).map(([source, label]) => new Option(label, source)));
   try {
     site.networks = new Networks(await loadRuntime(site.url(site.site.ort), LOAD_TIMEOUT_MS));
   } catch (error) {

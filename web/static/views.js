@@ -40,7 +40,7 @@ class Views {
     const count = checkedNumber("#sample-count", "Count", 1, most, true);
     const temperature = checkedNumber("#temperature", "Temperature", 0.1, 2);
     const entry = this.entry;
-    const codes = await this.site.codes(entry, seed, count, temperature, $("#sampler").value === "fitted");
+    const codes = await this.site.codes(entry, seed, count, temperature, $("#sampler").value);
     const pictures = await Promise.all(codes.map((z) => this.site.decode(entry, z)));
     $("#samples").replaceChildren(...pictures.map((p) => show(document.createElement("canvas"), p)));
   }
@@ -77,7 +77,7 @@ class Views {
     const seed = checkedSeed($("#compare-seed").value, this.site.layout.max_seed);
     const figures = [];
     for (const entry of this.site.entries.values()) {
-      const [z] = await this.site.codes(entry, seed, 1, 1, true);
+      const [z] = await this.site.codes(entry, seed, 1, 1, "fitted");
       figures.push(figure(await this.site.decode(entry, z), `${entry.name} · β = ${entry.beta}`));
     }
     $("#compare-samples").replaceChildren(...figures);

@@ -1,0 +1,87 @@
+"""The samplers an export fits to a model's codes: the Gaussian mixture and the diffusion prior, both fitted to codes
+drawn from the training photos' posteriors, and what facts.json says of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ..latent.density import fit_best_mixture
+from ..latent.flow_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
+from ..latent.flow_prior import fit_flow_prior
+
+DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
+PRIOR_STEPS = 2000  # training steps of the diffusion prior (bench.priors: longer narrows its samples)
+FITTED_SAMPLERS = ("diffusion", "mixture")  # what the Sample tab's "fitted" draws from
+
+
+def batches(pixels: torch.Tensor, batch_size: int, step: str):
+    """Slices of `pixels`, with a progress bar named after the export's step (on a terminal)."""
+    for start in tqdm(range(0, len(pixels), batch_size), desc=step, unit="batch", leave=False):
+        yield pixels[start : start + batch_size]
+
+
+@torch.inference_mode()
+def latent_means(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    return torch.cat(
+        [model.encode(batch.float() / 255.0).mean for batch in batches(pixels, batch_size, "encoding photos")]
+    )
+
+
+def posterior_draws(
+    model, pixels: torch.Tensor, *, draws: int = DENSITY_DRAWS, seed: int = 0, batch_size: int = 128
+) -> torch.Tensor:
+    """Codes as the decoder met them in training: `draws` per photo from q(z|x) (WAE: the mean, once)."""
+    return drawn_codes(model, pixels, draws=draws, seed=seed, batch_size=batch_size)[0]
+
+
+@torch.no_grad()  # no_grad, not inference mode: the diffusion prior trains on these codes
+def drawn_codes(model, pixels: torch.Tensor, *, draws: int, seed: int, batch_size: int = 128):
+    """posterior_draws' codes and, for each, the index of the photo it was drawn for."""
+    generator = torch.Generator().manual_seed(seed)
+    found, photos = [], []
+    for start, batch in enumerate(batches(pixels, batch_size, "drawing codes for the density")):
+        mu, logvar = model.encode(batch.float() / 255.0)
+        index = torch.arange(start * batch_size, start * batch_size + len(batch))
+        if model.config.objective == "wae":
+            found.append(mu)
+            photos.append(index)
+        else:
+            found += [model.reparameterize(mu, logvar, generator) for _ in range(draws)]
+            photos += [index] * draws
+    return torch.cat(found), torch.cat(photos)
+
+
+def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor, *, seed: int = 0):
+    """The Sample tab's density: a mixture fitted to posterior draws, not to the posterior means. At large
+    beta each photo's posterior is wide, so a density of the means is too narrow and its samples too alike."""
+    return fit_best_mixture(
+        posterior_draws(model, train_pixels, seed=seed), posterior_draws(model, val_pixels, seed=seed + 1), seed=seed
+    )
+
+
+def fit_code_prior(model, train_pixels: torch.Tensor, labels: list[int] | None, *, seed: int, steps: int):
+    """The diffusion prior, fitted to the density's posterior draws, each with the class of its photo."""
+    codes, photo = drawn_codes(model, train_pixels, draws=DENSITY_DRAWS, seed=seed)
+    return fit_flow_prior(codes, torch.tensor(labels)[photo] if labels else None, seed=seed, train_steps=steps)
+
+
+def density_facts(density, held_out: dict, fitted_sampler: str, out_dir: Path) -> dict:
+    """What the density is, and what the Sample tab's "fitted" draws from: the diffusion prior if asked and
+    shipped, else the mixture."""
+    shipped = (out_dir / PRIOR_WEIGHTS_NAME).is_file()
+    return {
+        "density_components": density.components,
+        "density_held_out_log_likelihood": {str(k): round(v, 2) for k, v in held_out.items()},
+        "fitted_sampler": fitted_sampler if shipped else "mixture",
+    }
+
+
+def sampler_flags(prior_steps: int, fitted_sampler: str) -> list[str]:
+    """The prior's flags of a command line, where they are not the defaults."""
+    return [
+        *([f"--prior-steps {prior_steps}"] if prior_steps != PRIOR_STEPS else []),
+        *([f"--fitted-sampler {fitted_sampler}"] if fitted_sampler != FITTED_SAMPLERS[0] else []),
+    ]
