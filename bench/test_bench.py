@@ -209,3 +209,14 @@ def test_the_spline_flow_follows_a_curved_set_a_gaussian_fills_in():
     assert off_ring(drawn) < 0.5 * off_ring(fit_gaussian(ring).sample(1000, seed=1))
     assert torch.equal(flow.sample(5, seed=2), flow.sample(5, seed=2))
     assert flow.log_prob(ring[:10]).mean() > fit_gaussian(ring).log_prob(ring[:10]).mean()
+
+
+def test_one_gaussian_per_class_draws_each_class_by_its_share_where_its_codes_are():
+    from bench.priors import PerClassGaussians
+
+    g = torch.Generator().manual_seed(0)
+    codes = torch.cat([torch.randn(300, 2, generator=g) + 5.0, torch.randn(100, 2, generator=g) - 5.0])
+    labels = torch.cat([torch.zeros(300, dtype=torch.long), torch.ones(100, dtype=torch.long)])
+    drawn = PerClassGaussians(codes, labels).sample(800, seed=0)
+    assert abs((drawn[:, 0] > 0).float().mean().item() - 0.75) < 0.05
+    assert (drawn[:, 0].abs() > 2).float().mean() > 0.95  # nothing between the two classes

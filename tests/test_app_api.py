@@ -16,6 +16,7 @@ from PIL import Image
 from support.app_launcher import MODELS, ROOT, model_names
 from support.fuzz_inputs import GENERIC_ERROR, is_clear_refusal
 from vae.latent import share_link
+from vae.latent.explore import SOURCES
 
 PHOTO = ROOT / "assets" / "examples" / "sea-cove.jpg"
 MODEL = "beta-1" if (MODELS / "beta-1").is_dir() else model_names()[0]
@@ -61,6 +62,13 @@ def test_sample_uses_its_defaults(client):
     image = pixels(client.predict(MODEL, 3, 4, api_name="/sample"))  # temperature, source left out
     explicit = pixels(client.predict(MODEL, 3, 4, 1.0, "fitted", api_name="/sample"))
     assert np.array_equal(image, explicit)
+
+
+def test_sample_draws_from_each_sampler_by_name_and_refuses_others(client):
+    grids = {source: pixels(client.predict(MODEL, 3, 4, 1.0, source, api_name="/sample")) for source in SOURCES}
+    assert not np.array_equal(grids["mixture"], grids["standard"])
+    with pytest.raises(AppError, match="bell"):
+        client.predict(MODEL, 3, 4, 1.0, "bell", api_name="/sample")
 
 
 def test_reconstruct_returns_input_copy_and_scores(client):

@@ -1,6 +1,7 @@
 """Exporting a run as a bundled model: what facts.json promises, for a run from scratch and for a fine-tune."""
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -102,6 +103,14 @@ def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_l
     shipped = load_model(tmp_path / "models" / "start-detailed")
     assert torch.allclose(chosen.fc_decode.weight.half().float(), shipped.fc_decode.weight)
     assert "--decoder-only" in facts["commands"][-2]
+    # a painter's refit takes the refitted files of the model whose codes it paints, which must lie beside it
+    refit_painter = ["--refit", str(tmp_path / "models" / "start-detailed"), "--data", str(seed_layout)]
+    assert export_main(refit_painter) == 0
+    assert (
+        json.loads((tmp_path / "models" / "start-detailed" / "facts.json").read_text())["fitted_sampler"] == "diffusion"
+    )
+    shutil.copytree(tmp_path / "models" / "start-detailed", tmp_path / "alone" / "start-detailed")
+    assert export_main(["--refit", str(tmp_path / "alone" / "start-detailed"), "--data", str(seed_layout)]) == 1
     again = dict(painter, init_from=str(tmp_path / "models" / "start-detailed"))  # a painter fine-tuned from a painter
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, **again, **tiny))
     assert export_run(tmp_path / "again", None, tmp_path / "models" / "again", prior_steps=0)["painter_of"] == "start"

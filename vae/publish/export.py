@@ -273,14 +273,23 @@ def training_seed(facts: dict) -> int:
 
 def refit(model_dir, data_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler: str = FITTED_SAMPLERS[0]) -> dict:
     """Fit an exported model's density, diffusion prior, directions and map again from its shipped weights and the
-    photos it was trained on, with the seed its export used, and add the command to its facts."""
+    photos it was trained on, with the seed its export used, and add the command to its facts. A second painter
+    shares the codes of the model it paints, so it takes that model's files (refit it first) and its sampler."""
     model_dir = Path(model_dir)
     model, facts = load_model(model_dir), read_json(model_dir / FACTS_NAME)
-    seed = training_seed(facts)
-    lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
-    density, held_out, _ = write_latent_files(
-        model, lists, pixels, data_dir, model_dir, seed=seed, prior_steps=prior_steps
-    )
+    if facts.get("painter_of"):
+        painted = model_dir.parent / facts["painter_of"]
+        if not (painted / FACTS_NAME).is_file():
+            raise ValueError(f"{model_dir} paints the codes of {painted}, which is not beside it")
+        painted_facts = read_json(painted / FACTS_NAME)
+        density, held_out, _ = copy_latent_files(painted, model_dir, painted_facts)
+        fitted_sampler = painted_facts.get("fitted_sampler", "mixture")
+    else:
+        seed = training_seed(facts)
+        lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
+        density, held_out, _ = write_latent_files(
+            model, lists, pixels, data_dir, model_dir, seed=seed, prior_steps=prior_steps
+        )
     refit_start = f"python -m vae.export --refit {model_dir} --data {data_dir}"
     refit_line = " ".join([refit_start, *sampler_flags(prior_steps, fitted_sampler)])
     commands = [line for line in facts.get("commands", []) if not line.startswith(refit_start)]
@@ -322,7 +331,11 @@ def main(argv=None) -> int:
     if args.refit and not args.data:
         parser.error("--refit needs --data")
     if args.refit:
-        facts = refit(args.refit, args.data, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler)
+        try:
+            facts = refit(args.refit, args.data, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print(
             f"refitted {args.refit}: {facts['density_components']}-component density, "
             f"fitted samples from the {facts['fitted_sampler']}"
