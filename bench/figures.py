@@ -58,6 +58,9 @@ def comparison_figures(compare_dir: Path, out: Path) -> None:
     labelled_rows(samples).save(out / "compare_samples.png", optimize=True)
 
 
+SAMPLER_NOTE = {"diffusion": " + diffusion prior (samples)"}  # what the Sample tab draws from, where not the mixture
+
+
 def bundled_table(models_dir: Path) -> str:
     """Markdown table of the bundled models' facts, ordered by beta."""
     facts = sorted((json.loads(p.read_text()) for p in models_dir.glob("*/facts.json")), key=lambda f: f["beta"])
@@ -69,7 +72,8 @@ def bundled_table(models_dir: Path) -> str:
     lines += [
         f"| `{f['name']}` | {f['beta']:g} | {f['test_psnr']} dB | {f['test_ssim']} | {100 * f['test_fine_detail']:.2f} % | "
         f"{f['test_kl']} nats | {f['active_units']} of {f['latent_dim']} | {f['best_epoch']} ({f['epochs']}) | "
-        f"{f['density_components']} Gaussians | {f['training_minutes']} | {f['file_mb']} MB |"
+        f"{f['density_components']} Gaussians{SAMPLER_NOTE.get(f.get('fitted_sampler'), '')} | "
+        f"{f['training_minutes']} | {f['file_mb']} MB |"
         for f in facts
     ]
     return "\n".join(lines)

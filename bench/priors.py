@@ -6,7 +6,8 @@ For each model: codes drawn from the training photos' posteriors (two per photo,
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
 larger full-covariance mixtures, one Gaussian per class (where the photos come in class folders), a second-stage
 VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), the diffusion prior (`vae.latent.flow_prior`: flow matching,
-an MLP velocity field that reads each code's class, Heun's method) and the same without classes, and a neural
+an MLP velocity field that reads each code's class, Heun's method; fitted to draws of the photos and of their
+mirror images, as shipped) and the same without classes, and a neural
 spline flow (`bench.spline_flow`, zuko's NSF); `--candidates` fits a subset beside the shipped mixture. The row
 "the app's fitted sampler" draws from what the model folder ships, as the Sample tab does by default.
 Each draws as many codes as there are test photos (seed 0); the model decodes them; `bench.sample_score`
@@ -37,7 +38,14 @@ from bench.spline_flow import fit_spline_flow
 from vae.latent.density import fit_best_mixture, fit_mixture
 from vae.latent.explore import load_explorer_models, random_latent
 from vae.latent.flow_prior import FlowPrior, export_onnx, fit_flow_prior
-from vae.publish.code_samplers import DENSITY_DRAWS, PRIOR_STEPS, drawn_codes, latent_means, posterior_draws
+from vae.publish.code_samplers import (
+    DENSITY_DRAWS,
+    PRIOR_STEPS,
+    drawn_codes,
+    latent_means,
+    posterior_draws,
+    prior_codes,
+)
 
 LARGER_MIXTURES = (16, 32)
 
@@ -66,14 +74,15 @@ class PerClassGaussians:
         return torch.cat(found)  # in class order: the scores do not depend on it
 
 
-def candidates(train: torch.Tensor, labels, val: torch.Tensor, chosen=CANDIDATES) -> dict[str, object]:
+def candidates(train: torch.Tensor, labels, val: torch.Tensor, prior_data, chosen=CANDIDATES) -> dict[str, object]:
     """{label: (something with .sample(count, seed=...), seconds to fit)}, all fitted to the same posterior draws
-    (`labels`: the class of each, or None): the shipped kind of mixture always (the others' FD is measured against
-    it), then the `chosen` ones."""
+    (`labels`: the class of each, or None), the diffusion priors to `prior_data` (their codes, as
+    `vae.publish.code_samplers.prior_codes` draws them, and classes): the shipped kind of mixture always (the others'
+    FD is measured against it), then the `chosen` ones."""
     fitters = {
         "second-stage VAE": lambda: fit_code_vae(train, seed=SEED),
-        "diffusion prior": lambda: fit_flow_prior(train, labels, seed=SEED, train_steps=PRIOR_STEPS),
-        "diffusion prior without classes": lambda: fit_flow_prior(train, seed=SEED, train_steps=PRIOR_STEPS),
+        "diffusion prior": lambda: fit_flow_prior(*prior_data, seed=SEED, train_steps=PRIOR_STEPS),
+        "diffusion prior without classes": lambda: fit_flow_prior(prior_data[0], seed=SEED, train_steps=PRIOR_STEPS),
         "spline flow": lambda: fit_spline_flow(train, seed=SEED),
     }
     if labels is not None:
@@ -133,7 +142,8 @@ def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDA
         {"model": name, "sampler": "reconstructions of the test photos (the ceiling)", "codes": test_codes},
         {"model": name, "sampler": "N(0, I)", "codes": standard},
     ]
-    for label, (prior, seconds) in candidates(train, labels, val, chosen).items():
+    prior_data = prior_codes(em.model, photos.pixels("train", size), photo_labels, seed=SEED)
+    for label, (prior, seconds) in candidates(train, labels, val, prior_data, chosen).items():
         row = {"model": name, "sampler": label, "fit_s": round(seconds, 1), "codes": prior.sample(count, seed=SEED)}
         row["draw_ms"] = round(draw_ms(prior), 1)
         if isinstance(prior, FlowPrior):  # its network also runs in onnxruntime, as in a browser
@@ -158,14 +168,14 @@ def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDA
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="../shared/data/landscapes")
-    parser.add_argument("--models", default="assets/models")
+    parser.add_argument("--models", nargs="+", default=["assets/models"], help="model folders, or folders of them")
     parser.add_argument("--out", default="bench/out")
     parser.add_argument(
         "--candidates", nargs="+", choices=CANDIDATES, default=list(CANDIDATES), help="which to fit beside the mixture"
     )
     args = parser.parse_args(argv)
     photos = Photos(args.data)
-    models = load_explorer_models(args.models)
+    models = load_explorer_models(*args.models)
     judge = SampleJudge(photos.pixels("test", next(iter(models.values())).image_size))
     rows = [row for name, em in models.items() for row in model_rows(name, em, photos, judge, args.candidates)]
     table = markdown_table(

@@ -114,7 +114,15 @@ def test_a_pushed_model_has_a_card_huggingface_hub_reads_and_its_weights_beside_
     assert card.data.license == "mit" and card.data.library_name == "pytorch"
     assert set(hub.MODEL_TAGS) <= set(card.data.tags)
     assert 'load_model("someone/beta-1")' in card.text and "python train.py" in card.text and "test PSNR" in card.text
-    for name in ("model.safetensors", "config.json", "facts.json", "atlas.jpg", "samples.png", "reconstructions.png"):
+    shipped = (
+        "model.safetensors",
+        "config.json",
+        "facts.json",
+        "atlas.jpg",
+        "latent_prior.safetensors",
+        "latent_prior.json",
+    )
+    for name in (*shipped, "samples.png", "reconstructions.png"):
         assert (stage / name).is_file(), name
     assert hub.main(["push", str(tmp_path / "nowhere"), "someone/x", "--dry-run"]) == 1
 

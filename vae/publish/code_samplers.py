@@ -62,10 +62,18 @@ def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor
     )
 
 
+def prior_codes(model, train_pixels: torch.Tensor, labels, *, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """What the diffusion prior is fitted to: posterior draws of the training photos and of their mirror images
+    (training flips photos, so the decoder met both; twice the codes keep the prior from copying them), each with
+    the class of its photo (`labels`, one per photo, or None)."""
+    codes, photo = drawn_codes(model, torch.cat([train_pixels, train_pixels.flip(-1)]), draws=DENSITY_DRAWS, seed=seed)
+    return codes, (torch.as_tensor(labels)[photo % len(train_pixels)] if labels is not None else None)
+
+
 def fit_code_prior(model, train_pixels: torch.Tensor, labels: list[int] | None, *, seed: int, steps: int):
-    """The diffusion prior, fitted to the density's posterior draws, each with the class of its photo."""
-    codes, photo = drawn_codes(model, train_pixels, draws=DENSITY_DRAWS, seed=seed)
-    return fit_flow_prior(codes, torch.tensor(labels)[photo] if labels else None, seed=seed, train_steps=steps)
+    """The diffusion prior, fitted to `prior_codes`."""
+    codes, code_labels = prior_codes(model, train_pixels, labels, seed=seed)
+    return fit_flow_prior(codes, code_labels, seed=seed, train_steps=steps)
 
 
 def density_facts(density, held_out: dict, fitted_sampler: str, out_dir: Path) -> dict:
