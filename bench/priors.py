@@ -40,11 +40,11 @@ from vae.latent.explore import load_explorer_models, random_latent
 from vae.latent.flow_prior import FlowPrior, export_onnx, fit_flow_prior
 from vae.publish.code_samplers import (
     DENSITY_DRAWS,
-    PRIOR_STEPS,
     drawn_codes,
     latent_means,
     posterior_draws,
     prior_codes,
+    prior_steps,
 )
 
 LARGER_MIXTURES = (16, 32)
@@ -79,10 +79,11 @@ def candidates(train: torch.Tensor, labels, val: torch.Tensor, prior_data, chose
     (`labels`: the class of each, or None), the diffusion priors to `prior_data` (their codes, as
     `vae.publish.code_samplers.prior_codes` draws them, and classes): the shipped kind of mixture always (the others'
     FD is measured against it), then the `chosen` ones."""
+    steps = prior_steps(len(prior_data[0]))  # as vae.export fits the shipped prior
     fitters = {
         "second-stage VAE": lambda: fit_code_vae(train, seed=SEED),
-        "diffusion prior": lambda: fit_flow_prior(*prior_data, seed=SEED, train_steps=PRIOR_STEPS),
-        "diffusion prior without classes": lambda: fit_flow_prior(prior_data[0], seed=SEED, train_steps=PRIOR_STEPS),
+        "diffusion prior": lambda: fit_flow_prior(*prior_data, seed=SEED, train_steps=steps),
+        "diffusion prior without classes": lambda: fit_flow_prior(prior_data[0], seed=SEED, train_steps=steps),
         "spline flow": lambda: fit_spline_flow(train, seed=SEED),
     }
     if labels is not None:

@@ -21,7 +21,7 @@ from vae.publish.export import main as export_main
 def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
-    first = export_run(tmp_path / "run", None, tmp_path / "model", prior_steps=20)  # the photos the run trained on
+    first = export_run(tmp_path / "run", None, tmp_path / "model", prior_epochs=2)  # the photos the run trained on
     assert first["epochs"] == 2 and first["classes"] == ["Forest", "Sea"]
     assert first["fitted_sampler"] == "diffusion" and FlowPrior.load(tmp_path / "model").config.classes == 2
     (stage,) = first["stages"]
@@ -29,7 +29,7 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert first["commands"] == [
         f"python train.py --data {seed_layout} --out {tmp_path / 'run'} --epochs 2 --batch-size 8 "
         f"--seed 1 --precision fp32 --crop-scale 0.9 --image-size 32 --latent-dim 4 --linear-size 8",
-        f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'} --prior-steps 20",
+        f"python -m vae.export --run {tmp_path / 'run'} --out {tmp_path / 'model'} --prior-epochs 2",
     ]
 
     train(
@@ -43,11 +43,11 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
         )
     )
     # over its donor, as the bundled models are; without a diffusion prior, "fitted" means the mixture
-    tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model", prior_steps=0, fitted_sampler="mixture")
+    tuned = export_run(tmp_path / "tuned", seed_layout, tmp_path / "model", prior_epochs=0, fitted_sampler="mixture")
     assert tuned["stages"][0] == stage and tuned["stages"][1]["options"]["msssim_weight"] == 2.0
-    assert tuned["commands"][:2] == [*first["commands"][:1], first["commands"][1].removesuffix(" --prior-steps 20")]
+    assert tuned["commands"][:2] == [*first["commands"][:1], first["commands"][1].removesuffix(" --prior-epochs 2")]
     assert "--msssim-weight 2" in tuned["commands"][2]
-    assert tuned["commands"][3].endswith("--prior-steps 0 --fitted-sampler mixture")
+    assert tuned["commands"][3].endswith("--prior-epochs 0 --fitted-sampler mixture")
     assert tuned["fitted_sampler"] == "mixture" and not FlowPrior.exists(tmp_path / "model")
     assert tuned["epochs"] == 3 and tuned["best_epoch"] == 3
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
@@ -59,11 +59,11 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     density_file = tmp_path / "model" / "latent_density.safetensors"
     density_file.unlink()
     for _ in range(2):  # a second refit adds no second line
-        assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout), "--prior-steps", "20"]) == 0
+        assert export_main(["--refit", str(tmp_path / "model"), "--data", str(seed_layout), "--prior-epochs", "2"]) == 0
     refitted = json.loads((tmp_path / "model" / "facts.json").read_text())
     assert refitted["commands"] == [
         *tuned["commands"],
-        f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout} --prior-steps 20",
+        f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout} --prior-epochs 2",
     ]
     assert refitted["fitted_sampler"] == "diffusion" and FlowPrior.exists(tmp_path / "model")
     assert LatentDensity.load(density_file).means.shape[1] == 4
@@ -74,11 +74,11 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
         )
     )
     again = export_run(
-        tmp_path / "again", seed_layout, tmp_path / "model", prior_steps=0
+        tmp_path / "again", seed_layout, tmp_path / "model", prior_epochs=0
     )  # a third stage, after the refit
     assert again["stages"][:2] == tuned["stages"] and len(again["stages"]) == 3
     assert again["commands"][:3] == tuned["commands"][:3] and not any("--refit" in line for line in again["commands"])
-    assert again["commands"][3] == tuned["commands"][3].removesuffix(" --prior-steps 0 --fitted-sampler mixture")
+    assert again["commands"][3] == tuned["commands"][3].removesuffix(" --prior-epochs 0 --fitted-sampler mixture")
     assert again["epochs"] == 4
 
 
@@ -86,7 +86,7 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
 def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_layout, tmp_path):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=1, **tiny))
-    donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start", prior_steps=20)
+    donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start", prior_epochs=2)
     painter = dict(init_from=str(tmp_path / "models" / "start"), decoder_only=True, adversarial_weight=1.0)
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "painter"), epochs=2, **painter, **tiny))
     facts = export_run(tmp_path / "painter", None, tmp_path / "models" / "start-detailed")
@@ -113,7 +113,7 @@ def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_l
     assert export_main(["--refit", str(tmp_path / "alone" / "start-detailed"), "--data", str(seed_layout)]) == 1
     again = dict(painter, init_from=str(tmp_path / "models" / "start-detailed"))  # a painter fine-tuned from a painter
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, **again, **tiny))
-    assert export_run(tmp_path / "again", None, tmp_path / "models" / "again", prior_steps=0)["painter_of"] == "start"
+    assert export_run(tmp_path / "again", None, tmp_path / "models" / "again", prior_epochs=0)["painter_of"] == "start"
 
 
 def wide_posterior_model(objective: str):

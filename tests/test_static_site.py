@@ -84,12 +84,14 @@ def test_the_static_space_stages_under_30_mb_with_the_static_front_matter(staged
     assert "sdk: static" in front and "app_file: index.html" in front
     assert not any(line.startswith(("python_version", "sdk_version")) for line in front)
     files, _ = listing(stage)
-    site_bytes = sum(size for name, size in files if not name.startswith("onnxruntime-web/"))
-    assert site_bytes <= 30e6, f"{site_bytes / 1e6:.1f} MB"
+    site = json.loads((stage / "site.json").read_text())
+    priors = {m["prior"]["network"] for m in site["models"] if m["prior"]}  # staged by --diffusion-priors only
+    assert priors and all(m["fitted_source"] == "diffusion" for m in site["models"] if m["prior"])
+    site_bytes = sum(size for name, size in files if not name.startswith("onnxruntime-web/") and name not in priors)
+    assert site_bytes <= 30e6, f"{site_bytes / 1e6:.1f} MB without the diffusion priors"
     assert not any(name.endswith(".py") for name, _ in files)  # nothing runs on the host
     assert "MB  index.html" in printed and "MB  site.json" in printed
     assert "fp16 weights change its pictures by at most 0.000 / 255" in printed
-    site = json.loads((stage / "site.json").read_text())
     assert [m["name"] for m in site["models"]] == list(explore.load_explorer_models(MODELS))
     assert site["ort"] == "onnxruntime-web/"
 
@@ -143,6 +145,13 @@ def test_a_seed_draws_the_apps_sample_codes(opened, models):
     page, _ = opened
     for name, em in models.items():
         for source in SOURCES:
+            if source == "diffusion" and em.prior is None:  # the app refuses it too
+                said = page.evaluate(
+                    "async (name) => staticSite.codes(staticSite.entry(name), 1, 1, 1, 'diffusion').catch((e) => e.message)",
+                    name,
+                )
+                assert "ships no diffusion sampler" in said
+                continue
             drawn = page.evaluate(
                 "async ([name, source]) => (await staticSite.codes(staticSite.entry(name), 123, 4, 0.8, source)).map((z) => Array.from(z))",
                 [name, source],

@@ -101,8 +101,7 @@ def test_the_site_json_holds_the_pages_words_and_each_models_views(uploaded):
     assert model["name"] == "beta-1024" and set(model["axes"]) == {"main", "single"}
     assert len(model["axes"]["main"]["vectors"]) == site["layout"]["sliders"]
     assert {"weights", "means", "scale_trils"} == set(model["sampler"])
-    assert set(model["prior"]) == {"network", "mean", "std", "class_shares", "steps"}
-    assert model["fitted_source"] == "diffusion" and (stage / model["prior"]["network"]).is_file()
+    assert model["prior"] is None and model["fitted_source"] == "mixture"  # beta-1024 ships no diffusion prior
     assert list(site["words"]["samplers"]) == ["fitted", "diffusion", "mixture", "standard"]
     assert (stage / model["atlas"]["sheet"]).is_file() and (stage / model["map"]["picture"]).is_file()
     assert site["words"]["about"].startswith("## What is a VAE?") and site["ort"] == "https://cdn.example/ort/"

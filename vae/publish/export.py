@@ -52,7 +52,7 @@ from ..latent.flow_prior import CONFIG_FILE as PRIOR_CONFIG_NAME
 from ..latent.flow_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
 from .code_samplers import (
     FITTED_SAMPLERS,
-    PRIOR_STEPS,
+    PRIOR_EPOCHS,
     density_facts,
     fit_code_density,
     fit_code_prior,
@@ -147,10 +147,10 @@ def finished_history(run_dir: Path, options: dict) -> list[dict]:
 
 
 def export_run(
-    run_dir, data_dir, out_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler: str = FITTED_SAMPLERS[0]
+    run_dir, data_dir, out_dir, *, prior_epochs: int = PRIOR_EPOCHS, fitted_sampler: str = FITTED_SAMPLERS[0]
 ) -> dict:
     """Write the model folder `out_dir` from a finished run; `data_dir` None means the photos the run trained on.
-    `prior_steps` 0 ships no diffusion prior; `fitted_sampler` is what the Sample tab's "fitted" draws from (a
+    `prior_epochs` (passes over the codes) 0 ships no diffusion prior; `fitted_sampler` is what the Sample tab's "fitted" draws from (a
     second painter keeps its donor's)."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     options = read_json(run_dir / TRAIN_OPTIONS_NAME)
@@ -176,7 +176,7 @@ def export_run(
         density, held_out, classes = copy_latent_files(Path(options["init_from"]), out_dir, donor)
     else:
         density, held_out, classes = write_latent_files(
-            model, lists, pixels, data_dir, out_dir, seed=options["seed"], prior_steps=prior_steps
+            model, lists, pixels, data_dir, out_dir, seed=options["seed"], prior_epochs=prior_epochs
         )
     val_scores = score(model, pixels["val"][0])
     test_scores = score(model, pixels["test"][0]) if len(pixels["test"][0]) else None
@@ -198,7 +198,7 @@ def export_run(
         ),
         "stages": stages,
         "commands": with_flags(
-            stage_commands(stages, out_dir), [] if painter else sampler_flags(prior_steps, fitted_sampler)
+            stage_commands(stages, out_dir), [] if painter else sampler_flags(prior_epochs, fitted_sampler)
         ),
         **({"painter_of": painted_model(donor, options)} if painter else {}),
     }
@@ -228,8 +228,8 @@ def photos_of(data_dir, size: int, *, seed: int) -> tuple[dict, dict]:
     return lists, {split: decode_all(lists[split], size) for split in SPLITS}
 
 
-def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int, prior_steps: int):
-    """The density, the diffusion prior (none for `prior_steps` 0), the directions and the map of `model`, from its
+def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path, *, seed: int, prior_epochs: int):
+    """The density, the diffusion prior (none for `prior_epochs` 0), the directions and the map of `model`, from its
     photos; returns (density, held-out score of each mixture size, class names)."""
     train_pixels, train_failed = pixels["train"]
     density, held_out = fit_code_density(model, train_pixels, pixels["val"][0], seed=seed)
@@ -238,8 +238,8 @@ def write_latent_files(model, lists: dict, pixels: dict, data_dir, out_dir: Path
     labels, classes = class_labels(good_train, Path(data_dir) / SEED_LAYOUT["train"])
     for name in (PRIOR_WEIGHTS_NAME, PRIOR_CONFIG_NAME):
         (out_dir / name).unlink(missing_ok=True)
-    if prior_steps:
-        fit_code_prior(model, train_pixels, labels, seed=seed, steps=prior_steps).save(out_dir)
+    if prior_epochs:
+        fit_code_prior(model, train_pixels, labels, seed=seed, epochs=prior_epochs).save(out_dir)
     train_codes = latent_means(model, train_pixels)
     metric = picture_metric(model.decode, train_codes.mean(0))  # directions ranked by how they change the picture
     fit_axes(train_codes, labels, metric=metric).save(out_dir / AXES_NAME)
@@ -271,7 +271,7 @@ def training_seed(facts: dict) -> int:
     return stages[-1]["options"]["seed"] if stages else TrainOptions.seed
 
 
-def refit(model_dir, data_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler: str = FITTED_SAMPLERS[0]) -> dict:
+def refit(model_dir, data_dir, *, prior_epochs: int = PRIOR_EPOCHS, fitted_sampler: str = FITTED_SAMPLERS[0]) -> dict:
     """Fit an exported model's density, diffusion prior, directions and map again from its shipped weights and the
     photos it was trained on, with the seed its export used, and add the command to its facts. A second painter
     shares the codes of the model it paints, so it takes that model's files (refit it first) and its sampler."""
@@ -288,10 +288,10 @@ def refit(model_dir, data_dir, *, prior_steps: int = PRIOR_STEPS, fitted_sampler
         seed = training_seed(facts)
         lists, pixels = photos_of(data_dir, model.config.image_size, seed=seed)
         density, held_out, _ = write_latent_files(
-            model, lists, pixels, data_dir, model_dir, seed=seed, prior_steps=prior_steps
+            model, lists, pixels, data_dir, model_dir, seed=seed, prior_epochs=prior_epochs
         )
     refit_start = f"python -m vae.export --refit {model_dir} --data {data_dir}"
-    refit_line = " ".join([refit_start, *sampler_flags(prior_steps, fitted_sampler)])
+    refit_line = " ".join([refit_start, *sampler_flags(prior_epochs, fitted_sampler)])
     commands = [line for line in facts.get("commands", []) if not line.startswith(refit_start)]
     facts = {
         **facts,
@@ -314,10 +314,10 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--out", help="model folder to write (with --run)")
     parser.add_argument(
-        "--prior-steps",
+        "--prior-epochs",
         type=int,
-        default=PRIOR_STEPS,
-        help=f"training steps of the diffusion prior on the codes; 0 ships none (default {PRIOR_STEPS})",
+        default=PRIOR_EPOCHS,
+        help=f"passes of the diffusion prior over its codes; 0 ships none (default {PRIOR_EPOCHS})",
     )
     parser.add_argument(
         "--fitted-sampler",
@@ -332,7 +332,7 @@ def main(argv=None) -> int:
         parser.error("--refit needs --data")
     if args.refit:
         try:
-            facts = refit(args.refit, args.data, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler)
+            facts = refit(args.refit, args.data, prior_epochs=args.prior_epochs, fitted_sampler=args.fitted_sampler)
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -343,7 +343,7 @@ def main(argv=None) -> int:
         return 0
     try:
         facts = export_run(
-            args.run, args.data, args.out, prior_steps=args.prior_steps, fitted_sampler=args.fitted_sampler
+            args.run, args.data, args.out, prior_epochs=args.prior_epochs, fitted_sampler=args.fitted_sampler
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

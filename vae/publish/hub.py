@@ -133,12 +133,12 @@ def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu"
     (stage / "requirements.txt").write_text(space_requirements(hardware))
 
 
-def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str) -> None:
+def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str, priors: bool) -> None:
     """The static edition of these model folders (vae.publish.static_site), with the static front matter."""
     from .static_site import stage_static
 
     try:
-        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web)
+        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web, priors=priors)
     except ValueError as error:
         raise HubError(str(error)) from None
     (stage / "README.md").write_text(space_front_matter("static"))
@@ -332,6 +332,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="with --static: where the page loads onnxruntime-web from, a URL prefix or a folder of the npm "
         "package's dist/ files copied into the site (default: $ONNXRUNTIME_WEB, else the pinned version's CDN)",
     )
+    space.add_argument(
+        "--diffusion-priors",
+        action="store_true",
+        help="with --static: stage the models' diffusion priors too, so that the page samples as the app does "
+        "(3.5 MB each: the bundled set then passes 30 MB); without, the page's fitted samples come from the mixture",
+    )
     for command in (push, space):
         command.add_argument("repo_id", metavar="OWNER/NAME")
         command.add_argument("--private", action="store_true")
@@ -357,7 +363,7 @@ def main(argv=None, *, static_page=None) -> int:
                 folders = named_model_folders(models)
                 page = static_page([read_json(f / FACTS_NAME) for f in folders if (f / FACTS_NAME).is_file()])
                 source = args.onnxruntime_web or os.environ.get("ONNXRUNTIME_WEB") or page["ort_cdn"]
-                stage_static_space(stage, folders, page=page, onnxruntime_web=source)
+                stage_static_space(stage, folders, page=page, onnxruntime_web=source, priors=args.diffusion_priors)
             else:
                 stage_space(stage, models, hardware=args.hardware)
             total = print_listing(stage)

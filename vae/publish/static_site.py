@@ -103,7 +103,7 @@ def axes_entry(axes: explore.SliderAxes) -> dict:
     }
 
 
-def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
+def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[dict, dict]:
     """A model's part of site.json, and how much fp16 weights change its pictures: the decoder's of codes, and the
     encoder's (as pictures decoded from the photos' codes)."""
     em = explore.load_explorer_model(folder)
@@ -128,8 +128,8 @@ def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
         "classes": em.classes,
         "class_directions": explore.slider_directions(em).tolist(),
         "sampler": None,
-        "prior": prior_entry(stage, em.prior) if em.prior is not None else None,
-        "fitted_source": em.fitted_source,
+        "prior": prior_entry(stage, em.prior) if priors and em.prior is not None else None,
+        "fitted_source": em.fitted_source if priors else "mixture",
         "atlas": None,
         "map": None,
     }
@@ -172,9 +172,13 @@ def onnxruntime_web_source(stage: Path, source: str) -> str:
     return ONNXRUNTIME_WEB_FOLDER
 
 
-def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str) -> dict:
+def stage_static(
+    stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str, priors: bool = False
+) -> dict:
     """Stage the static site into `stage` for these model folders; `page` holds the page's words and layout
-    (ui.static_page.page_settings). Returns the fp16 differences measured, by model."""
+    (ui.static_page.page_settings). With `priors`, the models' diffusion priors come too (3.5 MB each, which takes
+    the bundled set past its 30 MB), and the page samples as the app does; without, "fitted" draws the mixture.
+    Returns the fp16 differences measured, by model."""
     shutil.copyfile(PAGE, stage / "index.html")
     (stage / "web").mkdir(exist_ok=True)
     for module in MODULES.glob("*.js"):
@@ -187,7 +191,7 @@ def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxrunt
     shutil.copyfile(EXAMPLES / "CREDITS.md", stage / "examples" / "CREDITS.md")
     models, differences = [], {}
     for folder in model_folders:
-        entry, measured = model_entry(stage, folder, page["layout"]["sliders"])
+        entry, measured = model_entry(stage, folder, page["layout"]["sliders"], priors)
         models.append(entry)
         differences[entry["name"]] = measured
     models.sort(key=lambda m: (m["beta"], m["name"]))
