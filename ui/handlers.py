@@ -29,6 +29,12 @@ from vae.latent.atlas import MAP_EXTENT
 from vae.latent.own_direction import own_direction
 
 
+def as_sentence(error: Exception) -> str:
+    """A ValueError's lower-case message as the sentence a visitor reads: its first letter raised, a full stop."""
+    text = str(error)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
 def checked_number(value, name: str, low: float, high: float) -> float:
     if value is None:
         return low
@@ -235,7 +241,7 @@ class Handlers:
         try:
             return explore.sample_grid(em, checked_seed(seed), count, temperature, source=source)
         except ValueError as error:  # an unknown sampler, or one this model does not ship
-            raise gr.Error(f"{str(error)[0].upper()}{str(error)[1:]}.") from None
+            raise gr.Error(as_sentence(error)) from None
 
     def reconstruct(self, model: str, path):
         em = self.model_of(model)
@@ -308,7 +314,7 @@ class Handlers:
         try:
             own = own_direction(em, *tensors)
         except ValueError as error:
-            raise gr.Error(f"{str(error).capitalize()}.") from None
+            raise gr.Error(as_sentence(error)) from None
         return {"direction": own.vector.tolist(), "spread": own.spread, "separation": own.separation}
 
     def add_own_slider(self, model: str, photos_with, photos_without, name: str, own) -> list:
