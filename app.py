@@ -39,6 +39,7 @@ from ui.widgets import (  # noqa: E402
     EXAMPLES,
     MAP_HOVER_JS,
     MAX_UPLOAD_MB,
+    PAGE_HEAD,
     SHARE_HTML,
     SLIDER_MOVED_JS,
     axis_radio,
@@ -103,8 +104,8 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
     start = ExploreInputs(h.default, [s["value"] for s in start_sliders], kind, [0.0] * MAX_CLASSES, start_code)
     decoding = BrowserDecoding(h)
     with gr.Tab("Explore"):
-        with gr.Row():
-            with gr.Column(scale=1):
+        with gr.Row(elem_id="explore-row"):
+            with gr.Column(scale=1, elem_id="explore-picture-column"):
                 image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
                 gr.HTML(html_template=SHARE_HTML, elem_id="share-link", container=False)
                 share_note = gr.Markdown(elem_id="share-note")
@@ -298,7 +299,9 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument(
         "--models",
         action="append",
@@ -318,7 +321,14 @@ def main(argv=None) -> None:
     except FileNotFoundError as error:
         sys.exit(f"error: {error}")  # one line, no usage: the flag was right, its value was not
     demo = build_demo(models)
-    demo.launch(max_file_size=f"{MAX_UPLOAD_MB}mb", theme=gr.themes.Soft(), css=CSS, share=False, footer_links=["api"])
+    demo.launch(
+        max_file_size=f"{MAX_UPLOAD_MB}mb",
+        theme=gr.themes.Soft(),
+        css=CSS,
+        head=PAGE_HEAD,
+        share=False,
+        footer_links=["api"],
+    )
 
 
 if __name__ == "__main__":

@@ -23,12 +23,10 @@ from support.latency import measure_running, percentile
 
 
 def measure(clients: int, calls: int, uploads: int, app_dir: Path = ROOT) -> dict:
-    """Start the app in `app_dir` on its bundled models with an empty ONNX cache, time its start-up, then
-    `measure_running`."""
+    """Start the app in `app_dir` on its bundled models, time its start-up, then `measure_running`."""
     with tempfile.TemporaryDirectory() as base:
         start = time.perf_counter()
-        env = {"VAE_CACHE_DIR": str(Path(base) / "cache")}  # a cold start: every decoder is exported to ONNX
-        with running_app(None, base_dir=Path(base), env=env, app_dir=app_dir) as (url, process, temp_dir):
+        with running_app(None, base_dir=Path(base), app_dir=app_dir) as (url, process, temp_dir):
             startup = time.perf_counter() - start
             return {"startup_s": startup, **measure_running(url, process, temp_dir, clients, calls, uploads)}
 

@@ -25,7 +25,7 @@ import time
 from playwright.async_api import async_playwright
 
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
-from support.browser import CHROMIUM, CHROMIUM_ARGS, SERVER_CALLS
+from support.browser import CHROMIUM, CHROMIUM_ARGS, GRADIO_EXPLORER, SERVER_CALLS
 from support.latency import percentile
 from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
@@ -42,18 +42,18 @@ async def one_page(browser, url: str, moves: int) -> dict:
     await page.locator("#browser-decoder [data-mode=browser], #browser-decoder [data-mode=server]").wait_for(
         state="attached", timeout=WAIT_MS
     )
-    if await page.evaluate("() => window.browserDecoder.mode") != "browser":  # onnxruntime-web did not load in time
+    if await page.evaluate(f"() => {GRADIO_EXPLORER}.mode") != "browser":  # onnxruntime-web did not load in time
         await page.close()
         return None
     calls.clear()
     for i in range(moves):
         await page.locator(f"#slider-{i % 12} input[type=range]").fill(f"{(i % 7 - 3) * 0.8:.2f}")
-    await page.evaluate("() => window.browserDecoder.running")
-    decode_ms = await page.evaluate("() => window.browserDecoder.decodeMs.slice()")
+    await page.evaluate(f"() => {GRADIO_EXPLORER}.running")
+    decode_ms = await page.evaluate(f"() => {GRADIO_EXPLORER}.sliderTimes.ms.slice()")
 
-    await page.evaluate("() => { window.browserDecoder.previewsOn = false; }")  # the baseline: no strips
+    await page.evaluate(f"() => {{ {GRADIO_EXPLORER}.strips.on = false; }}")  # the baseline: no strips
     drag_fps_without, _ = await drag_with_pauses(page)
-    await page.evaluate("() => { window.browserDecoder.previewsOn = true; }")
+    await page.evaluate(f"() => {{ {GRADIO_EXPLORER}.strips.on = true; }}")
     drag_fps, strip_pictures = await drag_with_pauses(page)
     hover_fps = await hover_over_map(page)
     server_calls = len(calls)
@@ -69,7 +69,8 @@ async def one_page(browser, url: str, moves: int) -> dict:
 
 
 async def counter(page, name: str) -> int:
-    return await page.evaluate(f"() => window.browserDecoder.{name}")
+    """One of the decoder's counts: sliderTimes.count, mapTimes.count, strips.pictures."""
+    return await page.evaluate(f"() => {GRADIO_EXPLORER}.{name}")
 
 
 async def drag_with_pauses(page, strokes: int = 4, steps: int = 15, pause_s: float = 0.4) -> tuple[float, int]:
@@ -77,23 +78,23 @@ async def drag_with_pauses(page, strokes: int = 4, steps: int = 15, pause_s: flo
     box = await page.locator("#slider-0 input[type=range]").bounding_box()
     y = box["y"] + box["height"] / 2
     width = box["width"] - 4
-    drawn_before = await counter(page, "previewPictures")
+    drawn_before = await counter(page, "strips.pictures")
     await page.mouse.move(box["x"] + 2, y)
     await page.mouse.down()
     frames, seconds = 0, 0.0
     for stroke in range(strokes):
-        before = await counter(page, "decodes")
+        before = await counter(page, "sliderTimes.count")
         start = time.perf_counter()
         for step in range(1, steps + 1):  # there and back again, a quarter of the way per stroke
             where = (stroke * steps + step) / (strokes * steps / 2)
             await page.mouse.move(box["x"] + 2 + width * (where if where <= 1 else 2 - where), y)
             await asyncio.sleep(1 / 60)
-        await page.evaluate("() => window.browserDecoder.running")
+        await page.evaluate(f"() => {GRADIO_EXPLORER}.running")
         seconds += time.perf_counter() - start
-        frames += await counter(page, "decodes") - before
+        frames += await counter(page, "sliderTimes.count") - before
         await asyncio.sleep(pause_s)  # the strips start redrawing; the next stroke cancels them
     await page.mouse.up()
-    return frames / seconds, await counter(page, "previewPictures") - drawn_before
+    return frames / seconds, await counter(page, "strips.pictures") - drawn_before
 
 
 async def hover_over_map(page, steps: int = 60) -> float:
@@ -103,7 +104,7 @@ async def hover_over_map(page, steps: int = 60) -> float:
     await landscape_map.wait_for(state="visible", timeout=WAIT_MS)
     await landscape_map.scroll_into_view_if_needed()
     box = await landscape_map.bounding_box()
-    before = await counter(page, "hoverDecodes")
+    before = await counter(page, "mapTimes.count")
     start = time.perf_counter()
     for step in range(steps):  # a circle round the middle of the map
         angle = 2 * math.pi * step / steps
@@ -112,8 +113,8 @@ async def hover_over_map(page, steps: int = 60) -> float:
             box["y"] + box["height"] * (0.5 + 0.3 * math.sin(angle)),
         )
         await asyncio.sleep(1 / 60)
-    await page.evaluate("() => window.browserDecoder.running")
-    return (await counter(page, "hoverDecodes") - before) / (time.perf_counter() - start)
+    await page.evaluate(f"() => {GRADIO_EXPLORER}.running")
+    return (await counter(page, "mapTimes.count") - before) / (time.perf_counter() - start)
 
 
 async def measure(url: str, pages: int, moves: int) -> list[dict]:

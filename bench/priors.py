@@ -5,7 +5,7 @@
 For each model: codes drawn from the training photos' posteriors (two per photo, as `vae.publish.export` fits the
 shipped density), and, fitted to them, the Sample tab's mixture (sized on validation draws, as shipped),
 larger full-covariance mixtures, one Gaussian per class (where the photos come in class folders), a second-stage
-VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), the diffusion prior (`vae.latent.flow_prior`: flow matching,
+VAE on the codes (Dai & Wipf 2019, `bench.code_vae`), the diffusion prior (`vae.latent.diffusion_prior`: flow matching,
 an MLP velocity field that reads each code's class, Heun's method; fitted to draws of the photos and of their
 mirror images, as shipped) and the same without classes, and a neural
 spline flow (`bench.spline_flow`, zuko's NSF); `--candidates` fits a subset beside the shipped mixture. The row
@@ -36,8 +36,8 @@ from bench.code_vae import fit_code_vae
 from bench.quality import SEED, Photos, SampleJudge, decode_codes, markdown_table
 from bench.spline_flow import fit_spline_flow
 from vae.latent.density import fit_best_mixture, fit_mixture
+from vae.latent.diffusion_prior import DiffusionPrior, fit_diffusion_prior
 from vae.latent.explore import load_explorer_models, random_latent
-from vae.latent.flow_prior import FlowPrior, export_onnx, fit_flow_prior
 from vae.publish.code_samplers import (
     DENSITY_DRAWS,
     drawn_codes,
@@ -46,6 +46,7 @@ from vae.publish.code_samplers import (
     prior_codes,
     prior_steps,
 )
+from vae.publish.onnx_export import export_prior
 
 LARGER_MIXTURES = (16, 32)
 
@@ -82,8 +83,8 @@ def candidates(train: torch.Tensor, labels, val: torch.Tensor, prior_data, chose
     steps = prior_steps(len(prior_data[0]))  # as vae.export fits the shipped prior
     fitters = {
         "second-stage VAE": lambda: fit_code_vae(train, seed=SEED),
-        "diffusion prior": lambda: fit_flow_prior(*prior_data, seed=SEED, train_steps=steps),
-        "diffusion prior without classes": lambda: fit_flow_prior(prior_data[0], seed=SEED, train_steps=steps),
+        "diffusion prior": lambda: fit_diffusion_prior(*prior_data, seed=SEED, train_steps=steps),
+        "diffusion prior without classes": lambda: fit_diffusion_prior(prior_data[0], seed=SEED, train_steps=steps),
         "spline flow": lambda: fit_spline_flow(train, seed=SEED),
     }
     if labels is not None:
@@ -108,13 +109,13 @@ def draw_ms(prior, count: int = 64) -> float:
     return 1000 * (time.perf_counter() - started)
 
 
-def onnx_draw_ms(prior: FlowPrior, count: int = 64) -> float:
+def onnx_draw_ms(prior: DiffusionPrior, count: int = 64) -> float:
     """64 codes through the exported velocity network in onnxruntime, with the same Heun steps."""
     import numpy as np
     import onnxruntime
 
     with tempfile.TemporaryDirectory() as folder:
-        session = onnxruntime.InferenceSession(str(export_onnx(prior, Path(folder) / "v.onnx")))
+        session = onnxruntime.InferenceSession(str(export_prior(prior, Path(folder) / "v.onnx")))
     z = np.random.default_rng(SEED).standard_normal((count, prior.config.dim)).astype(np.float32)
     label = np.eye(prior.config.classes, dtype=np.float32)[np.arange(count) % prior.config.classes]
     started, steps = time.perf_counter(), prior.config.steps
@@ -147,7 +148,7 @@ def model_rows(name: str, em, photos: Photos, judge: SampleJudge, chosen=CANDIDA
     for label, (prior, seconds) in candidates(train, labels, val, prior_data, chosen).items():
         row = {"model": name, "sampler": label, "fit_s": round(seconds, 1), "codes": prior.sample(count, seed=SEED)}
         row["draw_ms"] = round(draw_ms(prior), 1)
-        if isinstance(prior, FlowPrior):  # its network also runs in onnxruntime, as in a browser
+        if isinstance(prior, DiffusionPrior):  # its network also runs in onnxruntime, as in a browser
             row["onnx_draw_ms"] = round(onnx_draw_ms(prior), 1)
         rows.append(row)
     shipped_source = f"the app's fitted sampler (the shipped {em.fitted_source})"

@@ -95,6 +95,18 @@ class Photos:
 # scores
 
 
+def models_and_photos(doc: str, argv=None, **extra_flags) -> tuple[argparse.Namespace, dict, Photos]:
+    """The command line of a bench that scores the bundled models on the test photos (--models, --data and
+    `extra_flags`' defaults), its models and its photos."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="assets/models")
+    parser.add_argument("--data", default="../shared/data/landscapes")
+    for flag, default in extra_flags.items():
+        parser.add_argument(f"--{flag}", default=default)
+    args = parser.parse_args(argv)
+    return args, load_explorer_models(Path(args.models)), Photos(args.data)
+
+
 def image_scores(reconstructions: torch.Tensor, images: torch.Tensor, *, batch_size: int = BATCH) -> dict:
     """Mean PSNR and SSIM, and the reconstructions' fine-detail energy as a share of the images' own."""
     sums = {"psnr": 0.0, "ssim": 0.0, "kept": 0.0, "there": 0.0}

@@ -28,7 +28,7 @@ from pathlib import Path
 from gradio_client import Client, handle_file
 
 from support.app_launcher import running_app
-from vae.publish.hub import HARDWARE, ROOT, SPACE_PYTHON, stage_space
+from vae.publish.staging import HARDWARE, ROOT, SPACE_PYTHON, stage_space
 
 CACHE = ROOT / ".cache" / "space-build"
 PYENV_VERSIONS = Path.home() / ".pyenv" / "versions"
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
             f"install: {seconds / 60:.1f} min ({'a new venv' if new else 'a kept venv: --fresh for a first build'}), "
             f"venv {folder_mb(env):,.0f} MB"
         )
-        space = {"SPACE_ID": "someone/landscape-vae", "HOME": str(home), "VAE_CACHE_DIR": str(Path(scratch) / "cache")}
+        space = {"SPACE_ID": "someone/landscape-vae", "HOME": str(home)}
         started = time.perf_counter()
         with running_app(None, base_dir=Path(scratch), env=space, app_dir=stage, python=str(python)) as (url, _, _):
             cold_start = time.perf_counter() - started

@@ -29,7 +29,7 @@ from gradio_client import Client, handle_file
 from playwright.async_api import async_playwright
 
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
-from support.browser import CHROMIUM, CHROMIUM_ARGS
+from support.browser import CHROMIUM, CHROMIUM_ARGS, GRADIO_EXPLORER, STATIC_EXPLORER, STATIC_VIEWS
 from support.static_server import served, stage_static_site
 from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
@@ -40,29 +40,28 @@ BYTES_SO_FAR = """() => performance.getEntriesByType("navigation").concat(perfor
 # what each page calls its parts: the first slider, the map, and the counters of frames painted
 PAGES = {
     "static page": {
-        "first_picture": "() => window.explore && window.explore.decodes > 0",
+        "first_picture": f"() => {STATIC_EXPLORER}?.sliderTimes.count > 0",
         "slider": "#preview-0 input[type=range]",
-        "slider_frames": "window.explore.decodes",
-        "frame_ms": "window.explore.decodeMs",
-        "strips_off": "window.explore.previewsOn = false",
+        "slider_frames": f"{STATIC_EXPLORER}.sliderTimes.count",
+        "frame_ms": f"{STATIC_EXPLORER}.sliderTimes.ms",
+        "strips_off": f"{STATIC_EXPLORER}.strips.on = false",
         "map_tab": "#tabs button[data-tab=map-tab]",
         "map": "#map",
-        "map_frames": "window.views.hovers",
-        "map_ready": "window.views.open('map-tab')",
-        "idle": "window.staticSite.networks.running",
+        "map_frames": f"{STATIC_VIEWS}.mapTimes.count",
+        "map_ready": f"{STATIC_VIEWS}.open('map-tab')",
+        "idle": f"{STATIC_EXPLORER}.running",
     },
     "Gradio page": {
-        "first_picture": "() => document.querySelector('#explore-image img') && window.browserDecoder"
-        " && window.browserDecoder.mode === 'browser'",
+        "first_picture": f"() => document.querySelector('#explore-image img') && {GRADIO_EXPLORER}?.mode === 'browser'",
         "slider": "#slider-0 input[type=range]",
-        "slider_frames": "window.browserDecoder.decodes",
-        "frame_ms": "window.browserDecoder.decodeMs",
-        "strips_off": "window.browserDecoder.previewsOn = false",
+        "slider_frames": f"{GRADIO_EXPLORER}.sliderTimes.count",
+        "frame_ms": f"{GRADIO_EXPLORER}.sliderTimes.ms",
+        "strips_off": f"{GRADIO_EXPLORER}.strips.on = false",
         "map_tab": "role=tab[name='Landscape map']",
         "map": "#landscape-map img",
-        "map_frames": "window.browserDecoder.hoverDecodes",
+        "map_frames": f"{GRADIO_EXPLORER}.mapTimes.count",
         "map_ready": "true",
-        "idle": "window.browserDecoder.running",
+        "idle": f"{GRADIO_EXPLORER}.running",
     },
 }
 
@@ -131,14 +130,16 @@ async def one_page(browser, url: str, parts: dict) -> dict:
     hover_fps = await hover(page, parts)
     result = {"first_s": first, "bytes": loaded, "slider_fps": fps, "frame_ms": frame_ms, "map_fps": hover_fps}
     if parts is PAGES["static page"]:
-        await page.wait_for_function("() => window.views && window.views.ready", timeout=WAIT_MS)
-        await page.evaluate("window.views.ready")
-        result["sample_s"] = await page.evaluate("""async () => { document.querySelector('#sample-count').value = 16;
-          const t = performance.now(); await views.sample(); return (performance.now() - t) / 1000; }""")
+        await page.wait_for_function(f"() => {STATIC_VIEWS}?.ready", timeout=WAIT_MS)
+        await page.evaluate(f"() => {STATIC_VIEWS}.ready")
+        result["sample_s"] = await page.evaluate(
+            f"""async () => {{ document.querySelector('#sample-count').value = 16;
+          const t = performance.now(); await {STATIC_VIEWS}.sample(); return (performance.now() - t) / 1000; }}"""
+        )
         for key in ("first_reconstruct_s", "reconstruct_s"):  # the first also loads every model's networks
             result[key] = await page.evaluate(
-                """async (url) => { const t = performance.now();
-              await views.reconstruct(url); return (performance.now() - t) / 1000; }""",
+                f"""async (url) => {{ const t = performance.now();
+              await {STATIC_VIEWS}.reconstruct(url); return (performance.now() - t) / 1000; }}""",
                 f"{url}examples/{EXAMPLE.name}",
             )
     await page.close()

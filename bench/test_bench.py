@@ -220,3 +220,29 @@ def test_one_gaussian_per_class_draws_each_class_by_its_share_where_its_codes_ar
     drawn = PerClassGaussians(codes, labels).sample(800, seed=0)
     assert abs((drawn[:, 0] > 0).float().mean().item() - 0.75) < 0.05
     assert (drawn[:, 0].abs() > 2).float().mean() > 0.95  # nothing between the two classes
+
+
+def test_nearest_bench_counts_hubs_and_class_agreement_never_a_query_itself():
+    from bench.nearest import chance_agreement, cosine, euclidean, explorer_measure, neighbour_scores
+
+    atlas = torch.tensor([[0.1, 0.1], [3.0, 0.0], [0.0, 3.0], [-3.0, 0.0], [0.0, -3.0]])  # a hub near the centre
+    queries = torch.tensor([[1.0, 0.1], [0.1, 1.0], [-1.0, 0.1], [0.1, -1.0], [3.0, 0.0]])
+    query_labels, atlas_labels = torch.tensor([1, 2, 3, 4, 1]), torch.tensor([0, 1, 2, 3, 4])
+    own = torch.tensor([-1, -1, -1, -1, 1])  # the last query is atlas photo 1 itself
+    near = neighbour_scores(euclidean(queries, atlas), own, query_labels, atlas_labels)
+    alike = neighbour_scores(cosine(queries, atlas), own, query_labels, atlas_labels)
+    assert near["hub_share"] == 1.0 and alike["hub_share"] < 1.0  # photo 0 is among every query's 3 nearest
+    assert alike["same_class_3"] == pytest.approx(4 / 15)  # each of the first four finds its class among 3
+    order = explorer_measure(queries, atlas, typical_logvar=torch.zeros(2)).argsort(1)
+    assert torch.equal(order, cosine(queries, atlas).argsort(1))  # σ = 1: plain cosine
+    assert chance_agreement(torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 1, 1])) == pytest.approx(0.5)
+
+
+def test_closeness_bench_counts_each_words_row_and_how_often_one_score_falls_below_another():
+    from bench.closeness import below_chance, row_counts
+
+    table = ((25, "a"), (20, "b"), (None, "c"))
+    assert row_counts(table, torch.tensor([30.0, 25.0, 21.0, 10.0, 19.9])) == [2, 1, 2]
+    assert below_chance(torch.tensor([0.1, 0.2]), torch.tensor([0.3, 0.4])) == 1.0
+    assert below_chance(torch.tensor([0.5]), torch.tensor([0.5])) == 0.5
+    assert math.isnan(below_chance(torch.tensor([]), torch.tensor([0.5])))

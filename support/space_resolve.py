@@ -1,6 +1,7 @@
 """pip's resolution of a Space's staged requirements on the target's Python, from PyPI alone, as a Space's first build
 does short of downloading. It waits on PyPI for about a minute, so the test session starts it in the background when
-it collects the test that reads it (tests/conftest.py), and the other tests run meanwhile."""
+it collects the test that reads it (tests/conftest.py), and the other tests run meanwhile; the results go to files, so
+that any test process can read them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
-import vae.publish.hub as hub
+from vae.publish import staging
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # the Hub builds Spaces on x86-64 Linux; wheels name the glibc they need in many spellings
 LINUX_X86_64 = [f"manylinux_2_{v}_x86_64" for v in range(5, 40)] + [  # glibc 2.5 ... 2.39, then the old aliases
@@ -38,37 +41,42 @@ def resolve_command(stage: Path, python: str) -> list[str]:
     ]  # fmt: skip
 
 
-class Resolves:
-    """Each hardware target's staged requirements, resolved by pip side by side in the background."""
+def start_resolves(folder: Path) -> list[subprocess.Popen]:
+    """Each hardware target's staged requirements, resolved by pip side by side in the background into `folder`
+    (one subfolder per target, each ending with the file `returncode`), at the lowest priority."""
+    jobs = []
+    for hardware in staging.HARDWARE:
+        stage = Path(folder) / hardware
+        stage.mkdir(parents=True)
+        (stage / "requirements.txt").write_text(staging.space_requirements(hardware))
+        command = [sys.executable, "-m", "support.space_resolve", str(stage), staging.SPACE_PYTHON[hardware]]
+        jobs.append(subprocess.Popen(command, cwd=ROOT, preexec_fn=lowest_priority))
+    return jobs
 
-    def __init__(self):
-        self.folder = tempfile.TemporaryDirectory(prefix="space-resolve-")
-        self.jobs = {}
-        for hardware in hub.HARDWARE:
-            stage = Path(self.folder.name) / hardware
-            stage.mkdir()
-            (stage / "requirements.txt").write_text(hub.space_requirements(hardware))
-            command = resolve_command(stage, hub.SPACE_PYTHON[hardware])
-            job = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lowest_priority
-            )
-            self.jobs[hardware] = (stage, job)
 
-    def results(self) -> dict[str, dict[str, str]]:
-        """{hardware: {package: version}}; AssertionError naming the Python for a resolve that failed."""
-        found = {}
-        for hardware, (stage, job) in self.jobs.items():
-            _, errors = job.communicate(timeout=TIMEOUT_S)
-            assert job.returncode == 0, f"Python {hub.SPACE_PYTHON[hardware]}: " + errors[-1500:]
-            report = json.loads((stage / "report.json").read_text())
-            found[hardware] = {
-                item["metadata"]["name"].lower(): item["metadata"]["version"] for item in report["install"]
-            }
-        return found
+def results(folder: Path, timeout_s: float = TIMEOUT_S) -> dict[str, dict[str, str]]:
+    """{hardware: {package: version}} once every resolve in `folder` has ended; AssertionError naming the Python for
+    a resolve that failed or never ended. Any process may read them: under pytest-xdist, a worker reads what the
+    controller started."""
+    found, deadline = {}, time.monotonic() + timeout_s
+    for hardware in staging.HARDWARE:
+        stage = Path(folder) / hardware
+        while not (stage / "returncode").is_file():
+            assert time.monotonic() < deadline, f"Python {staging.SPACE_PYTHON[hardware]}: pip's resolve never ended"
+            time.sleep(0.5)
+        errors = (stage / "errors.txt").read_text()
+        assert (stage / "returncode").read_text() == "0", f"Python {staging.SPACE_PYTHON[hardware]}: " + errors[-1500:]
+        report = json.loads((stage / "report.json").read_text())
+        found[hardware] = {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in report["install"]}
+    return found
 
-    def close(self) -> None:
-        for _, job in self.jobs.values():
-            if job.poll() is None:
-                job.kill()
-                job.wait()
-        self.folder.cleanup()
+
+def main(stage: str, python: str) -> None:
+    """One target's resolve (a background job of `start_resolves`): pip's errors, then its exit code, into `stage`."""
+    done = subprocess.run(resolve_command(Path(stage), python), capture_output=True, text=True, timeout=TIMEOUT_S)
+    (Path(stage) / "errors.txt").write_text(done.stderr)
+    (Path(stage) / "returncode").write_text(str(done.returncode))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -4,11 +4,9 @@ by Python's plain static file server."""
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -30,30 +28,6 @@ def stage_static_site(stage: Path, onnxruntime_web: str) -> str:
     return subprocess.run(
         stage_command(stage, onnxruntime_web), cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
     ).stdout
-
-
-class BackgroundStaging:
-    """The staging run at the lowest priority while other tests run (tests/conftest.py starts it at collection)."""
-
-    def __init__(self, onnxruntime_web: str):
-        self.folder = tempfile.TemporaryDirectory(prefix="static-site-")
-        self.stage = Path(self.folder.name) / "site"
-        self.job = subprocess.Popen(
-            stage_command(self.stage, onnxruntime_web), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, preexec_fn=lambda: os.nice(19),
-        )  # fmt: skip
-
-    def result(self) -> tuple[Path, str]:
-        """(the staged folder, what the command printed); AssertionError with its errors if it failed."""
-        printed, errors = self.job.communicate(timeout=600)
-        assert self.job.returncode == 0, errors[-2000:]
-        return self.stage, printed
-
-    def close(self) -> None:
-        if self.job.poll() is None:
-            self.job.kill()
-            self.job.wait()
-        self.folder.cleanup()
 
 
 def free_port() -> int:

@@ -1,7 +1,9 @@
 // Runs the browser's formulas (web/*.js) in node on the cases tests/test_web_formulas.py sends on stdin, and prints
-// their results as JSON, for the test to hold against Python's own functions.
+// their results as JSON, for the test to hold against Python's own functions; and the explorer core's pure parts
+// (web_core.mjs: frame batching, loads retried, the settings of a site.json entry) on fakes.
 import { readFileSync } from "node:fs";
-import { klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, percentileBelow, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
+import { explorerCore } from "./web_core.mjs";
+import { detailKept, klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, percentileBelow, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
 import { mixtureCodes, mixtureLogDensity, normals, standardCodes, uniforms } from "../web/sampler.js";
 import { base64url, checkView, decodeNumbers, readShareLink, shareLinkUrl } from "../web/share_codec.js";
 
@@ -11,7 +13,9 @@ const attempt = (task) => {
   try { return { value: task() }; } catch (error) { return { error: error.message }; }
 };
 const { axes, map, density, photos, codes, link, limits } = cases;
+const core = await explorerCore(cases.site);
 console.log(JSON.stringify({
+  core,
   min_mse: MIN_MSE,
   slider_code: Array.from(sliderCode(axes, axes.values, axes.amounts)),
   slider_values: sliderValues(axes, axes.base, 3),
@@ -35,5 +39,14 @@ console.log(JSON.stringify({
   psnr: psnr(photos.a, photos.b),
   kl: klNats(photos.mean, photos.logvar),
   nearest: nearestCodes(Float32Array.from(codes.population.flat()), codes.population[0].length, codes.z, 3),
+  likeness: ((flat, dim) => ({
+    scaled: nearestCodes(flat, dim, codes.z, 5, cases.likeness.typical_logvar),
+    unscaled: nearestCodes(flat, dim, codes.z, 5),
+    zero: nearestCodes(flat, dim, new Float32Array(dim), 3, cases.likeness.typical_logvar),
+  }))(Float32Array.from(codes.population.flat()), codes.z.length),
+  detail: ((pictures) => ({
+    kept: detailKept(pictures.copy, pictures.photo, pictures.size),
+    flat: detailKept(pictures.copy, pictures.flat, pictures.size),
+  }))(cases.likeness.pictures),
   own: ownDirection(codes.with, codes.without, codes.population, codes.z.length),
 }));

@@ -51,10 +51,11 @@ def onnxruntime_web() -> str:
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory, onnxruntime_web):
     """(url, process, temp_dir) of `python app.py --models assets/models` on a free port, serving
-    onnxruntime-web itself (as the public app does from its CDN) so the browser decodes slider moves."""
+    onnxruntime-web itself (as the public app does from its CDN) so the browser decodes slider moves, and started
+    with the ONNX exporter unavailable (support/without_onnx_export): the app exports nothing."""
     from support.app_launcher import running_app
 
-    env = {"ONNXRUNTIME_WEB": onnxruntime_web}
+    env = {"ONNXRUNTIME_WEB": onnxruntime_web, "PYTHONPATH": str(ROOT / "support" / "without_onnx_export")}
     with running_app(MODELS, base_dir=tmp_path_factory.mktemp("app-server"), env=env) as server:
         yield server
 
@@ -93,43 +94,58 @@ SERVER_FIXTURES = {"app_server", "client", "browser_page", "chromium"}  # each s
 
 
 RESOLVE_TEST = "test_each_targets_staged_requirements_resolve_for_its_python_from_pypi"
-STATIC_SITE_TESTS = "test_static_site.py"
+
+
+def resolve_folder(config) -> Path:
+    """Where pip's resolves of the Spaces' requirements write: in the session's temporary folder, which under
+    pytest-xdist is the controller's (each worker's lies inside it)."""
+    base = config._tmp_path_factory.getbasetemp()
+    return (base.parent if hasattr(config, "workerinput") else base) / "space-resolve"
+
+
+def start_resolves(config) -> None:
+    """pip's resolve of the Spaces' requirements (about a minute, mostly waiting on PyPI) starts in the background,
+    at the lowest priority, as soon as the session knows it runs the test that reads it."""
+    from support.space_resolve import start_resolves
+
+    if not hasattr(config, "space_resolves"):
+        config.space_resolves = start_resolves(resolve_folder(config))
 
 
 def pytest_collection_finish(session):
-    """Two slow preparations start now, in the background at the lowest priority, when the session runs the tests
-    that read them, so that the tests before those run meanwhile: pip's resolve of the Spaces' requirements (about a
-    minute, mostly waiting on PyPI) and the staging of the static edition (exporting every model to ONNX)."""
-    names = {item.name for item in session.items}
-    files = {item.path.name for item in session.items}
-    if RESOLVE_TEST in names:
-        from support.space_resolve import Resolves
+    if not hasattr(session.config, "workerinput") and any(item.name == RESOLVE_TEST for item in session.items):
+        start_resolves(session.config)
 
-        session.config.space_resolves = Resolves()
-    if STATIC_SITE_TESTS in files:
-        from support.app_launcher import install_onnxruntime_web
-        from support.static_server import BackgroundStaging
-        from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 
-        session.config.static_staging = BackgroundStaging(str(install_onnxruntime_web(ONNXRUNTIME_WEB_VERSION)))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under pytest-xdist the controller starts the resolve (once) when a worker collects its test."""
+    if any(test_id.endswith(f"::{RESOLVE_TEST}") for test_id in ids):
+        start_resolves(node.config)
 
 
 def pytest_unconfigure(config):
-    for name in ("space_resolves", "static_staging"):
-        job = getattr(config, name, None)
-        if job is not None:
-            job.close()
+    for job in getattr(config, "space_resolves", []):
+        if job.poll() is None:
+            job.kill()
+            job.wait()
 
 
 @pytest.fixture
-def space_resolves(request):
-    return request.config.space_resolves
+def space_resolves(request) -> dict:
+    """{hardware: {package: version}}: what pip resolved for each Space target."""
+    from support.space_resolve import results
+
+    return results(resolve_folder(request.config))
 
 
 @pytest.fixture(scope="session")
-def static_staging(request):
-    """(the staged static site, what its command printed), staged in the background since collection."""
-    return request.config.static_staging.result()
+def static_staging(tmp_path_factory, onnxruntime_web):
+    """(the staged static site, what its command printed): staged once per test process, as the README writes it."""
+    from support.static_server import stage_static_site
+
+    stage = tmp_path_factory.mktemp("static-site") / "site"
+    return stage, stage_static_site(stage, onnxruntime_web)
 
 
 def pytest_collection_modifyitems(items):

@@ -19,7 +19,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from support.app_launcher import ROOT, model_names
-from support.browser import SERVER_CALLS, WAIT_MS
+from support.browser import GRADIO_EXPLORER, SERVER_CALLS, WAIT_MS
+from support.without_onnx_export.exporter_mark import MARK
 from ui.explore_inputs import ExploreInputs
 from vae.latent import share_link
 
@@ -71,10 +72,10 @@ def test_sliders_decode_in_the_browser_without_asking_the_server(chromium, app_s
     for i in range(MOVES):
         page.locator(slider(i)).fill(f"{rng.uniform(-1, 1.5):.2f}")  # in both sliders' ranges
         seen.add(page.locator("#explore-image img").get_attribute("src"))
-    page.evaluate("() => window.browserDecoder.running")  # the last frame's decode
+    page.evaluate(f"() => {GRADIO_EXPLORER}.running")  # the last frame's decode
     time.sleep(0.3)  # and Gradio showing it
     shown = page.locator("#explore-image img").get_attribute("src")
-    values = page.evaluate("() => window.browserDecoder.latest")
+    values = page.evaluate(f"() => {GRADIO_EXPLORER}.latest")
     assert calls == [], f"slider moves reached the server: {calls[:5]}"
     assert shown != first and len(seen) > MOVES // 4, f"the picture changed {len(seen)} times in {MOVES} moves"
 
@@ -88,16 +89,23 @@ def test_sliders_decode_in_the_browser_without_asking_the_server(chromium, app_s
     page.close()
 
 
+def test_the_app_runs_without_the_onnx_exporter(app_server):
+    """The app under test was started with the ONNX exporter raising (as once it is removed): it exports nothing,
+    and the test above found every slider move decoded in the browser."""
+    log = (app_server[2].parent / "server.log").read_text()
+    assert MARK in log and "Traceback" not in log
+
+
 def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromium, app_server):
-    """A page opened on an app whose cached decoder of one model was pruned by a later app start: switching
+    """A page opened on an app whose decoder file of one model is gone (a model folder replaced meanwhile): switching
     to that model keeps its sliders working, decoded on the server, and the page says so."""
     other = next(name for name in model_names() if name != "beta-1")  # the page opens on beta-1
-    page, calls = open_explorer(chromium, app_server[0], missing=f"**/{other}-*.onnx")
+    page, calls = open_explorer(chromium, app_server[0], missing=f"**/{other}/onnx/decoder.onnx")
     expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")  # beta-1's file is there
     beta_1 = page.locator("#explore-image img").get_attribute("src")
     page.get_by_label("Model").click()
     page.get_by_role("option", name=other).click()
-    page.wait_for_function(f"() => window.browserDecoder.settings.onnx.includes('{other}-')", timeout=WAIT_MS)
+    page.wait_for_function(f"() => {GRADIO_EXPLORER}.settings.decoder.includes('/{other}/onnx/')", timeout=WAIT_MS)
     expect(page.locator("#explore-image img")).not_to_have_attribute(
         "src", beta_1, timeout=WAIT_MS
     )  # the other's picture
@@ -107,6 +115,26 @@ def test_a_decoder_file_the_server_no_longer_has_falls_back_to_the_server(chromi
     expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
     expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
     assert calls, "the slider move did not reach the server"
+    page.close()
+
+
+def test_a_model_without_an_in_browser_decoder_decodes_on_the_server_and_says_so(chromium, app_server):
+    """Settings without a decoder URL, as the app sends for a model folder without its ONNX files (an older export):
+    the note says why, slider moves decode on the server, and a model with a decoder brings the browser back."""
+    page, calls = open_explorer(chromium, app_server[0])
+    expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser")
+    decoder = page.evaluate(f"() => {GRADIO_EXPLORER}.settings.decoder")
+    settings_with = f"(decoder) => {GRADIO_EXPLORER}.useSettings({{ ...{GRADIO_EXPLORER}.settings, decoder }})"
+    page.evaluate(settings_with, None)  # what Gradio's watch hands over when the app's settings change
+    expect(page.locator("#browser-decoder")).to_contain_text("no in-browser decoder (an older export)")
+    expect(page.locator("#browser-decoder [data-mode=server]")).to_have_count(1)
+    before = page.locator("#explore-image img").get_attribute("src")
+    calls.clear()
+    page.locator("#slider-0 input[type=range]").fill("2")
+    expect(page.locator("#explore-image img")).not_to_have_attribute("src", before, timeout=WAIT_MS)
+    assert calls, "the slider move did not reach the server"
+    page.evaluate(settings_with, decoder)
+    expect(page.locator("#browser-decoder")).to_contain_text("decode in your browser", timeout=WAIT_MS)
     page.close()
 
 
@@ -163,10 +191,10 @@ def test_hovering_over_the_map_paints_each_spot_in_the_browser(chromium, app_ser
     calls.clear()
     seen = set()
     for x, y in map_points(box, 20):
-        before = page.evaluate("() => window.browserDecoder.hoverDecodes")
+        before = page.evaluate(f"() => {GRADIO_EXPLORER}.mapTimes.count")
         page.mouse.move(x, y)
-        page.wait_for_function(f"() => window.browserDecoder.hoverDecodes > {before}", timeout=WAIT_MS)
-        page.evaluate("() => window.browserDecoder.running")
+        page.wait_for_function(f"() => {GRADIO_EXPLORER}.mapTimes.count > {before}", timeout=WAIT_MS)
+        page.evaluate(f"() => {GRADIO_EXPLORER}.running")
         expect(page.locator("#map-decoded img")).to_have_attribute(
             "src", re.compile("^data:image/png"), timeout=WAIT_MS
         )
@@ -210,14 +238,14 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
     calls.clear()
     page.locator("#slider-0 input[type=range]").fill("2")
     page.locator("#slider-3 input[type=range]").fill("1")
-    page.wait_for_function("() => window.browserDecoder.previewsDrawn >= 1", timeout=WAIT_MS)
+    page.wait_for_function(f"() => {GRADIO_EXPLORER}.strips.drawn >= 1", timeout=WAIT_MS)
     after = strip_sources(page)
     assert calls == [], f"drawing the strips asked the server: {calls[:3]}"
     assert all(a[j] != b[j] for a, b in zip(after[1:], before[1:], strict=True) for j in (0, 3)), (
         "a strip did not follow the move"
     )
     # slider 3 stands at +1 now: the third picture of its strip is the picture shown, small
-    page.evaluate("() => window.browserDecoder.running")
+    page.evaluate(f"() => {GRADIO_EXPLORER}.running")
     time.sleep(0.3)
     shown = Image.fromarray(
         shown_pixels(page, page.locator("#explore-image img").get_attribute("src")).astype(np.uint8)
@@ -237,18 +265,18 @@ def test_the_strips_show_where_each_slider_leads_and_follow_a_move(chromium, app
 def test_your_own_slider_moves_the_picture_in_the_browser_and_a_share_link_reopens_it(chromium, app_server, shots):
     page, calls = open_explorer(chromium, app_server[0])
     add_own_slider(page, "ice", from_examples=True)
-    page.wait_for_function("() => window.browserDecoder.settings.own_names.length === 1", timeout=WAIT_MS)
+    page.wait_for_function(f"() => {GRADIO_EXPLORER}.settings.own_names.length === 1", timeout=WAIT_MS)
     before = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
     calls.clear()
     for selector, value in [("#class-slider-4", "1.2"), ("#slider-1", "-1.5"), ("#class-slider-1", "0.8")]:
         page.locator(f"{selector} input[type=range]").fill(value)
-    page.evaluate("() => window.browserDecoder.running")
+    page.evaluate(f"() => {GRADIO_EXPLORER}.running")
     time.sleep(0.3)
     shown = shown_pixels(page, page.locator("#explore-image img").get_attribute("src"))
     assert np.abs(shown - before).mean() > 3, "the sliders did not move the picture"
     assert calls == [], f"moving your own slider asked the server: {calls[:3]}"
     link = page.locator("#share-link a").get_attribute("href")
-    base = page.evaluate("() => window.browserDecoder.settings.base")
+    base = page.evaluate(f"() => {GRADIO_EXPLORER}.settings.base")
     assert parse_qs(urlsplit(link).query)["code"] == [share_link.encode_numbers(base)]  # fp16 as Python writes it
     page.locator("#explore-image").screenshot(path=shots / "share-link.png")
     page.locator("#own-slider").screenshot(path=shots / "own-slider.png")
@@ -288,7 +316,8 @@ def test_without_onnxruntime_web_everything_works_through_the_server(chromium, a
         "(first) => document.querySelector('#preview-1 img').src !== first", arg=strips[1][0], timeout=WAIT_MS
     )
     time.sleep(0.5)
-    assert page.evaluate("() => window.browserDecoder.serverPreviews") == 1, "the server drew the strips more than once"
+    asked = page.evaluate(f"() => {GRADIO_EXPLORER}.strips.serverDrawn")
+    assert asked == 1, f"the server drew the strips {asked} times"
     assert strip_sources(page)[0] == strips[0]  # slider 1's own strip: the other sliders did not move
     assert calls, "the slider moves did not reach the server"
 

@@ -8,8 +8,10 @@ from PIL import Image
 from support.photos import write_photos
 from ui.words import describe_scores
 from vae import VAEConfig, build_model
+from vae.latent.atlas import Atlas
 from vae.latent.comparison import padded_range
 from vae.latent.density import fit_gaussian
+from vae.latent.diffusion_prior import DiffusionPriorConfig, fit_diffusion_prior
 from vae.latent.directions import fit_axes
 from vae.latent.explore import (
     ExplorerModel,
@@ -19,7 +21,9 @@ from vae.latent.explore import (
     first_direction_rows,
     interpolate,
     load_explorer_models,
+    nearest_photos,
     own_samples,
+    photo_on_map,
     photo_tensor,
     random_latent,
     reconstruct,
@@ -30,7 +34,7 @@ from vae.latent.explore import (
     traversal_grid,
     write_gif,
 )
-from vae.latent.flow_prior import FlowPriorConfig, fit_flow_prior
+from vae.latent.likeness import detail_kept
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +99,7 @@ def test_sampling_is_seeded_and_fitted_density_is_used(em):
 
 def test_the_fitted_sampler_is_the_diffusion_prior_where_the_export_chose_it(em):
     codes = torch.randn(300, 6) + 2.0
-    prior = fit_flow_prior(codes, train_steps=5, config=FlowPriorConfig(dim=6, hidden=16, blocks=1, steps=2))
+    prior = fit_diffusion_prior(codes, train_steps=5, config=DiffusionPriorConfig(dim=6, hidden=16, blocks=1, steps=2))
     chosen = ExplorerModel("d", em.model, {"fitted_sampler": "diffusion"}, fit_gaussian(codes), prior=prior)
     declined = ExplorerModel("m", em.model, {"fitted_sampler": "mixture"}, fit_gaussian(codes), prior=prior)
     assert chosen.fitted_source == "diffusion" and declined.fitted_source == "mixture"
@@ -125,9 +129,11 @@ def test_reconstruct_scores_and_words(em, tmp_path):
     x = photo_tensor(write_photos(tmp_path, 1)[0], 32)
     original, copy, scores = reconstruct(em, x)
     assert original.shape == copy.shape == (32, 32, 3)
-    assert set(scores) == {"psnr", "ssim", "kl"} and scores["kl"] >= 0
+    assert set(scores) == {"psnr", "ssim", "detail", "kl"} and scores["kl"] >= 0 and scores["detail"] >= 0
     text = describe_scores(scores)
-    assert "PSNR" in text and "SSIM" in text and "KL" in text
+    assert "PSNR" in text and "SSIM" in text and "KL" in text and "Detail" in text
+    first = text.split("\n")[0]  # what a visitor reads first: plain words
+    assert not any(word in first for word in ("PSNR", "SSIM", "KL", "nats"))
 
 
 def test_loading_a_models_folder_orders_by_beta(tmp_path):
@@ -229,3 +235,82 @@ def test_a_second_painter_is_captioned_by_what_stayed_and_what_changed():
     assert "the same code as beta-1" in caption and "440 nats" in caption and "more texture" in caption
     assert "less faithful" in caption and "21.2 dB" in caption
     assert "painted" not in model_caption(1.0, {"test_kl": 440.5, "test_psnr": 21.62})
+
+
+# the nearest photos, and whether the query photo is on the map
+
+
+def atlas_of(codes, typical_logvar=None) -> Atlas:
+    """An atlas whose photo i is filled with the value i, so a nearest photo names its index."""
+    n = len(codes)
+    photos = np.stack([np.full((4, 4, 3), i, dtype=np.uint8) for i in range(n)])
+    return Atlas(torch.tensor(codes), torch.zeros(n), torch.zeros(n), torch.arange(n) % 2, photos, typical_logvar)
+
+
+def shown(em: ExplorerModel, z, count: int, **options) -> list[int]:
+    return [int(photo[0, 0, 0]) for photo, _ in nearest_photos(em, torch.as_tensor(z), count, **options)]
+
+
+def test_nearest_photos_are_alike_in_direction_not_a_hub_near_the_centre(em):
+    # photo 0 sits near the centre: the nearest by Euclidean distance to (1, 0), far from it in direction
+    near_centre = ExplorerModel("t", em.model, {}, atlas=atlas_of([[0.1, 0.1], [3.0, 0.05]]))
+    assert torch.cdist(torch.tensor([[1.0, 0.0]]), near_centre.atlas.codes)[0].argmin() == 0
+    assert shown(near_centre, [1.0, 0.0], 1) == [1]
+
+
+def test_each_code_number_counts_in_units_of_how_finely_the_encoder_reads_it(em):
+    # the second number is read 100x more finely: a difference there is a large one
+    codes, z = [[1.0, 0.0], [1.0, 0.03], [0.2, 0.2]], [1.0, 0.01]
+    finely = ExplorerModel("t", em.model, {}, atlas=atlas_of(codes, torch.log(torch.tensor([1.0, 1e-4]))))
+    alike = ExplorerModel("t", em.model, {}, atlas=atlas_of(codes))  # an older atlas: every number counts alike
+    assert torch.cdist(torch.tensor([z]), torch.tensor(codes))[0].argmin() == 0  # Euclidean's choice
+    assert shown(finely, z, 1) == [1] and shown(alike, z, 1) == [0]
+
+
+def test_a_photo_on_the_map_is_found_and_left_out_of_its_nearest(em):
+    codes = torch.randn(20, 6, generator=torch.Generator().manual_seed(0))
+    spread = torch.full((6,), -4.0)  # a typical σ of 0.14
+    on_map = ExplorerModel("t", em.model, {}, atlas=atlas_of(codes.tolist(), spread))
+    own = codes[7] + 0.01  # its code as another run of the encoder gives it
+    assert photo_on_map(on_map, own) == 7 and photo_on_map(on_map, codes[7] + 0.5) is None
+    assert shown(on_map, own, 1) == [7]
+    assert 7 not in shown(on_map, own, 3, leave_out=7) and len(shown(on_map, own, 3, leave_out=7)) == 3
+    assert photo_on_map(em, own) is None  # a model without photos
+
+
+def test_the_atlas_keeps_its_typical_spread_and_an_older_one_loads_without(tmp_path):
+    atlas = atlas_of(torch.randn(5, 4).tolist(), torch.randn(4))
+    atlas.save(tmp_path)
+    assert torch.equal(Atlas.load(tmp_path).typical_logvar, atlas.typical_logvar)
+    atlas.typical_logvar = None
+    atlas.save(tmp_path)
+    assert Atlas.load(tmp_path).typical_logvar is None and len(Atlas.load(tmp_path).nearest(torch.ones(4), 2)) == 2
+
+
+# how much of the photo a copy keeps
+
+
+def test_a_blurred_copy_keeps_little_of_the_photos_detail():
+    photo = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    blurred = torch.nn.functional.interpolate(torch.nn.functional.avg_pool2d(photo, 8), scale_factor=8.0)
+    assert float(detail_kept(photo, photo)[0]) == pytest.approx(1.0)
+    assert float(detail_kept(blurred, photo)[0]) < 0.1
+    assert float(detail_kept(photo, torch.full_like(photo, 0.5))[0]) == 1.0  # a flat photo has nothing to lose
+
+
+def test_a_hazy_copy_is_never_very_close_and_detail_is_said_apart_from_layout():
+    hazy = describe_scores({"psnr": 26.9, "ssim": 0.64, "detail": 0.2, "kl": 379.0})  # mountain-ridge, beta-1
+    sharp = describe_scores({"psnr": 26.9, "ssim": 0.8, "detail": 0.6, "kl": 379.0})
+    assert "very close " not in hazy and "little of its detail" in hazy and "layout and colours very closely" in hazy
+    assert "much of its detail" in sharp
+    assert "much of its detail" not in describe_scores({"psnr": 30.0, "ssim": 0.9, "detail": 0.49, "kl": 1.0})
+
+
+def test_the_export_stores_how_finely_the_encoder_reads_each_number_with_the_atlas(em):
+    from vae.publish.export import build_atlas
+
+    pixels = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    atlas = build_atlas(em.model, fit_gaussian(torch.randn(50, 6)), pixels, [0, 1, 0, 1, 0, 1])
+    with torch.inference_mode():
+        logvar = em.model.encode(pixels.float() / 255).logvar
+    torch.testing.assert_close(atlas.typical_logvar, logvar.exp().mean(0).log())

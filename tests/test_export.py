@@ -11,7 +11,7 @@ from vae.core.checkpoint import read_metrics
 from vae.core.model import VAEConfig
 from vae.core.training import TrainOptions, train
 from vae.latent.density import LatentDensity
-from vae.latent.flow_prior import FlowPrior
+from vae.latent.diffusion_prior import DiffusionPrior
 from vae.publish.code_samplers import fit_code_density, latent_means, posterior_draws
 from vae.publish.export import export_run, training_seed
 from vae.publish.export import main as export_main
@@ -23,7 +23,7 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
     first = export_run(tmp_path / "run", None, tmp_path / "model", prior_epochs=2)  # the photos the run trained on
     assert first["epochs"] == 2 and first["classes"] == ["Forest", "Sea"]
-    assert first["fitted_sampler"] == "diffusion" and FlowPrior.load(tmp_path / "model").config.classes == 2
+    assert first["fitted_sampler"] == "diffusion" and DiffusionPrior.load(tmp_path / "model").config.classes == 2
     (stage,) = first["stages"]
     assert stage["run"] == str(tmp_path / "run") and TrainOptions.from_dict(stage["options"]).crop_scale == 0.9
     assert first["commands"] == [
@@ -48,7 +48,7 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert tuned["commands"][:2] == [*first["commands"][:1], first["commands"][1].removesuffix(" --prior-epochs 2")]
     assert "--msssim-weight 2" in tuned["commands"][2]
     assert tuned["commands"][3].endswith("--prior-epochs 0 --fitted-sampler mixture")
-    assert tuned["fitted_sampler"] == "mixture" and not FlowPrior.exists(tmp_path / "model")
+    assert tuned["fitted_sampler"] == "mixture" and not DiffusionPrior.exists(tmp_path / "model")
     assert tuned["epochs"] == 3 and tuned["best_epoch"] == 3
     assert [row["epoch"] for row in read_metrics(tmp_path / "model")] == [1, 2, 3]
     assert json.loads((tmp_path / "model" / "facts.json").read_text()) == tuned
@@ -65,7 +65,7 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
         *tuned["commands"],
         f"python -m vae.export --refit {tmp_path / 'model'} --data {seed_layout} --prior-epochs 2",
     ]
-    assert refitted["fitted_sampler"] == "diffusion" and FlowPrior.exists(tmp_path / "model")
+    assert refitted["fitted_sampler"] == "diffusion" and DiffusionPrior.exists(tmp_path / "model")
     assert LatentDensity.load(density_file).means.shape[1] == 4
 
     train(
@@ -95,7 +95,7 @@ def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_l
     assert facts["classes"] == donor["classes"] and facts["test_kl"] == donor["test_kl"]  # the same codes
     assert facts["fitted_sampler"] == donor["fitted_sampler"] == "diffusion"
     shipped_files = ("latent_density.safetensors", "latent_axes.safetensors", "atlas.safetensors")
-    for name in (*shipped_files, "latent_prior.safetensors", "latent_prior.json"):
+    for name in (*shipped_files, "diffusion_prior.safetensors", "diffusion_prior.json"):
         assert (tmp_path / "models" / "start-detailed" / name).read_bytes() == (
             tmp_path / "models" / "start" / name
         ).read_bytes(), name

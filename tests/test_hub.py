@@ -1,8 +1,11 @@
 """python -m vae.hub: staging a Space and a model repo, and what is sent. The Hub is unreachable here, so the
 upload is tested by recording huggingface_hub's own calls; the staged Space is started as a Space would run it."""
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -14,6 +17,8 @@ from PIL import Image
 
 import vae.publish.hub as hub
 from support.app_launcher import MODELS, ROOT, model_names, running_app
+from vae.publish import staging
+from vae.publish.model_card import MODEL_TAGS
 
 SPACE_ENTRIES = {"app.py", "requirements.txt", "LICENSE", "README.md", "vae", "ui", "web", "assets"}
 
@@ -27,8 +32,8 @@ def staged_space(tmp_path_factory):
 
 def test_a_space_stages_the_app_and_its_models_and_nothing_else(staged_space, capsys):
     assert {p.name for p in staged_space.iterdir()} == SPACE_ENTRIES
-    files, total = hub.listing(staged_space)
-    assert total <= hub.SPACE_BUDGET_MB * 1e6
+    files, total = staging.listing(staged_space)
+    assert total <= staging.SPACE_BUDGET_MB * 1e6
     assert not [
         name for name, _ in files if re.search(r"__pycache__|\.pyc$|\.pyi$|^tests/|^bench/|^support/|^docs/", name)
     ]
@@ -38,11 +43,11 @@ def test_a_space_stages_the_app_and_its_models_and_nothing_else(staged_space, ca
 
 
 def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
-    hub.stage_space(tmp_path, [MODELS], hardware="zero")
+    staging.stage_space(tmp_path, [MODELS], hardware="zero")
     front = (tmp_path / "README.md").read_text().split("---\n")[1]
     assert 'python_version: "3.10"' in front and "sdk: gradio" in front and "suggested_hardware: zero-a10g" in front
     pins = {
-        hub.requirement_name(line): line.split("#")[0].strip()
+        staging.requirement_name(line): line.split("#")[0].strip()
         for line in (tmp_path / "requirements.txt").read_text().splitlines()
     }
     assert pins["torch"] == "torch==2.8.0" and pins["numpy"] == "numpy==2.2.6" and pins["spaces"].startswith("spaces==")
@@ -53,7 +58,7 @@ def test_zero_gpu_front_matter_and_requirements_fit_zero_gpu(tmp_path):
 def test_each_targets_staged_requirements_resolve_for_its_python_from_pypi(space_resolves):
     """The Space's first build, short of downloading: pip resolves every staged pin on the front matter's Python
     (started in the background when the session collected this test: support/space_resolve.py)."""
-    found = space_resolves.results()
+    found = space_resolves
     assert found["zero"]["torch"] == "2.8.0" and found["zero"]["numpy"] == "2.2.6" and "spaces" in found["zero"]
     assert found["cpu"]["numpy"] == "2.4.6" and found["cpu"]["gradio"] == found["zero"]["gradio"]
 
@@ -86,7 +91,7 @@ def test_the_upload_creates_a_gradio_space_and_sends_only_the_staged_folder(monk
     assert create_options == {"repo_type": "space", "private": True, "exist_ok": True, "space_sdk": "gradio"}
     assert upload == "upload_folder" and upload_options["repo_type"] == "space"
     assert upload_options["files"] == [
-        name for name, _ in hub.listing(staged_space)[0]
+        name for name, _ in staging.listing(staged_space)[0]
     ]  # the same files as the dry run
     assert "done: https://huggingface.co/spaces/someone/landscape-vae" in capsys.readouterr().out
 
@@ -107,24 +112,64 @@ def test_no_token_and_a_network_failure_are_one_line_each(monkeypatch, capsys):
     assert error.count("\n") == 0 and "could not send to the Hub" in error
 
 
-def test_a_pushed_model_has_a_card_huggingface_hub_reads_and_its_weights_beside_it(tmp_path):
-    stage = tmp_path / "repo"
-    assert hub.main(["push", str(MODELS / "beta-1"), "someone/beta-1", "--dry-run", "--stage", str(stage)]) == 0
+@pytest.fixture(scope="module")
+def pushed_model(tmp_path_factory):
+    """`vae.hub push --dry-run` of a stand-alone copy of beta-1 (with its onnx/): the copy and the staged repo."""
+    folder = tmp_path_factory.mktemp("models") / "beta-1"
+    staging.stage_model_folder(MODELS / "beta-1", folder)
+    stage = folder.parent / "repo"
+    assert hub.main(["push", str(folder), "someone/beta-1", "--dry-run", "--stage", str(stage)]) == 0
+    return folder, stage
+
+
+def test_a_pushed_model_has_a_card_huggingface_hub_reads_and_its_weights_beside_it(pushed_model, tmp_path):
+    folder, stage = pushed_model
     card = ModelCard.load(stage / "README.md")
     assert card.data.license == "mit" and card.data.library_name == "pytorch"
-    assert set(hub.MODEL_TAGS) <= set(card.data.tags)
+    assert set(MODEL_TAGS) <= set(card.data.tags)
     assert 'load_model("someone/beta-1")' in card.text and "python train.py" in card.text and "test PSNR" in card.text
     shipped = (
         "model.safetensors",
         "config.json",
         "facts.json",
         "atlas.jpg",
-        "latent_prior.safetensors",
-        "latent_prior.json",
+        "diffusion_prior.safetensors",
+        "diffusion_prior.json",
     )
     for name in (*shipped, "samples.png", "reconstructions.png"):
         assert (stage / name).is_file(), name
     assert hub.main(["push", str(tmp_path / "nowhere"), "someone/x", "--dry-run"]) == 1
+
+
+def test_a_pushed_models_onnx_files_go_with_it_and_its_card_says_they_run_in_a_browser(pushed_model):
+    folder, stage = pushed_model
+    networks = sorted(p.relative_to(folder).as_posix() for p in (folder / "onnx").iterdir())
+    assert "onnx/decoder.onnx" in networks
+    for name in networks:
+        assert (stage / name).read_bytes() == (folder / name).read_bytes(), name
+    text = ModelCard.load(stage / "README.md").text
+    assert "onnxruntime-web" in text and all(f"`{name}`" in text for name in networks)
+    assert "huggingface.co/someone/beta-1/resolve/main/onnx/decoder.onnx" in text
+
+
+@pytest.mark.slow  # a torch import in a new process: 3 s
+def test_the_cards_python_runs_as_written_against_a_local_model_folder(pushed_model, tmp_path):
+    """The card's python block, with the repo id replaced by a bundled folder (the Hub is unreachable here), run
+    elsewhere than the checkout with the package on the path, as an installed `vae` would be."""
+    text = ModelCard.load(pushed_model[1] / "README.md").text
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert code.count('"someone/beta-1"') == 1
+    script = code.replace('"someone/beta-1"', repr(str(MODELS / "beta-1"))) + "print(tuple(images.shape))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(16, 3, 128, 128)"
 
 
 @pytest.mark.slow
@@ -135,8 +180,7 @@ def test_the_staged_space_runs_on_its_own_as_a_space_would(staged_space, tmp_pat
     env = {
         "SPACE_ID": "someone/landscape-vae",
         "HOME": str(tmp_path / "home"),
-        "VAE_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHONPATH": "",
+        "PYTHONPATH": str(ROOT / "support" / "without_onnx_export"),  # it exports nothing: it reads onnx/
     }
     with running_app(None, env=env, app_dir=elsewhere) as (url, _, _):
         client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
@@ -147,7 +191,6 @@ def test_the_staged_space_runs_on_its_own_as_a_space_would(staged_space, tmp_pat
         assert client.predict("beta-1", photo, api_name="/reconstruct")[1]
         assert len(client.predict(photo, api_name="/compare")) == len(model_names())
         assert len(client.predict("beta-1", 1.0, -1.0, api_name="/map")[1]) == 3
-    assert list((tmp_path / "cache" / "onnx").glob("*.onnx"))  # the app wrote where it was told
 
 
 def test_a_hub_model_loads_from_huggingface_hubs_offline_cache_with_every_file_the_app_uses(tmp_path, monkeypatch):
@@ -155,7 +198,7 @@ def test_a_hub_model_loads_from_huggingface_hubs_offline_cache_with_every_file_t
     from vae.latent.explore import load_explorer_models
 
     snapshot = tmp_path / "hub" / "models--someone--beta-1" / "snapshots" / ("0" * 40)
-    hub.stage_model_folder(MODELS / "beta-1", snapshot)  # a pushed folder: the photo sheet inside it
+    staging.stage_model_folder(MODELS / "beta-1", snapshot)  # a pushed folder: the photo sheet inside it
     (snapshot.parents[1] / "refs").mkdir()
     (snapshot.parents[1] / "refs" / "main").write_text("0" * 40)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -16,12 +16,12 @@ import torch
 from PIL import Image
 from playwright.sync_api import expect
 
-from support.browser import WAIT_MS
+from support.browser import GRADIO_EXPLORER, STATIC_EXPLORER, STATIC_SITE, STATIC_VIEWS, WAIT_MS
 from support.static_server import served
 from ui.words import typicality
 from vae.latent import explore, share_link
 from vae.latent.explore import SOURCES
-from vae.publish.hub import listing
+from vae.publish.staging import listing
 
 from .conftest import ROOT
 
@@ -33,8 +33,7 @@ LEVEL = 1 / 255 + 1e-9  # one level of 255, and float rounding
 
 @pytest.fixture(scope="module")
 def staged(static_staging):
-    """(the folder, what the command printed): `vae.hub space … --static --dry-run`, run by conftest in the
-    background since collection (support/static_server.py)."""
+    """(the folder, what the command printed): `vae.hub space … --static --dry-run`, run once by conftest."""
     return static_staging
 
 
@@ -58,8 +57,8 @@ def open_site(browser, url: str, *, init_script: str | None = None):
     page.on("request", lambda request: requests.append((request.method, request.url)))
     page.goto(url)
     if init_script is None:
-        page.wait_for_function("window.views && window.views.ready", timeout=WAIT_MS)
-        page.evaluate("window.views.ready")
+        page.wait_for_function(f"() => {STATIC_VIEWS}?.ready", timeout=WAIT_MS)
+        page.evaluate(f"() => {STATIC_VIEWS}.ready")
     return page, requests
 
 
@@ -113,7 +112,7 @@ def test_every_view_opens_on_pictures_and_every_request_is_a_get_of_the_sites_fi
     page.screenshot(path=str(shots / "static_page.png"))
     for tab, pictures in TAB_PICTURES.items():
         page.click(f"#tabs button[data-tab={tab}]")
-        page.evaluate("(tab) => views.open(tab)", tab)  # the pictures its opening started
+        page.evaluate(f"(tab) => {STATIC_VIEWS}.open(tab)", tab)  # the pictures its opening started
         for selector, count in pictures.items():
             expect(page.locator(selector)).to_have_count(len(models) if count == "models" else count)
             assert canvas_pixels(page, f"{selector} >> nth=0").std() > 0.02, f"{selector} is blank"
@@ -130,12 +129,12 @@ def test_the_browser_paints_pytorchs_pictures_and_reconstructs_as_the_app(opened
     for name, em in models.items():
         code = em.atlas.codes[5]
         painted = page.evaluate(
-            "async ([name, z]) => Array.from((await staticSite.decode(staticSite.entry(name), z)).pixels)",
+            f"async ([name, z]) => Array.from((await {STATIC_SITE}.decode({STATIC_SITE}.entry(name), z)).pixels)",
             [name, code.tolist()],
         )
         expected = explore.decode(em, code).transpose(2, 0, 1).reshape(-1) / 255
         assert np.abs(np.round(np.asarray(painted) * 255) / 255 - expected).max() <= LEVEL, name
-    page.evaluate("async (url) => views.reconstruct(url)", f"{site}examples/{EXAMPLE.name}")
+    page.evaluate(f"async (url) => {STATIC_VIEWS}.reconstruct(url)", f"{site}examples/{EXAMPLE.name}")
     shown = canvas_pixels(page, "#reconstruction")
     _, copy, _ = explore.reconstruct(models["beta-1"], explore.photo_tensor(EXAMPLE, 128))  # what /reconstruct shows
     assert np.abs(shown - copy / 255).mean() <= 0.02
@@ -147,13 +146,15 @@ def test_a_seed_draws_the_apps_sample_codes(opened, models):
         for source in SOURCES:
             if source == "diffusion" and em.prior is None:  # the app refuses it too
                 said = page.evaluate(
-                    "async (name) => staticSite.codes(staticSite.entry(name), 1, 1, 1, 'diffusion').catch((e) => e.message)",
+                    f"async (name) => {STATIC_SITE}.codes({STATIC_SITE}.entry(name), 1, 1, 1, 'diffusion')"
+                    ".catch((e) => e.message)",
                     name,
                 )
                 assert "ships no diffusion sampler" in said
                 continue
             drawn = page.evaluate(
-                "async ([name, source]) => (await staticSite.codes(staticSite.entry(name), 123, 4, 0.8, source)).map((z) => Array.from(z))",
+                f"async ([name, source]) => (await {STATIC_SITE}.codes({STATIC_SITE}.entry(name), 123, 4, 0.8, source))"
+                ".map((z) => Array.from(z))",
                 [name, source],
             )
             expected = explore.random_latent(em, 123, source=source, temperature=0.8, count=4)
@@ -162,7 +163,7 @@ def test_a_seed_draws_the_apps_sample_codes(opened, models):
             tolerance = 1e-3 if uses_prior else 1e-4
             np.testing.assert_allclose(drawn, expected.numpy(), atol=tolerance, err_msg=f"{name} {source}")
     said = page.evaluate(
-        "async () => staticSite.codes(staticSite.entry('beta-1'), 1, 1, 1, 'bell').catch((e) => e.message)"
+        f"async () => {STATIC_SITE}.codes({STATIC_SITE}.entry('beta-1'), 1, 1, 1, 'bell').catch((e) => e.message)"
     )
     assert "ships no bell sampler" in said
 
@@ -171,7 +172,7 @@ def test_how_typical_a_code_is_reads_as_the_app_says_it(opened, models):
     page, _ = opened
     page.click("#typical")
     expect(page.locator("#typical-text")).to_contain_text("% of them", timeout=WAIT_MS)
-    name, z = page.evaluate("() => [explore.settings.model, Array.from(explore.code())]")
+    name, z = page.evaluate(f"() => [{STATIC_EXPLORER}.settings.model, Array.from({STATIC_EXPLORER}.code())]")
     percentile = explore.code_typicality(models[name], torch.tensor(z))
     said = typicality(percentile, "this code").replace("**", "")
     assert page.locator("#typical-text").text_content().strip() == said
@@ -183,7 +184,7 @@ def test_sliders_your_own_slider_the_map_and_samples_work_with_no_request_but_th
     seen = len(requests)
     for i in range(10):
         page.locator("#preview-0 input").fill(str(-2.5 + 0.5 * i))
-    page.wait_for_function("explore.decodes >= 3")
+    page.wait_for_function(f"() => {STATIC_EXPLORER}.sliderTimes.count >= 3")
     assert np.abs(canvas_pixels(page, "#picture") - before).mean() > 0.01
     assert requests[seen:] == []  # slider moves send nothing
     page.click("#own summary")
@@ -191,14 +192,14 @@ def test_sliders_your_own_slider_the_map_and_samples_work_with_no_request_but_th
     expect(page.locator("#class-sliders input[type=range]")).to_have_count(5, timeout=WAIT_MS)
     assert {url.split("/")[-2] for _, url in requests[seen:]} <= {"examples"}  # the example photos, read here
     page.click("#tabs button[data-tab=map-tab]")
-    page.evaluate("views.open('map-tab')")
+    page.evaluate(f"() => {STATIC_VIEWS}.open('map-tab')")
     box = page.locator("#map").bounding_box()
     for step in range(8):
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.05 * step), box["y"] + box["height"] * 0.4)
         page.wait_for_timeout(30)
-    page.wait_for_function("views.hovers >= 2")
+    page.wait_for_function(f"() => {STATIC_VIEWS}.mapTimes.count >= 2")
     page.click("#tabs button[data-tab=sample-tab]")
-    page.evaluate("views.open('sample-tab')")
+    page.evaluate(f"() => {STATIC_VIEWS}.open('sample-tab')")
     first = canvas_pixels(page, "#samples canvas >> nth=0")
     page.fill("#sample-seed", "7")
     page.click("#sample")
@@ -236,6 +237,24 @@ def test_a_share_link_reopens_its_picture_here_and_reads_in_python(chromium, ope
     tampered.close()
 
 
+def test_another_model_starts_from_its_own_average_code(chromium, site):
+    """Issue 39: reset to the average on beta-1, then choose beta-1024: the sliders read 0, not beta-1's average
+    code seen through beta-1024's directions."""
+    page, _ = open_site(chromium, site)
+    page.click("#reset")
+    page.select_option("#model", "beta-1024")
+    page.wait_for_function(f"() => {STATIC_EXPLORER}.settings.model === 'beta-1024'", timeout=WAIT_MS)
+    page.evaluate(f"() => {STATIC_EXPLORER}.sliderBatch.pending")  # its first frame
+    values = page.eval_on_selector_all("#sliders input[type=range]", "inputs => inputs.map((input) => input.value)")
+    assert len(values) == 12 and set(values) == {"0"}, values
+    base, average = page.evaluate(
+        f"() => [{STATIC_EXPLORER}.settings.base, {STATIC_SITE}.entry('beta-1024').axes.main.origin]"
+    )
+    assert base == average
+    assert page.locator("#message").text_content() == ""
+    page.close()
+
+
 BAD_FILES = {
     "notes.txt": (b"not a picture at all", "not an image"),
     "broken.jpg": (EXAMPLE.read_bytes()[:300], "not an image"),
@@ -252,7 +271,7 @@ def one_pixel_png() -> bytes:
 def test_bad_files_get_one_line_and_change_nothing(opened, tmp_path):
     page, _ = opened
     page.click("#tabs button[data-tab=reconstruct-tab]")
-    page.evaluate("views.open('reconstruct-tab')")
+    page.evaluate(f"() => {STATIC_VIEWS}.open('reconstruct-tab')")
     before = canvas_pixels(page, "#reconstruction")
     cases = {**BAD_FILES, "dot.png": (one_pixel_png(), "too small")}
     for name, (data, words) in cases.items():
@@ -288,11 +307,11 @@ def test_a_link_opens_the_same_picture_on_the_static_page_and_in_the_gradio_app(
     gradio = chromium.new_page(viewport={"width": 1280, "height": 900})
     gradio.goto(f"{app_server[0]}?{urlsplit(static_link).query}")
     expect(gradio.locator("#slider-2 input[type=number]")).to_have_value("-1.2", timeout=WAIT_MS)
-    gradio.wait_for_function("() => window.browserDecoder && window.browserDecoder.settings.own_names.length === 1")
+    gradio.wait_for_function(f"() => {GRADIO_EXPLORER}?.settings.own_names.length === 1")
     assert gradio.locator("#share-note").inner_text().strip() == ""
     assert np.abs(gradio_picture(gradio) - canvas_pixels(page, "#picture")).mean() < LEVEL  # on average
     gradio.locator("#slider-0 input[type=range]").fill("2.1")
-    gradio.evaluate("() => window.browserDecoder.running")
+    gradio.evaluate(f"() => {GRADIO_EXPLORER}.running")
     gradio.wait_for_timeout(300)
     gradio_link = gradio.locator("#share-link a").get_attribute("href")
     shown = gradio_picture(gradio)

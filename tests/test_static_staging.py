@@ -1,21 +1,15 @@
 """Staging the static edition, without a browser: its front matter, where onnxruntime-web comes from, fp16 weights
-that change no output, content-named files, and what the upload sends (huggingface_hub's calls, recorded)."""
+content-named files, and what the upload sends (huggingface_hub's calls, recorded)."""
 
 import contextlib
 import io
 import json
 
-import numpy as np
-import onnxruntime
 import pytest
-import torch
 
 import vae.publish.hub as hub
 from ui.static_page import page_settings
-from vae.core.model import load_model
-from vae.latent.onnx_decoder import export_decoder
-from vae.latent.onnx_encoder import export_encoder, with_half_weights
-from vae.publish import static_site
+from vae.publish import staging, static_site
 
 from .conftest import ROOT
 from .test_hub import recorded_upload
@@ -25,7 +19,7 @@ ORT_FILES = static_site.ONNXRUNTIME_WEB_FILES
 
 
 def test_the_static_front_matter_names_the_static_sdk_and_no_python():
-    front = hub.space_front_matter("static").split("---\n")[1].splitlines()
+    front = staging.space_front_matter("static").split("---\n")[1].splitlines()
     assert "sdk: static" in front and "app_file: index.html" in front
     assert not [line for line in front if line.startswith(("sdk_version", "python_version", "app_file: app"))]
 
@@ -43,20 +37,6 @@ def test_onnxruntime_web_comes_from_a_url_as_it_is_or_from_a_folder_copied_in(tm
         (dist / name).write_text(name)
     assert static_site.onnxruntime_web_source(stage, str(dist)) == static_site.ONNXRUNTIME_WEB_FOLDER
     assert sorted(p.name for p in (stage / static_site.ONNXRUNTIME_WEB_FOLDER).iterdir()) == sorted(ORT_FILES)
-
-
-def test_fp16_weights_halve_the_files_and_change_no_output_of_a_bundled_model(tmp_path):
-    model = load_model(ONE_MODEL)  # its weights are stored as fp16 already
-    z = torch.randn(2, model.config.latent_dim, generator=torch.Generator().manual_seed(0))
-    x = torch.rand(1, 3, 128, 128, generator=torch.Generator().manual_seed(1))
-    for export, name, feed in [(export_decoder, "z", z[:1].numpy()), (export_encoder, "image", x.numpy())]:
-        full = export(model, tmp_path / f"{name}.onnx")
-        half = with_half_weights(full, tmp_path / f"{name}-half.onnx")
-        assert half.stat().st_size < 0.55 * full.stat().st_size
-        outputs = [onnxruntime.InferenceSession(str(p)).run(None, {name: feed}) for p in (full, half)]
-        for a, b in zip(*outputs, strict=True):
-            assert np.array_equal(a, b)
-    assert static_site.half_weight_difference(model, lambda m, codes: m.decode(codes), z) == 0.0
 
 
 def test_files_are_named_by_their_content_and_written_once(tmp_path):
@@ -83,7 +63,7 @@ def test_the_upload_creates_a_static_space_of_the_staged_files(uploaded):
     (_, _, create_options), (_, _, upload_options) = calls
     assert create_options["space_sdk"] == "static" and upload_options["repo_type"] == "space"
     files = upload_options["files"]
-    assert files == [name for name, _ in hub.listing(stage)[0]]  # the files it listed
+    assert files == [name for name, _ in staging.listing(stage)[0]]  # the files it listed
     assert {"index.html", "site.json", "README.md", "web/sampler.js", "web/static/site.js"} <= set(files)
     assert not [name for name in files if name.endswith(".py")]
     assert "beta-1024: fp16 weights change its pictures by at most 0.000 / 255" in printed
@@ -100,7 +80,7 @@ def test_the_site_json_holds_the_pages_words_and_each_models_views(uploaded):
     (model,) = site["models"]
     assert model["name"] == "beta-1024" and set(model["axes"]) == {"main", "single"}
     assert len(model["axes"]["main"]["vectors"]) == site["layout"]["sliders"]
-    assert {"weights", "means", "scale_trils"} == set(model["sampler"])
+    assert {"weights", "means", "scale_trils"} == set(model["mixture"])
     assert model["prior"] is None and model["fitted_source"] == "mixture"  # beta-1024 ships no diffusion prior
     assert list(site["words"]["samplers"]) == ["fitted", "diffusion", "mixture", "standard"]
     assert (stage / model["atlas"]["sheet"]).is_file() and (stage / model["map"]["picture"]).is_file()

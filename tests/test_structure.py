@@ -14,7 +14,7 @@ import pytest
 from .conftest import ROOT
 
 FLOORS = ("core", "latent", "publish")  # each floor imports only from the floors before it
-COMMANDS = {"export", "hub", "evaluate", "intel"}  # `python -m vae.NAME`, as INTERFACE.md writes them
+COMMANDS = {"export", "hub", "evaluate", "intel"}  # the `python -m vae.NAME` commands
 MODULES = sorted(
     f"{p.parent.name}.{p.stem}" for floor in FLOORS for p in (ROOT / "vae" / floor).glob("*.py") if p.stem != "__init__"
 )

@@ -409,6 +409,19 @@ def test_train_py_flags_are_the_option_fields_with_their_defaults():
         parse_args(["--epochs", "0"])
 
 
+def test_an_abbreviated_flag_is_argparses_error_not_a_silent_match(tmp_path, capsys):
+    """`--epoch 30` once meant --epochs for argparse but not for the check of a resumed run's flags, which matches
+    exact spellings: the old epoch count stayed, and `--bet 4` slipped past the refusal of a changed flag."""
+    from train import main
+
+    for args, flag in ((["--epoch", "30"], "--epoch 30"), (["--bet", "4"], "--bet 4")):
+        with pytest.raises(SystemExit) as stopped:
+            main(["--out", str(tmp_path), "--resume", *args])
+        assert stopped.value.code == 2
+        assert f"error: unrecognized arguments: {flag}" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # refused before anything ran
+
+
 @pytest.mark.slow
 def test_your_own_photos_to_a_model_in_the_app_and_on_the_hub_as_the_readme_writes_it(tmp_path, capsys):
     """The README's "Train on your own photos" commands on a plain folder of 120 photos at 32 px."""

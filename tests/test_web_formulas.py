@@ -1,8 +1,11 @@
 """The browser's formulas (web/*.js), run in node on the same numbers as Python's own functions: the slider code,
 the map point, the share link's fp16 codec and its reading, the samplers with their seeds, and the scores. One
-definition per formula: each JS function names the Python one it mirrors, and this test holds them together."""
+definition per formula: each JS function names the Python one it mirrors, and this test holds them together.
+The explorer core's pure parts run here too (support/web_core.mjs): one frame per animation frame, failed loads
+tried again, and the Explore settings, whose one shape (web/explore_settings.js) both pages' builders keep."""
 
 import json
+import re
 import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +21,7 @@ from vae.latent.atlas import percentile_below
 from vae.latent.density import LatentDensity
 from vae.latent.directions import LatentAxes
 from vae.latent.explore import ExplorerModel, SliderAxes, map_point
+from vae.latent.likeness import detail_kept, nearest_indices
 from vae.latent.own_direction import own_direction_of_codes
 
 from .conftest import ROOT
@@ -86,6 +90,31 @@ def cases():
                 f"model=m&code={tampered}&own=~{tampered}",
             ],
         },
+        "likeness": {
+            "typical_logvar": (2 * random(D, seed=14) - 3).tolist(),
+            "pictures": {
+                "size": 8,
+                "copy": torch.rand(3 * 8 * 8, generator=torch.Generator().manual_seed(15)).tolist(),
+                "photo": torch.rand(3 * 8 * 8, generator=torch.Generator().manual_seed(16)).tolist(),
+                "flat": [0.5] * (3 * 8 * 8),
+            },
+        },
+        "site": {
+            "models": [
+                {
+                    "name": "m",
+                    "axes": {kind: {**axes_entry(axes), "labels": axes.labels} for kind in ("main", "single")},
+                    "class_directions": classes.tolist(),
+                    "classes": ["Forest", "Sea"],
+                    "map": {"picture": "map.png", **axes_entry(axes, 2)},
+                    "decoder": "data/decoder.onnx",
+                }
+            ],
+            "layout": {"slider_range": 3.0, "previews": {"positions": [-2.0, -1.0, 1.0, 2.0], "size": 48}},
+            "map_frame": {"size": 64, "extent": 3.0},
+            "offset": [0.5 * i - 1 for i in range(D)],
+            "own": random(D, seed=13).tolist(),
+        },
         "limits": {
             "latent_dim": D,
             "axis_kinds": ["main"],
@@ -106,6 +135,14 @@ def node(cases):
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def axes_entry(axes: SliderAxes, count: int = 3) -> dict:
+    return {
+        "origin": axes.origin.tolist(),
+        "vectors": axes.vectors[:count].tolist(),
+        "scale": axes.scale[:count].tolist(),
+    }
 
 
 def close(js, python, tolerance=1e-5):
@@ -184,7 +221,86 @@ def test_the_scores_nearest_photos_and_own_direction_match_pythons(cases, node):
     close(node["psnr"], psnr(torch.tensor([ph["a"]]), torch.tensor([ph["b"]]))[0], 1e-4)
     close(node["kl"], kl_per_dim(torch.tensor([ph["mean"]]), torch.tensor([ph["logvar"]])).sum(), 1e-4)
     population = torch.tensor(c["population"])
-    assert node["nearest"] == torch.cdist(torch.tensor([c["z"]]), population)[0].argsort()[:3].tolist()
+    assert node["nearest"] == nearest_indices(population, None, torch.tensor(c["z"]), 3)
     own = own_direction_of_codes(torch.tensor(c["with"]), torch.tensor(c["without"]), population)
     close(node["own"]["vector"], own.vector)
     close([node["own"]["spread"], node["own"]["separation"]], [own.spread, own.separation])
+
+
+def test_the_nearest_photos_measure_and_the_detail_kept_match_pythons(cases, node):
+    population, z = torch.tensor(cases["codes"]["population"]), torch.tensor(cases["codes"]["z"])
+    typical = torch.tensor(cases["likeness"]["typical_logvar"])
+    scaled, unscaled = nearest_indices(population, typical, z, 5), nearest_indices(population, None, z, 5)
+    assert node["likeness"] == {"scaled": scaled, "unscaled": unscaled, "zero": [0, 1, 2]}
+    assert scaled != unscaled  # the typical σ changes which codes are nearest
+    assert node["likeness"]["zero"] == nearest_indices(population, typical, torch.zeros(D), 3)
+    pictures = {k: torch.tensor(v).reshape(1, 3, 8, 8) for k, v in cases["likeness"]["pictures"].items() if k != "size"}
+    close(node["detail"]["kept"], detail_kept(pictures["copy"], pictures["photo"])[0], 1e-5)
+    assert node["detail"]["flat"] == 1 == float(detail_kept(pictures["copy"], pictures["flat"])[0])
+
+
+# the explorer core (web/frames.js, web/loading.js, web/explore_settings.js)
+
+
+def test_slider_moves_share_one_frame_that_takes_the_newest(node):
+    frames = node["core"]["slider_frames"]
+    assert frames["asked_before"] == 1 and frames["same"], "three moves before a frame asked for three frames"
+    assert frames["worked"] == [3, 4] and frames["results"] == ["picture of 3"] * 3
+    assert frames["asked_after"] == 1 and frames["later"] == "picture of 4"
+
+
+def test_the_map_paints_one_frame_at_a_time_and_then_the_newest_spot(node):
+    frames = node["core"]["map_frames"]
+    assert frames["worked"] == ["a", "c"]  # b came and went while a was painted
+    assert (frames["asked_while_working"], frames["asked_after_work"], frames["asked_at_rest"]) == (0, 1, 0)
+
+
+def test_frame_times_keep_the_last_frames_that_succeeded(node):
+    assert node["core"]["frame_times"] == {"count": 4, "ms": [7, 9, 11]}
+
+
+def test_http_errors_are_named_and_failed_loads_are_tried_again(node):
+    loads = node["core"]["loads"]
+    assert loads["refused"] == {"error": "https://example.org/site.json could not be loaded (HTTP 404)"}
+    assert loads["fetched"] == 200
+    assert loads["remembered"] == [{"error": "network down"}, {"value": "session 2"}, {"value": "session 2"}]
+    assert loads["calls"] == 2  # the failure was forgotten, the success kept
+
+
+def test_the_settings_of_a_site_entry(cases, node):
+    site, made = cases["site"], node["core"]["settings"]
+    entry, axes = site["models"][0], cases["python"]["axes"]
+    own = made["own"]
+    base = torch.tensor(entry["axes"]["main"]["origin"]) + torch.tensor(site["offset"])
+    assert own["values"]["sliders"] == [round(float(v), 2) for v in axes.coordinates(base).clamp(-3, 3)]
+    assert own["values"]["more"] == [0.3, 0, 0] and own["own_names"] == ["ice"]
+    assert own["class_directions"] == [*entry["class_directions"], site["own"]]
+    assert own["map"] == {k: entry["map"][k] for k in ("origin", "vectors", "scale")}
+    assert own["decoder"] == entry["decoder"]
+    assert (own["previews"], own["map_frame"]) == (site["layout"]["previews"], site["map_frame"])
+    other = made["other_kind"]
+    assert other["axes"] == "main" and other["values"] == {"sliders": [1, -1, 0.5], "more": [0, 0.5]}
+
+
+def typedef_fields(name: str) -> set[str]:
+    """The @property names of web/explore_settings.js's `@typedef {Object} name`."""
+    comments = re.findall(r"/\*\*(.*?)\*/", (ROOT / "web" / "explore_settings.js").read_text(), re.S)
+    (block,) = [c for c in comments if f"@typedef {{Object}} {name}\n" in c]
+    return set(re.findall(r"@property \{.*\} (\w+)", block))
+
+
+def test_both_pages_build_the_settings_in_the_typedefs_shape(node):
+    """The static page's builder (settingsOfEntry) and the app's (BrowserDecoding.settings) give the fields
+    web/explore_settings.js declares; a model folder without ONNX files gets no decoder URL."""
+    from ui.browser_decoding import BrowserDecoding
+    from ui.explore_inputs import SLIDERS, ExploreInputs
+    from ui.handlers import Handlers
+    from vae.latent.explore import load_explorer_model
+
+    assert set(node["core"]["settings"]["own"]) == typedef_fields("ExploreSettings")
+    em = load_explorer_model(ROOT / "assets" / "models" / "beta-1024")
+    decoding = BrowserDecoding(Handlers({em.name: em}))
+    inputs = ExploreInputs(em.name, [0.0] * SLIDERS, "main", [0.0] * len(em.classes))
+    assert set(decoding.settings(inputs)) == typedef_fields("ExploreSettings") | typedef_fields("GradioExtras")
+    decoding.onnx[em.name] = None  # an older export
+    assert decoding.settings(inputs)["decoder"] is None

@@ -1,11 +1,13 @@
-"""The browser decoder's one owner: every model's decoder as ONNX, where the browser loads onnxruntime-web from,
+"""The browser decoder's one owner: every model's decoder as ONNX (the model folder's onnx/decoder.onnx, written at
+export; a folder without it decodes on the server), where the browser loads onnxruntime-web from,
 and the settings web/browser_decoder.js decodes with (the slider formula's data for the code on screen), including
-those of a share link's view when a page opens."""
+those of a share link's view when a page opens. `BrowserDecoding.settings` is their one builder on this side; their
+shape is web/explore_settings.js's ExploreSettings (GradioSettings), whose settingsOfEntry builds the static page's."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -16,26 +18,13 @@ from ui.handlers import Handlers
 from ui.widgets import PREVIEW_POSITIONS, PREVIEW_SIZE
 from vae.latent import explore, share_link
 from vae.latent.atlas import MAP_EXTENT, MAP_SIZE
-from vae.latent.onnx_decoder import cached_decoder
+from vae.latent.onnx_files import missing_onnx_message
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "cache"  # where the app writes (git-ignored), unless $VAE_CACHE_DIR says otherwise
 WEB = ROOT / "web"  # the browser modules: browser_decoder.js imports its neighbours
 BROWSER_DECODER = WEB / "browser_decoder.js"
 ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
 ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
-
-
-def writable_cache() -> Path:
-    """$VAE_CACHE_DIR, else cache/ beside the app, else (a read-only copy, such as some Spaces) a temporary folder."""
-    for folder in filter(None, [os.environ.get("VAE_CACHE_DIR"), CACHE]):
-        try:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder):
-                return Path(folder)
-        except OSError:
-            continue
-    return Path(tempfile.mkdtemp(prefix="vae-cache-"))
 
 
 def served_url(path: Path) -> str:
@@ -64,9 +53,11 @@ class BrowserDecoding:
 
     def __init__(self, h: Handlers):
         self.h = h
-        onnx_cache = writable_cache() / "onnx"
-        self.onnx = {name: cached_decoder(em.model, name, onnx_cache) for name, em in h.models.items()}
-        gr.set_static_paths([WEB, *self.onnx.values()])
+        self.onnx = {name: em.onnx.get("decoder") for name, em in h.models.items()}  # None: decoded on the server
+        for name, decoder in self.onnx.items():
+            if decoder is None:
+                print(missing_onnx_message(name, h.models[name].folder), file=sys.stderr)
+        gr.set_static_paths([WEB, *filter(None, self.onnx.values())])
         self.common = {
             "module": served_url(BROWSER_DECODER),
             "ort": onnxruntime_web_prefix(),
@@ -96,7 +87,8 @@ class BrowserDecoding:
 
     def settings(self, inputs: ExploreInputs) -> dict:
         """The formula's data for the code on screen, the sliders' values (by name), what the share link names,
-        and the map's two directions (hovering decodes map_point's code)."""
+        the map's two directions (hovering decodes map_point's code) and the decoder's URL (None for a model folder
+        without its ONNX files: the page then decodes on the server), in web/explore_settings.js's shape."""
         em = self.h.model_of(inputs.model)
         kind = inputs.axes or "main"
         axes = self.h.axes_of(em, kind)
@@ -115,7 +107,6 @@ class BrowserDecoding:
         )
         return {
             **self.common,
-            "onnx": served_url(self.onnx[inputs.model]),
             "model": inputs.model,
             "axes": kind,
             "base": base,
@@ -129,4 +120,5 @@ class BrowserDecoding:
                 "sliders": [float(v or 0.0) for v in inputs.sliders],
                 "more": [float(v or 0.0) for v in inputs.more],
             },
+            "decoder": None if self.onnx[inputs.model] is None else served_url(self.onnx[inputs.model]),
         }

@@ -82,8 +82,9 @@ class Handlers:
             raise gr.Error(f"Could not use this file: {error}.") from None
 
     @staticmethod
-    def nearest(em: explore.ExplorerModel, z: torch.Tensor) -> list[tuple]:
-        return [(photo, words.class_caption(name)) for photo, name in explore.nearest_photos(em, z)]
+    def nearest(em: explore.ExplorerModel, z: torch.Tensor, *, leave_out: int | None = None) -> list[tuple]:
+        found = explore.nearest_photos(em, z, leave_out=leave_out)
+        return [(photo, words.class_caption(name)) for photo, name in found]
 
     def photo_of(self, path, size: int) -> torch.Tensor:
         with self.upload_of(path):
@@ -249,13 +250,17 @@ class Handlers:
         return original, copy, words.describe_scores(scores)
 
     def reconstruct_extras(self, model: str, path, original, copy):
-        """The before/after wipe, how typical the photo is, and the nearest real photos."""
+        """The before/after wipe, how typical the photo is, and the nearest real photos: when the photo is itself on
+        the map, it says so and shows the next three."""
         em = self.model_of(model)
         x = self.photo_of(path, em.image_size)
+        z = explore.encode(em, x)
+        own = explore.photo_on_map(em, z)
+        typical = words.typicality(explore.photo_typicality(em, x), "this photo")
         return (
             (original, copy),
-            words.typicality(explore.photo_typicality(em, x), "this photo"),
-            self.nearest(em, explore.encode(em, x)),
+            typical if own is None else f"{typical} {words.ON_THE_MAP}",
+            self.nearest(em, z, leave_out=own),
         )
 
     def map_clicked(self, event: gr.SelectData):

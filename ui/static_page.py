@@ -36,6 +36,7 @@ def page_settings(facts: list[dict]) -> dict:
             "preview_note": words.PREVIEW_NOTE,
             "map_note": words.MAP_NOTE,
             "closeness": words.CLOSENESS,
+            "detail": words.DETAIL,
             "score_sentences": words.SCORE_SENTENCES,
             "broken_link": words.broken_link("{problem}"),
             "typicality": words.TYPICALITY,

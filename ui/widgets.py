@@ -33,13 +33,27 @@ MIN_PHOTO_SIDE = 16  # the static page refuses smaller photos (a 1-pixel image i
 CSS = """.big-image img { width: 100%; height: 100%; object-fit: contain; }
 .slider-preview { display: flex; gap: 4px; justify-content: space-between; }
 .slider-preview img { width: 48px; height: 48px; border-radius: 3px; }
-#landscape-map img { cursor: crosshair; }"""
-# the in-browser decoder (web/browser_decoder.js): a quiet note saying where sliders decode
+#landscape-map img { cursor: crosshair; }
+/* a phone: the picture stays on screen, pinned above the sliders as they scroll past; the picture's column lends its
+   other parts to the row (display: contents), so the picture's sticky box is the whole row, sliders included */
+@media (max-width: 640px) {
+  #explore-row { flex-direction: column; }
+  #explore-picture-column { display: contents; }
+  #explore-image { position: sticky; top: 0; z-index: 100; order: -1; background: var(--background-fill-primary);
+    box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.35); }
+  #explore-picture-column > :not(#explore-image) { order: 2; }
+}"""
+# Gradio scopes the css above inside its container, whose own `overflow: hidden` defeats `position: sticky`; this
+# rule goes into the page's head as it is (clip hides the same overflow without making a scroll box)
+PAGE_HEAD = "<style>@media (max-width: 640px) { .gradio-container { overflow: clip !important; } }</style>"
+# the in-browser decoder (web/browser_decoder.js): a quiet note saying where sliders decode; the decoder hangs on the
+# element that carries its mode (data-mode), not on window
 DECODER_HTML = '<small class="decoder-note"></small>'
 DECODER_LOAD_JS = (
     "import(new URL(props.value.module, document.baseURI).href).then((m) => m.start({ element, props, watch }));"
 )
-SLIDER_MOVED_JS = "(image, ...values) => window.browserDecoder ? window.browserDecoder.move(image, values) : image"
+GRADIO_EXPLORER = "(document.querySelector('#browser-decoder [data-mode]')?.explorer)"  # (): an assignment's target too
+SLIDER_MOVED_JS = f"(image, ...values) => {GRADIO_EXPLORER}?.move(image, values) ?? image"
 # the strip under each main slider: the picture with that slider at each of PREVIEW_POSITIONS, PREVIEW_SIZE px
 PREVIEW_POSITIONS = (-2.0, -1.0, 1.0, 2.0)
 PREVIEW_SIZE = 48
@@ -49,7 +63,7 @@ SHARE_HTML = (
     '<button class="share-copy" type="button">Copy the link</button>'
 )
 # hovering over the map: the browser paints the spot under the mouse (a JS-only event, no request)
-MAP_HOVER_JS = "(image, x, y) => window.browserDecoder ? window.browserDecoder.hoverFrame(image, x, y) : [image, x, y]"
+MAP_HOVER_JS = f"(image, x, y) => {GRADIO_EXPLORER}?.hoverFrame(image, x, y) ?? [image, x, y]"
 AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
 
 

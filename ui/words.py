@@ -68,24 +68,43 @@ paints another model's codes with a second decoder, trained to paint texture: th
 sharper pictures, less faithful copies (the faithful–sharp trade)."""
 
 
-# how close a copy is, by its PSNR in dB: the first row whose floor it reaches (the static page reads this table too)
-CLOSENESS = ((25, "very close to"), (20, "close to"), (16, "a rough sketch of"), (None, "only loosely like"))
+# how much of the photo a copy keeps, in two parts, each the first row whose floor the copy reaches (the static page
+# reads these tables too): the layout and colours by PSNR in dB, and the detail by the share of the photo's edges the
+# copy keeps (vae.latent.likeness.detail_kept), since PSNR alone rewards a blurred copy of a hazy photo. Under half of
+# the detail is never "much"; no copy is called "very close" as a whole. The floors: python -m bench.closeness.
+CLOSENESS = ((25, "very closely"), (20, "closely"), (16, "roughly"), (None, "only loosely"))
+DETAIL = ((0.5, "and much of its detail"), (0.25, "and some of its detail"), (None, "but little of its detail"))
 
 
-# a reconstruction's scores in words, one sentence each (the static page fills the same templates; it has no SSIM)
+# a reconstruction's scores in words: one plain sentence, then the numbers for the curious (the static page fills the
+# same templates; it has no SSIM)
 SCORE_SENTENCES = {
-    "closeness": "**The copy is {closeness} the original.** ",
+    "closeness": "**The copy keeps the photo's layout and colours {closeness}, {detail_words}.**\n\n",
     "psnr": "PSNR {psnr:.1f} dB: how small the pixel errors are (higher is better; 20 dB and up looks alike at a glance). ",
     "ssim": "SSIM {ssim:.2f}: how well shapes and textures survive, from 0 (not at all) to 1 (perfectly). ",
+    "detail": "Detail {detail_percent:.0f}%: the copy's edges against the photo's (a blurred copy keeps little). ",
     "kl": "KL {kl:.0f} nats: how much information the code holds about this photo; "
     "a bigger β squeezes it, trading detail for a smoother, more regular latent space.",
 }
 
 
+def first_row(table, value: float) -> str:
+    """The words of the first row of a (floor or None, words) table whose floor `value` reaches."""
+    return next(phrase for floor, phrase in table if floor is None or value >= floor)
+
+
+def closeness_sentence(scores: dict) -> str:
+    """How much of the photo the copy keeps, in plain words: its layout and colours (PSNR), and its detail."""
+    return SCORE_SENTENCES["closeness"].format(
+        closeness=first_row(CLOSENESS, scores["psnr"]), detail_words=first_row(DETAIL, scores["detail"])
+    )
+
+
 def describe_scores(scores: dict) -> str:
-    """A reconstruction's PSNR, SSIM and KL in plain words."""
-    closeness = next(phrase for least, phrase in CLOSENESS if least is None or scores["psnr"] >= least)
-    return "".join(sentence.format(closeness=closeness, **scores) for sentence in SCORE_SENTENCES.values())
+    """A reconstruction's scores (PSNR, SSIM, detail kept, KL): a plain sentence, then the numbers."""
+    values = {**scores, "detail_percent": 100 * scores["detail"]}
+    numbers = "".join(sentence.format(**values) for key, sentence in SCORE_SENTENCES.items() if key != "closeness")
+    return closeness_sentence(scores) + numbers
 
 
 # a percentile of the model's score among real photos, in words: the first row whose ceiling it does not pass
@@ -98,6 +117,7 @@ TYPICALITY = (
 )
 TYPICALITY_SENTENCE = "{verdict} (the model scores {what} above {percentile:.0f}% of them)."
 NO_PHOTOS = "This model ships no photos to compare with."
+ON_THE_MAP = "**This photo is on the map** (one of its real photos), so the nearest photos shown are the next three."
 
 
 def typicality(percentile: float | None, what: str) -> str:

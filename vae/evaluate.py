@@ -1,4 +1,4 @@
-"""`python -m vae.evaluate`, the command as INTERFACE.md writes it; its code is vae.core.evaluate."""
+"""`python -m vae.evaluate`: a model's scores on a folder of photos; its code is vae.core.evaluate."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""`python -m vae.export`, the command as INTERFACE.md writes it; its code is vae.publish.export."""
+"""`python -m vae.export`: a training run to a model folder the app shows; its code is vae.publish.export."""
 
 import sys
 

@@ -1,5 +1,6 @@
-"""`python -m vae.hub`, the command as INTERFACE.md writes it; its code is vae.publish.hub. The static edition's words
-and layout come from the UI (ui.static_page), which the command hands over, so that vae/ never imports the UI."""
+"""`python -m vae.hub`: a model folder to a Hub model repo, or the app to a Space; its code is vae.publish.hub. The
+static edition's words and layout come from the UI (ui.static_page), which the command hands over, so that vae/ never
+imports the UI."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""`python -m vae.intel`, the command as INTERFACE.md writes it; its code is vae.publish.intel."""
+"""`python -m vae.intel`: the Intel photo set's rebuild; its code is vae.publish.intel."""
 
 import sys
 

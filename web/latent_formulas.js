@@ -64,14 +64,57 @@ export function psnr(a, b) {
 // vae.core.losses.kl_per_dim summed: KL(N(mean, exp(logvar)) || N(0, I)) in nats
 export const klNats = (mean, logvar) => mean.reduce((sum, m, i) => sum + 0.5 * (m * m + Math.exp(logvar[i]) - 1 - logvar[i]), 0);
 
-// vae.latent.atlas.Atlas.nearest: the indices of the `count` codes (rows of a flat (N, D) array) closest to z
-export function nearestCodes(codes, dim, z, count = 3) {
-  const distances = Array.from({ length: codes.length / dim }, (_, n) => {
-    let sum = 0;
-    for (let i = 0; i < dim; i++) sum += (codes[n * dim + i] - z[i]) ** 2;
-    return [sum, n];
+// vae.latent.likeness.nearest_indices: the indices of the `count` codes (rows of a flat (N, D) array) most like z, most
+// alike first (ties in index order): the cosine between codes, each number in units of the atlas photos' typical
+// posterior σ (typicalLogvar, (D,)); without it (an atlas staged before it was stored) every number counts alike
+export const MIN_NORM = 1e-12; // likeness.MIN_NORM: the all-zero code is equally like every photo
+export function nearestCodes(codes, dim, z, count = 3, typicalLogvar = null) {
+  const scale = Array.from({ length: dim }, (_, i) => (typicalLogvar ? Math.exp(-0.5 * typicalLogvar[i]) : 1));
+  const query = scale.map((s, i) => z[i] * s);
+  const queryNorm = Math.sqrt(dot(query, query));
+  const likeness = Array.from({ length: codes.length / dim }, (_, n) => {
+    let along = 0;
+    let norm = 0;
+    for (let i = 0; i < dim; i++) {
+      const u = codes[n * dim + i] * scale[i];
+      along += u * query[i];
+      norm += u * u;
+    }
+    return [along / Math.max(Math.sqrt(norm) * queryNorm, MIN_NORM), n];
   });
-  return distances.sort((a, b) => a[0] - b[0]).slice(0, count).map(([, n]) => n);
+  return likeness.sort((a, b) => b[0] - a[0]).slice(0, count).map(([, n]) => n);
+}
+
+// vae.latent.likeness.edge_energy: of a (3 * S * S) picture averaged over 2x2 blocks, the squared differences between
+// neighbouring pixels, across and down, summed
+export function edgeEnergy(pixels, size) {
+  const half = Math.floor(size / 2);
+  const plane = size * size;
+  const small = new Float64Array(half * half);
+  let energy = 0;
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < half; y++) {
+      for (let x = 0; x < half; x++) {
+        const at = c * plane + 2 * y * size + 2 * x;
+        small[y * half + x] = (pixels[at] + pixels[at + 1] + pixels[at + size] + pixels[at + size + 1]) / 4;
+      }
+    }
+    for (let y = 0; y < half; y++) {
+      for (let x = 0; x < half; x++) {
+        const here = small[y * half + x];
+        if (x + 1 < half) energy += (small[y * half + x + 1] - here) ** 2;
+        if (y + 1 < half) energy += (small[(y + 1) * half + x] - here) ** 2;
+      }
+    }
+  }
+  return energy;
+}
+
+// vae.latent.likeness.detail_kept: the copy's edge energy as a share of the photo's (1 for a photo without edges)
+export const MIN_EDGE_ENERGY = 1e-12;
+export function detailKept(copy, photo, size) {
+  const there = edgeEnergy(photo, size);
+  return there > MIN_EDGE_ENERGY ? edgeEnergy(copy, size) / there : 1;
 }
 
 // vae.latent.explore.own_direction_of_codes: the two groups' mean codes apart, as a unit direction times the

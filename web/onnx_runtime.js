@@ -3,6 +3,7 @@
 // logvar (1, D); the diffusion prior's network maps (z, t, label) to a velocity. The Gradio page and the static
 // page load the runtime and their sessions here.
 
+import { remembered } from "./loading.js";
 import { withTimeout } from "./page_tools.js";
 
 // the runtime's module from a URL prefix (a CDN's, or a folder the page serves), single-threaded: threads need
@@ -15,7 +16,8 @@ export async function loadRuntime(prefix, timeoutMs) {
   return ort;
 }
 
-// one inference session per ONNX file, created once; a session runs one call at a time, so calls queue
+// one inference session per ONNX file, created when first needed (again if that failed); a session runs one call at
+// a time, so calls queue
 export class Networks {
   constructor(ort) {
     this.ort = ort;
@@ -24,10 +26,7 @@ export class Networks {
   }
 
   session(url) {
-    if (!this.sessions.has(url)) {
-      this.sessions.set(url, this.ort.InferenceSession.create(url, { executionProviders: ["wasm"] }));
-    }
-    return this.sessions.get(url);
+    return remembered(this.sessions, url, () => this.ort.InferenceSession.create(url, { executionProviders: ["wasm"] }));
   }
 
   // `task` after every call queued before it; its result (or error) is the caller's
@@ -51,7 +50,7 @@ export class Networks {
     return { mean: mean.data, logvar: logvar.data };
   }
 
-  // the diffusion prior's velocity (vae/latent/flow_prior.py export_onnx) for `count` points: flat Float32Arrays
+  // the diffusion prior's velocity (vae/latent/diffusion_prior.py export_onnx) for `count` points: flat Float32Arrays
   async velocity(url, z, t, label, count) {
     const session = await this.session(url);
     const tensor = (data, dims) => new this.ort.Tensor("float32", data, dims);

@@ -1,10 +1,5 @@
 // What the browser decoder needs from the page: painting a decoded picture, Gradio's file value, timeouts and idle time.
 
-// what both pages' decoders keep: the slider frames' times (for the benches), and how long the sliders rest before the
-// strips redraw
-export const DECODE_TIMES_KEPT = 1000;
-export const PREVIEW_DELAY_MS = 150;
-
 // (1, 3, S, S) floats in [0, 1] onto a canvas, rounded like vae.latent.explore.to_uint8
 
 export function paint(canvas, pixels, size) {

@@ -67,7 +67,7 @@ export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count
   });
 }
 
-// count codes from the diffusion prior (vae.latent.flow_prior.FlowPrior.sample): { class_shares, mean, std
+// count codes from the diffusion prior (vae.latent.diffusion_prior.DiffusionPrior.sample): { class_shares, mean, std
 // (arrays), steps } and `velocity(z, t, label)`, its exported network on flat Float32Arrays (count x D, count,
 // count x classes) resolving to v (count x D); Heun's steps from the noise to standardised codes, then * std + mean
 export async function priorCodes({ class_shares: shares, mean, std, steps }, velocity, seed, count, temperature = 1) {

@@ -1,35 +1,64 @@
-// The strips under the main sliders, drawn in the browser once a change settles: per shown slider, the picture
-// with that slider at each of settings.previews.positions (vae.latent.explore.slider_previews draws the same codes),
-// one picture at a time when the page is idle; a newer change (decoder.previewGeneration) cancels the rest.
+// The strips under the main sliders, on both pages: once a change settles (PREVIEW_DELAY_MS without another), per
+// shown slider, the picture with that slider at each of settings.previews.positions (vae.latent.explore.slider_previews
+// draws the same codes), one picture at a time when the page is idle; a newer change cancels the rest. A page that
+// cannot decode here at the time (the Gradio page while onnxruntime-web loads, or without it) has the server draw
+// them, once per settled change, never per move.
 
-import { addAlong, sliderCode } from "./latent_formulas.js";
+import { addAlong } from "./latent_formulas.js";
 import { whenIdle } from "./page_tools.js";
 
-export async function drawStrips(decoder, generation) {
-  if (!(await decoder.decodesHere())) {
-    decoder.serverPreviews += 1;
-    decoder.document.querySelector("#server-previews").click(); // once per settled change, never per move
-    return;
+export const PREVIEW_DELAY_MS = 150; // how long the sliders rest before the strips redraw
+
+export class Strips {
+  // explorer: the core (explorer_core.js), whose settings, latest values and decoder the strips show
+  constructor(explorer) {
+    this.explorer = explorer;
+    this.on = true; // the benches turn the strips off for their baselines
+    this.generation = 0; // a change bumps it; strips of an older generation stop drawing
+    this.timer = null;
+    this.drawn = 0; // complete sets of strips drawn in the browser, and pictures drawn in all
+    this.pictures = 0;
+    this.serverDrawn = 0; // sets asked of the server
   }
-  const settings = decoder.settings;
-  const { positions, size } = settings.previews;
-  const values = decoder.latest.sliders;
-  const z = sliderCode(settings, values, decoder.latest.more);
-  for (let k = 0; k < values.length; k++) {
-    const strip = decoder.document.querySelector(`#preview-${k} .slider-preview`);
-    if (!strip) continue;
-    strip.hidden = k >= settings.vectors.length; // a hidden slider's
-    if (strip.hidden) continue;
-    while (strip.children.length < positions.length) strip.append(decoder.document.createElement("img"));
-    for (let j = 0; j < positions.length; j++) {
-      await whenIdle(); // a strip picture waits for the page to be idle: the mouse goes first
-      const url = await decoder.enqueue(() => generation === decoder.previewGeneration
-        ? decoder.pictureUrl(addAlong(Float32Array.from(z), settings.vectors[k], (positions[j] - values[k]) * settings.scale[k]), size)
-        : null).catch((error) => { decoder.fallBack(error); return null; });
-      if (url === null) return; // a newer change draws its own strips
-      strip.children[j].src = url;
-      decoder.previewPictures += 1;
+
+  // a change: the strips redraw once it settles, and whatever else the page redraws then (explorer.settled)
+  schedule() {
+    this.generation += 1;
+    clearTimeout(this.timer);
+    const generation = this.generation;
+    this.timer = setTimeout(() => {
+      this.explorer.settled();
+      if (this.on) this.draw(generation);
+    }, PREVIEW_DELAY_MS);
+  }
+
+  async draw(generation) {
+    const explorer = this.explorer;
+    if (!(await explorer.decodesHere())) {
+      this.serverDrawn += 1;
+      explorer.drawStripsOnServer();
+      return;
     }
+    const { settings, document } = explorer;
+    const { positions, size } = settings.previews;
+    const values = explorer.latest.sliders;
+    const z = explorer.code();
+    for (let k = 0; k < values.length; k++) {
+      const strip = document.querySelector(`#preview-${k} .slider-preview`);
+      if (!strip) continue;
+      strip.hidden = k >= settings.vectors.length; // a hidden slider's
+      if (strip.hidden) continue;
+      while (strip.children.length < positions.length) strip.append(document.createElement("img"));
+      for (let j = 0; j < positions.length; j++) {
+        await whenIdle(); // a strip picture waits for the page to be idle: the pointer goes first
+        const code = () => addAlong(Float32Array.from(z), settings.vectors[k], (positions[j] - values[k]) * settings.scale[k]);
+        const url = await explorer.turn(() => (generation === this.generation ? explorer.pictureUrl(code(), size) : null))
+          .catch((error) => { explorer.fallBack(error); return null; });
+        if (url === null) return; // a newer change draws its own strips
+        strip.children[j].src = url;
+        this.pictures += 1;
+      }
+    }
+    this.drawn += 1;
   }
-  decoder.previewsDrawn += 1;
 }

@@ -69,7 +69,9 @@ def evaluate_folder(model_dir, data_dir, split: str = "test") -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("--model", required=True, help="model folder (config.json + model.safetensors)")
     parser.add_argument("--data", required=True, help="the seed's layout or a plain image folder")
     parser.add_argument(

@@ -1,8 +1,9 @@
 """A model's atlas of real photos: the held-out photos' codes, how typical each is, the photos themselves
-(96 px, shown as the nearest real photos), and the 2-D landscape map drawn from them with small
-thumbnails. Shipped in each model folder by `vae.publish.export`, so a model trained on anyone's photos brings its
-own map. The photos are one JPEG sheet; models that show the same photos share one copy of it
-(`share_photo_sheets`), which their atlas names by its digest.
+(96 px, shown as the nearest real photos), how finely the encoder reads each code number (the nearest photos'
+measure, `vae.latent.likeness`), and the 2-D landscape map drawn from them with small thumbnails. Shipped in each
+model folder by `vae.publish.export`, so a model trained on anyone's photos brings its own map. The photos are one
+JPEG sheet; models that show the same photos share one copy of it (`share_photo_sheets`), which their atlas names by
+its digest.
 
 "How typical" is a percentile among those real photos (never trained on) of the model's own score.
 For a code, the fitted density's log-density. For a photo, the ELBO per pixel value in bits plus the
@@ -29,6 +30,7 @@ from ..core.checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, atomic_write,
 from ..core.losses import elbo_per_value
 from ..core.metrics import png_bits_per_value
 from .directions import LatentAxes
+from .likeness import nearest_indices
 
 MAX_PHOTOS = 400  # evenly spaced through the held-out split: a legible map, a small file
 PHOTO_SIDE = 96  # pixels per side of each stored photo (smaller models keep their own size)
@@ -46,6 +48,9 @@ class Atlas:
     code_log_density: torch.Tensor  # (N,) each code's log-density under the fitted density
     labels: torch.Tensor  # (N,) class index, -1 without classes
     photos: np.ndarray  # (N, side, side, 3) uint8
+    # (D,) log of the photos' mean posterior variance in each code number (see typical_logvar); None in an atlas
+    # saved before it was stored, whose nearest photos then count every number alike
+    typical_logvar: torch.Tensor | None = None
 
     def save(self, directory: Path) -> None:
         sheet = io.BytesIO()  # a tall strip: one JPEG instead of N files
@@ -57,6 +62,7 @@ class Atlas:
                 "photo_score": self.photo_score,
                 "code_log_density": self.code_log_density,
                 "labels": self.labels,
+                **({"typical_logvar": self.typical_logvar.float()} if self.typical_logvar is not None else {}),
             },
             directory / ATLAS_CODES_NAME,
             metadata={"photo_sheet": sheet_digest(sheet.getvalue())},
@@ -74,11 +80,12 @@ class Atlas:
             t["code_log_density"].float(),
             t["labels"].long(),
             pixels.reshape(-1, pixels.shape[1], pixels.shape[1], 3),
+            t["typical_logvar"].float() if "typical_logvar" in t else None,
         )
 
-    def nearest(self, z: torch.Tensor, count: int = 3) -> list[int]:
-        """Indices of the photos whose codes are closest to z."""
-        return torch.cdist(z[None].float(), self.codes)[0].argsort()[:count].tolist()
+    def nearest(self, z: torch.Tensor, count: int = 3, *, leave_out: int | None = None) -> list[int]:
+        """Indices of the photos whose codes are most like z (`vae.latent.likeness`), most alike first."""
+        return nearest_indices(self.codes, self.typical_logvar, z, count, leave_out=leave_out)
 
 
 @torch.inference_mode()
@@ -96,6 +103,16 @@ def photo_scores(model, pixels: torch.Tensor, batch_size: int = 64) -> torch.Ten
         ]
     )  # not for one upload
     return elbo / math.log(2) + torch.tensor([png_bits_per_value(p) for p in pixels])
+
+
+@torch.inference_mode()
+def typical_logvar(model, pixels: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    """(D,) of uint8 photos (N, 3, S, S): the log of their posteriors' mean variance in each code number."""
+    variance = sum(
+        model.encode(pixels[i : i + batch_size].float() / 255.0).logvar.float().exp().sum(0)
+        for i in range(0, len(pixels), batch_size)
+    )
+    return (variance / len(pixels)).log()
 
 
 def spread_indices(count: int, limit: int = MAX_PHOTOS) -> list[int]:

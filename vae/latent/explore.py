@@ -32,8 +32,10 @@ from ..core.metrics import psnr, ssim
 from ..core.model import VAE, load_model
 from .atlas import Atlas, draw_map, map_coordinates, percentile_below, photo_scores
 from .density import LatentDensity
+from .diffusion_prior import DiffusionPrior
 from .directions import LatentAxes
-from .flow_prior import FlowPrior
+from .likeness import detail_kept, matching_index
+from .onnx_files import onnx_networks
 from .portable_random import standard_codes
 
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
@@ -55,7 +57,9 @@ class ExplorerModel:
     atlas: Atlas | None = None  # held-out photos: the map, nearest photos, how typical
     history: list[dict] = field(default_factory=list)  # per-epoch training metrics
     map_image: np.ndarray | None = None  # drawn once, when the model is loaded
-    prior: FlowPrior | None = None  # the diffusion prior, fitted to the same codes as the density
+    prior: DiffusionPrior | None = None  # the diffusion prior, fitted to the same codes as the density
+    onnx: dict[str, Path] = field(default_factory=dict)  # its networks as ONNX files (vae.latent.onnx_files)
+    folder: Path | None = None  # where it was loaded from
 
     def __post_init__(self) -> None:
         if self.atlas is not None and self.axes is not None:
@@ -101,7 +105,9 @@ def load_explorer_model(folder: Path, name: str | None = None) -> ExplorerModel:
         LatentAxes.load(axes_path) if axes_path.is_file() else None,
         Atlas.load(folder) if (folder / ATLAS_CODES_NAME).is_file() else None,
         read_metrics(folder) if (folder / METRICS_NAME).is_file() else [],
-        prior=FlowPrior.load(folder) if FlowPrior.exists(folder) else None,
+        prior=DiffusionPrior.load(folder) if DiffusionPrior.exists(folder) else None,
+        onnx=onnx_networks(folder),
+        folder=folder,
     )
 
 
@@ -239,7 +245,7 @@ def decode(em: ExplorerModel, z: torch.Tensor) -> np.ndarray:
 @torch.inference_mode()
 def slider_previews(em: ExplorerModel, axes: SliderAxes, z: torch.Tensor, values, positions, size: int) -> np.ndarray:
     """(K, P, size, size, 3): for each axis, code z (whose sliders stand at `values`) with that one slider moved
-    to each of `positions`: the strips under the sliders. web/browser_decoder.js draws the same codes."""
+    to each of `positions`: the strips under the sliders. The browser pages (web/) draw the same codes."""
     steps = (
         torch.as_tensor(positions, dtype=z.dtype)[None, :]
         - torch.as_tensor(values, dtype=z.dtype)[: len(axes.scale), None]
@@ -279,12 +285,14 @@ def sample_grid(em: ExplorerModel, seed: int, count: int, temperature: float, *,
 
 @torch.inference_mode()
 def reconstruct(em: ExplorerModel, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(input, reconstruction from z = mu, scores) for one photo tensor."""
+    """(input, reconstruction from z = mu, scores) for one photo tensor; "detail" is the share of the photo's edges the
+    copy keeps (`vae.latent.likeness.detail_kept`)."""
     mu, logvar = em.model.encode(x)
     x_hat = em.model.decode(mu)
     scores = {
         "psnr": float(psnr(x_hat, x)[0]),
         "ssim": float(ssim(x_hat, x)[0]),
+        "detail": float(detail_kept(x_hat, x)[0]),
         "kl": float(kl_per_dim(mu, logvar).sum()),
     }
     return to_uint8(x[0]), to_uint8(x_hat[0]), scores
@@ -341,15 +349,23 @@ def write_gif(frames: list[np.ndarray], path, *, seconds: float = 3.0, scale: in
 # the map, nearest photos, how typical
 
 
-def nearest_photos(em: ExplorerModel, z: torch.Tensor, count: int = 3) -> list[tuple[np.ndarray, str | None]]:
-    """The real photos whose codes are closest to z, with their class name (None without classes)."""
+def nearest_photos(
+    em: ExplorerModel, z: torch.Tensor, count: int = 3, *, leave_out: int | None = None
+) -> list[tuple[np.ndarray, str | None]]:
+    """The real photos whose codes are most like z (`vae.latent.likeness`), with their class name (None without
+    classes); `leave_out`: the index of an atlas photo never to show (the query's own, see photo_on_map)."""
     if em.atlas is None:
         return []
     names = em.classes
     return [
         (em.atlas.photos[i], names[em.atlas.labels[i]] if names and em.atlas.labels[i] >= 0 else None)
-        for i in em.atlas.nearest(z, count)
+        for i in em.atlas.nearest(z, count, leave_out=leave_out)
     ]
+
+
+def photo_on_map(em: ExplorerModel, z: torch.Tensor) -> int | None:
+    """The index of the atlas photo whose code z is (the query photo is itself on the map), else None."""
+    return None if em.atlas is None else matching_index(em.atlas.codes, em.atlas.typical_logvar, z)
 
 
 def map_point(em: ExplorerModel, x: float, y: float) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Share links: what the Explore tab shows, as a URL query. web/browser_decoder.js writes the link; the app reads
+"""Share links: what the Explore tab shows, as a URL query. The browser pages (web/) write the link; the app reads
 it here when a page opens.
 
     ?model=beta-1&axes=main&code=<base64url of fp16>&sliders=0.5,-1,0&more=0,1.5&own=snow~<base64url of fp16>

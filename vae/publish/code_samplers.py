@@ -10,8 +10,8 @@ import torch
 from tqdm import tqdm
 
 from ..latent.density import fit_best_mixture
-from ..latent.flow_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
-from ..latent.flow_prior import fit_flow_prior
+from ..latent.diffusion_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
+from ..latent.diffusion_prior import fit_diffusion_prior
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
 PRIOR_EPOCHS = 24  # passes of the diffusion prior over its codes: 2,000 steps for 5,331 photos (longer narrows them)
@@ -81,7 +81,7 @@ def fit_code_prior(model, train_pixels: torch.Tensor, labels: list[int] | None, 
     """The diffusion prior, fitted to `prior_codes` for `epochs` passes."""
     codes, code_labels = prior_codes(model, train_pixels, labels, seed=seed)
     steps = prior_steps(len(codes), epochs)
-    return fit_flow_prior(codes, code_labels, seed=seed, train_steps=steps, batch_size=PRIOR_BATCH)
+    return fit_diffusion_prior(codes, code_labels, seed=seed, train_steps=steps, batch_size=PRIOR_BATCH)
 
 
 def density_facts(density, held_out: dict, fitted_sampler: str, out_dir: Path) -> dict:

@@ -11,17 +11,20 @@ Writes the run's best model in fp16 (config.json + model.safetensors) and what t
   mean KL, the class names, and the command that trained it;
 - `latent_density.safetensors`: a Gaussian mixture fitted to codes drawn from the training photos'
   posteriors q(z|x) (`vae.latent.density`), sized by how well it predicts codes of the validation photos;
-- `latent_prior.safetensors` + `latent_prior.json`: a diffusion prior (flow matching, `vae.latent.flow_prior`)
+- `diffusion_prior.safetensors` + `diffusion_prior.json`: a diffusion prior (flow matching, `vae.latent.diffusion_prior`)
   fitted to the same draws, each with its photo's class; the Sample tab's default where `--fitted-sampler` says so;
 - `latent_axes.safetensors`: main directions and class directions (`vae.latent.directions`);
-- `metrics.jsonl`: the run's per-epoch metrics, for the training curves.
+- `metrics.jsonl`: the run's per-epoch metrics, for the training curves;
+- `onnx/`: the decoder, the encoder and the prior's network as ONNX, for browsers (`vae.publish.onnx_export`).
+
+    python -m vae.export --onnx assets/models/beta-1    # only the onnx/ files, for a folder exported before them
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from pathlib import Path
 
 import torch
@@ -45,11 +48,12 @@ from ..core.evaluate import score
 from ..core.model import count_parameters, load_model, save_model
 from ..core.options import command_flags
 from ..core.training import TrainOptions
-from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices
+from ..latent.atlas import Atlas, atlas_photos, photo_scores, share_photo_sheets, spread_indices, typical_logvar
 from ..latent.density import LatentDensity
+from ..latent.diffusion_prior import CONFIG_FILE as PRIOR_CONFIG_NAME
+from ..latent.diffusion_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
 from ..latent.directions import fit_axes, picture_metric
-from ..latent.flow_prior import CONFIG_FILE as PRIOR_CONFIG_NAME
-from ..latent.flow_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
+from ..latent.onnx_files import onnx_networks
 from .code_samplers import (
     FITTED_SAMPLERS,
     PRIOR_EPOCHS,
@@ -59,6 +63,7 @@ from .code_samplers import (
     latent_means,
     sampler_flags,
 )
+from .onnx_export import add_networks, write_networks
 
 SPLITS = ("train", "val", "test")
 
@@ -85,7 +90,14 @@ def build_atlas(model, density, pixels: torch.Tensor, labels: list[int] | None) 
     chosen = pixels[keep]
     codes = latent_means(model, chosen)
     label_tensor = torch.tensor([labels[i] for i in keep]) if labels else torch.full((len(keep),), -1)
-    return Atlas(codes, photo_scores(model, chosen), density.log_prob(codes), label_tensor, atlas_photos(chosen))
+    return Atlas(
+        codes,
+        photo_scores(model, chosen),
+        density.log_prob(codes),
+        label_tensor,
+        atlas_photos(chosen),
+        typical_logvar(model, chosen),  # how finely the encoder reads each number: the nearest photos' measure
+    )
 
 
 def training_stages(options: dict, run_dir) -> list[dict]:
@@ -201,6 +213,7 @@ def export_run(
             stage_commands(stages, out_dir), [] if painter else sampler_flags(prior_epochs, fitted_sampler)
         ),
         **({"painter_of": painted_model(donor, options)} if painter else {}),
+        **write_networks(model, out_dir),
     }
     write_json(out_dir / FACTS_NAME, facts)
     return facts
@@ -296,6 +309,7 @@ def refit(model_dir, data_dir, *, prior_epochs: int = PRIOR_EPOCHS, fitted_sampl
     facts = {
         **facts,
         **density_facts(density, held_out, fitted_sampler, model_dir),
+        **write_networks(model, model_dir),
         "commands": [*commands, refit_line],
     }
     write_json(model_dir / FACTS_NAME, facts)
@@ -303,11 +317,16 @@ def refit(model_dir, data_dir, *, prior_epochs: int = PRIOR_EPOCHS, fitted_sampl
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ArgumentParser(description=__doc__, formatter_class=RawDescriptionHelpFormatter, allow_abbrev=False)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="a finished run folder")
     source.add_argument(
         "--refit", metavar="MODEL_DIR", help="an exported model folder to fit the density, directions and map of again"
+    )
+    source.add_argument(
+        "--onnx",
+        metavar="MODEL_DIR",
+        help="an exported model folder to write the onnx/ files of (nothing else changes)",
     )
     parser.add_argument(
         "--data", help="the photo folder the run trained on (default: the run's own --data; --refit needs it)"
@@ -330,6 +349,10 @@ def main(argv=None) -> int:
         parser.error("--run needs --out")
     if args.refit and not args.data:
         parser.error("--refit needs --data")
+    if args.onnx:
+        facts = add_networks(args.onnx)
+        print(f"wrote {Path(args.onnx) / 'onnx'}: {', '.join(sorted(onnx_networks(args.onnx)))}")
+        return 0
     if args.refit:
         try:
             facts = refit(args.refit, args.data, prior_epochs=args.prior_epochs, fitted_sampler=args.fitted_sampler)

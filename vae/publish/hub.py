@@ -8,6 +8,9 @@ Both stage exactly the repo's files in a folder first (a temporary one unless --
 with their sizes, and then send the folder with one `upload_folder` call, which routes binary files through
 the Hub's large-file storage. --dry-run stages and lists, and makes no network call. Log in first with
 `hf auth login`, or set HF_TOKEN.
+
+This module sends and reads the command line; what is staged is vae.publish.staging's (and the model card,
+vae.publish.model_card's).
 """
 
 from __future__ import annotations
@@ -15,243 +18,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from ..core.checkpoint import ATLAS_CODES_NAME, ATLAS_PHOTOS_NAME, CONFIG_NAME, FACTS_NAME, read_json
-
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: what a Space runs
-SPACE_FILES = ("app.py", "requirements.txt", "LICENSE")
-SPACE_FOLDERS = ("vae", "ui", "web", "assets/examples")
-SKIPPED = ("__pycache__", "*.pyc", "*.pyi")
-SPACE_BUDGET_MB = 40  # the bundled models and photos stay under 40 MB (assets/), and so does their Space
-STATIC_BUDGET_MB = 30  # the static edition, with onnxruntime-web from its CDN
-HARDWARE = ("cpu", "zero")  # Basic CPU, or ZeroGPU
-# What each target's build installs on top of requirements.txt, where its Python needs another release (exact pins
-# still). ZeroGPU's docs: "Python: 3.10.13", and PyTorch from a list of releases (2.1.0 ... 2.8.0): numpy 2.3 and
-# later need Python 3.11, and torch 2.8.0 is in every list (torchvision 0.23.0 is its pair).
-SPACE_PYTHON = {"cpu": "3.11", "zero": "3.10"}  # the front matter's python_version
-TARGET_PINS = {
-    "cpu": {},
-    "zero": {
-        "numpy": "numpy==2.2.6  # the last numpy for Python 3.10",
-        "torch": "torch==2.8.0  # a release ZeroGPU lists",
-        "torchvision": "torchvision==0.23.0  # torch 2.8.0's",
-        "spaces": "spaces==0.51.3  # ZeroGPU's package: app.py binds its handlers through spaces.GPU",
-    },
-}
-MODEL_TAGS = ["vae", "beta-vae", "image-generation", "pytorch"]
-
-
-class HubError(RuntimeError):
-    """Staging or sending failed; the message is one line saying why and what to do."""
-
-
-# staging
-
-
-def copy_tree(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*SKIPPED), dirs_exist_ok=True)
-
-
-def model_folders(source: Path) -> list[Path]:
-    """One model folder, or the model folders in a folder of them."""
-    if (source / CONFIG_NAME).is_file():
-        return [source]
-    found = sorted(f for f in source.iterdir() if (f / CONFIG_NAME).is_file()) if source.is_dir() else []
-    if not found:
-        raise HubError(f"{source}: not a model folder, nor a folder of model folders (config.json + model.safetensors)")
-    return found
-
-
-def named_model_folders(sources: list[Path]) -> list[Path]:
-    """The model folders of the sources; a HubError when two of them would be staged under one name."""
-    folders, names = [], set()
-    for folder in (f for source in sources for f in model_folders(source)):
-        if folder.name in names:
-            raise HubError(f"two models are named {folder.name!r}: rename one of their folders")
-        names.add(folder.name)
-        folders.append(folder)
-    return folders
-
-
-def stage_model_folder(model_dir: Path, target: Path, *, share: bool = False) -> None:
-    """A copy of a model folder with the photo sheet it may share with other models: inside it (a model repo
-    stands alone), or with `share` once beside it in the shared folder (a Space's models show the same photos)."""
-    from ..latent.atlas import named_sheet_digest, photo_sheet_path, shared_sheet_path
-
-    copy_tree(model_dir, target)
-    if (model_dir / ATLAS_CODES_NAME).is_file() and not (target / ATLAS_PHOTOS_NAME).is_file():
-        digest = named_sheet_digest(model_dir)
-        copy = shared_sheet_path(target.parent, digest) if share else target / ATLAS_PHOTOS_NAME
-        copy.parent.mkdir(exist_ok=True)
-        shutil.copyfile(photo_sheet_path(model_dir, digest), copy)
-
-
-def space_front_matter(hardware: str) -> str:
-    """The README's Spaces front matter, for the chosen hardware ("static": the static edition, no Python)."""
-    text = (ROOT / "README.md").read_text()
-    front, body = text.split("---\n", 2)[1:]
-    if hardware == "static":
-        kept = [
-            line
-            for line in front.splitlines()
-            if line.split(":")[0] not in ("sdk", "sdk_version", "app_file", "python_version")
-        ]
-        return "---\n" + "\n".join([*kept, "sdk: static", "app_file: index.html"]) + f"\n---\n{body}"
-    front = front.replace('python_version: "3.11"', f'python_version: "{SPACE_PYTHON[hardware]}"')
-    if hardware == "zero":
-        front += "suggested_hardware: zero-a10g\n"
-    return f"---\n{front}---\n{body}"
-
-
-def requirement_name(line: str) -> str | None:
-    """The package a requirements line names (None for a comment or a blank line)."""
-    name = line.split("#", 1)[0].strip().split("==", 1)[0].strip()
-    return name.lower() or None
-
-
-def space_requirements(hardware: str) -> str:
-    """requirements.txt with the target's own pins in place of those its Python or GPU cannot install."""
-    pins = TARGET_PINS[hardware]
-    lines = [pins.get(requirement_name(line), line) for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    named = {requirement_name(line) for line in lines}
-    return "\n".join(lines + [line for name, line in pins.items() if name not in named]) + "\n"
-
-
-def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu") -> None:
-    """The app, its models and examples, ready to run anywhere: nothing from tests, bench, docs or runs."""
-    for name in SPACE_FILES:
-        shutil.copyfile(ROOT / name, stage / name)
-    for name in SPACE_FOLDERS:
-        copy_tree(ROOT / name, stage / name)
-    for folder in named_model_folders(model_sources):
-        stage_model_folder(folder, stage / "assets" / "models" / folder.name, share=True)
-    (stage / "README.md").write_text(space_front_matter(hardware))
-    (stage / "requirements.txt").write_text(space_requirements(hardware))
-
-
-def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str, priors: bool) -> None:
-    """The static edition of these model folders (vae.publish.static_site), with the static front matter."""
-    from .static_site import stage_static
-
-    try:
-        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web, priors=priors)
-    except ValueError as error:
-        raise HubError(str(error)) from None
-    (stage / "README.md").write_text(space_front_matter("static"))
-    for name, measured in differences.items():
-        print(
-            f"{name}: fp16 weights change its pictures by at most {255 * measured['decoder']:.3f} / 255 (decoder) "
-            f"and {255 * measured['encoder']:.3f} / 255 (encoder)"
-        )
-
-
-def listing(stage: Path) -> tuple[list[tuple[str, int]], int]:
-    files = sorted((p.relative_to(stage).as_posix(), p.stat().st_size) for p in stage.rglob("*") if p.is_file())
-    return files, sum(size for _, size in files)
-
-
-def print_listing(stage: Path) -> int:
-    files, total = listing(stage)
-    for name, size in files:
-        print(f"{size / 1e6:9.3f} MB  {name}")
-    print(f"{total / 1e6:9.3f} MB  in {len(files)} files, staged in {stage}")
-    return total
-
-
-# the model card
-
-
-CARD_SCORES = (  # (label, facts.json key) of the scores a model card shows
-    ("test PSNR (dB)", "test_psnr"),
-    ("test SSIM", "test_ssim"),
-    ("test KL (nats per image)", "test_kl"),
-    ("active dimensions", "active_units"),
+from ..core.checkpoint import FACTS_NAME, read_json
+from .staging import (
+    HARDWARE,
+    ROOT,
+    SPACE_BUDGET_MB,
+    STATIC_BUDGET_MB,
+    HubError,
+    named_model_folders,
+    print_listing,
+    stage_model,
+    stage_space,
+    stage_static_space,
 )
-
-
-def model_card(model_dir: Path, repo_id: str):
-    """The card of a model repo, as huggingface_hub writes and reads cards: YAML metadata, then the text."""
-    from huggingface_hub import ModelCard, ModelCardData
-
-    facts = read_json(model_dir / FACTS_NAME) if (model_dir / FACTS_NAME).is_file() else {}
-    data = ModelCardData(
-        license="mit",
-        library_name="pytorch",
-        tags=MODEL_TAGS,
-        pipeline_tag="unconditional-image-generation",
-        **({"datasets": [facts["dataset"]]} if facts.get("dataset") else {}),
-    )
-    scores = [(label, facts[key]) for label, key in CARD_SCORES if key in facts]
-    table = "\n".join(["| metric | value |", "|---|---|", *(f"| {label} | {value} |" for label, value in scores)])
-    commands = "\n".join(facts.get("commands", [])) or "(not recorded)"
-    name = repo_id.split("/")[1]
-    text = f"""---
-{data.to_yaml()}
----
-
-# {name}
-
-A convolutional variational autoencoder (β = {facts.get("beta", "?")}) of {facts.get("image_size", "?")} px images with a
-{facts.get("latent_dim", "?")}-number code, made with the Landscape VAE Explorer.
-
-## Scores
-
-{table}
-
-## Samples and reconstructions
-
-![Samples](samples.png)
-
-![Held-out photos above their reconstructions](reconstructions.png)
-
-## Use it
-
-```python
-from vae import load_model
-model = load_model("{repo_id}")
-images = model.decode(torch.randn(16, model.config.latent_dim))
-```
-
-In the explorer app, beside the bundled models: `python app.py --models assets/models --models {repo_id}`
-
-## How it was trained
-
-```bash
-{commands}
-```
-"""
-    return ModelCard(text)
-
-
-def draw_card_pictures(model_dir: Path, stage: Path) -> None:
-    """samples.png (16 from the model's Sample-tab sampler) and reconstructions.png (held-out photos above copies)."""
-    import torch
-    from PIL import Image
-
-    from ..latent import explore
-
-    em = explore.load_explorer_model(model_dir)
-    Image.fromarray(explore.sample_grid(em, 0, 16, 1.0, source="fitted")).save(stage / "samples.png")
-    if em.atlas is None:
-        return
-    photos = torch.from_numpy(em.atlas.photos[:8].copy()).permute(0, 3, 1, 2).float() / 255.0
-    photos = torch.nn.functional.interpolate(photos, size=(em.image_size, em.image_size), mode="bilinear")
-    with torch.inference_mode():
-        copies = em.model.decode(em.model.encode(photos).mean)
-    Image.fromarray(explore.grid_image(torch.cat([photos, copies]), nrow=8)).save(stage / "reconstructions.png")
-
-
-def stage_model(model_dir: Path, repo_id: str, stage: Path) -> None:
-    if not (model_dir / CONFIG_NAME).is_file():
-        raise HubError(f"{model_dir}: not a model folder (config.json + model.safetensors)")
-    stage_model_folder(model_dir, stage)
-    draw_card_pictures(model_dir, stage)
-    model_card(model_dir, repo_id).save(stage / "README.md")
-
 
 # sending
 
@@ -302,11 +85,13 @@ def staging_folder(stage: str | None):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    push = commands.add_parser("push", help="a model folder and its model card to a Hub model repo")
+    push = commands.add_parser("push", allow_abbrev=False, help="a model folder and its model card to a Hub model repo")
     push.add_argument("model_dir", type=Path)
-    space = commands.add_parser("space", help="the app and its models to a Gradio Space")
+    space = commands.add_parser("space", allow_abbrev=False, help="the app and its models to a Gradio Space")
     space.add_argument(
         "--models",
         type=Path,

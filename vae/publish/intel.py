@@ -79,7 +79,9 @@ def rebuild(download, out) -> dict[str, dict[str, int]]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("download", help="the unpacked Intel Image Classification download")
     parser.add_argument("--out", required=True, help="a new folder for the seed's layout")
     args = parser.parse_args(argv)

@@ -3,30 +3,25 @@ the visitor's browser by web/static/index.html and the web/ modules with onnxrun
 
 Each model becomes its encoder and decoder in ONNX (weights stored as fp16, which the bundled models' weights
 already are, so the pictures do not change) and what its views need: its slider axes, class directions and map
-frame in site.json; its sampler and atlas codes as little-endian float32 files. Files are named by their content, so
-models that share an encoder, a sampler or the photo sheet (a second painter and its donor) ship them once.
+frame in site.json; its Gaussian mixture and atlas codes as little-endian float32 files. Files are named by their
+content, so models that share an encoder, a mixture or the photo sheet (a second painter and its donor) ship them once.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
-from ..core.model import VAE
 from ..latent import explore
 from ..latent.atlas import MAP_EXTENT, MAP_SIZE, named_sheet_digest, photo_sheet_path
-from ..latent.flow_prior import FlowPrior, export_onnx
-from ..latent.onnx_decoder import export_decoder
-from ..latent.onnx_encoder import export_encoder, with_half_weights
+from ..latent.diffusion_prior import DiffusionPrior
+from ..latent.onnx_files import missing_onnx_message
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "web" / "static" / "index.html"
@@ -35,7 +30,6 @@ EXAMPLES = ROOT / "assets" / "examples"
 DATA = "data"  # the staged folder's content-named files
 ONNXRUNTIME_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ONNXRUNTIME_WEB_FOLDER = "onnxruntime-web/"
-PICTURE_TOLERANCE = 1 / 255  # an fp16-weight file is kept only where its pictures stay this close to fp32's
 
 
 def content_file(stage: Path, data: bytes, suffix: str) -> str:
@@ -60,33 +54,11 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-@torch.no_grad()
-def half_weight_difference(vae: VAE, run, inputs: torch.Tensor) -> float:
-    """The largest change in `run(model, inputs)`'s output when the model's weights are rounded to fp16 (as
-    with_half_weights stores them) and computed in fp32 as before."""
-    rounded = copy.deepcopy(vae)
-    for tensor in rounded.state_dict().values():
-        if tensor.is_floating_point():
-            tensor.copy_(tensor.half().float())
-    return float((run(vae, inputs) - run(rounded, inputs)).abs().max())
-
-
-def onnx_file(stage: Path, export, difference: float) -> str:
-    """Export with `export(path)` and stage it, with its weights stored as fp16 where that changes its outputs by at
-    most PICTURE_TOLERANCE (`difference`, measured by half_weight_difference)."""
-    with tempfile.TemporaryDirectory() as folder:
-        chosen = export(Path(folder) / "full.onnx")
-        if difference <= PICTURE_TOLERANCE:
-            chosen = with_half_weights(chosen, Path(folder) / "half.onnx")
-        return content_file(stage, chosen.read_bytes(), ".onnx")
-
-
-def prior_entry(stage: Path, prior: FlowPrior) -> dict:
-    """The diffusion prior's part of a model's entry: its velocity network (fp16 weights where that is lossless, as
-    it is for a fitted prior, whose weights are rounded to fp16) and what sampling needs around it."""
-    lossless = all(torch.equal(w, w.half().float()) for w in prior.net.state_dict().values())
+def prior_entry(stage: Path, prior: DiffusionPrior, network: Path) -> dict:
+    """The diffusion prior's part of a model's entry: its velocity network's ONNX file and what sampling needs
+    around it."""
     return {
-        "network": onnx_file(stage, lambda path: export_onnx(prior, path), 0.0 if lossless else float("inf")),
+        "network": content_file(stage, network.read_bytes(), ".onnx"),
         "mean": prior.mean.tolist(),
         "std": prior.std.tolist(),
         "class_shares": prior.class_shares.tolist(),
@@ -104,18 +76,15 @@ def axes_entry(axes: explore.SliderAxes) -> dict:
 
 
 def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[dict, dict]:
-    """A model's part of site.json, and how much fp16 weights change its pictures: the decoder's of codes, and the
-    encoder's (as pictures decoded from the photos' codes)."""
+    """A model's part of site.json, and how much its ONNX files' fp16 weights change its pictures (measured at
+    export, vae.publish.onnx_export); a ValueError for a model folder without its ONNX files."""
     em = explore.load_explorer_model(folder)
+    if not {"decoder", "encoder"} <= em.onnx.keys() or (em.prior is not None and "prior" not in em.onnx):
+        raise ValueError(missing_onnx_message(em.name, folder))
     size = em.image_size
-    codes = em.atlas.codes[:16] if em.atlas is not None else explore.random_latent(em, 0, count=16)
-    photos = torch.rand(4, 3, size, size, generator=torch.Generator().manual_seed(0))
-    measured = {
-        "decoder": half_weight_difference(em.model, lambda m, z: m.decode(z), codes),
-        "encoder": half_weight_difference(em.model, lambda m, x: m.decode(m.encode(x).mean), photos),
-    }
-    decoder = onnx_file(stage, lambda path: export_decoder(em.model, path), measured["decoder"])
-    encoder = onnx_file(stage, lambda path: export_encoder(em.model, path), measured["encoder"])
+    measured = em.facts.get("onnx_fp16_difference", {})
+    decoder = content_file(stage, em.onnx["decoder"].read_bytes(), ".onnx")
+    encoder = content_file(stage, em.onnx["encoder"].read_bytes(), ".onnx")
     entry = {
         "name": em.name,
         "beta": em.model.config.beta,
@@ -127,14 +96,14 @@ def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[
         "axes": {kind: axes_entry(explore.slider_axes(em, kind, sliders)) for kind in em.axis_kinds()},
         "classes": em.classes,
         "class_directions": explore.slider_directions(em).tolist(),
-        "sampler": None,
-        "prior": prior_entry(stage, em.prior) if priors and em.prior is not None else None,
+        "mixture": None,
+        "prior": prior_entry(stage, em.prior, em.onnx["prior"]) if priors and em.prior is not None else None,
         "fitted_source": em.fitted_source if priors else "mixture",
         "atlas": None,
         "map": None,
     }
     if em.density is not None:
-        entry["sampler"] = {
+        entry["mixture"] = {
             name: floats_file(stage, getattr(em.density, name)) for name in ("weights", "means", "scale_trils")
         }
     if em.atlas is not None:
@@ -142,6 +111,7 @@ def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[
         entry["atlas"] = {
             "codes": floats_file(stage, em.atlas.codes),
             "code_log_density": floats_file(stage, em.atlas.code_log_density),
+            "typical_logvar": None if em.atlas.typical_logvar is None else floats_file(stage, em.atlas.typical_logvar),
             "labels": em.atlas.labels.tolist(),
             "sheet": content_file(stage, sheet.read_bytes(), ".jpg"),
             "side": int(em.atlas.photos.shape[1]),

@@ -1,67 +1,47 @@
-// The static page's Explore tab: the model, main-direction or single-number sliders with their strips, the class
-// and own sliders, a random code or the average, the share link and the nearest photos. It keeps its state in the
-// shape web/browser_decoder.js keeps the Gradio page's (settings and latest), so the same formulas, strips and
-// link codec serve both pages.
+// The static page's Explore tab: the model, main-direction or single-number sliders with their strips, the class and
+// own sliders, a random code or the average, the share link and the nearest photos. The explorer core
+// (../explorer_core.js) paints the frames, draws the strips and keeps the link, as it does on the Gradio page; this
+// module builds the settings from site.json's model entries (../explore_settings.js), lays out the sliders, reads a
+// share link when the page opens, and adds the typicality and the visitor's own sliders.
 
-import { copyValues, ownDirection, percentileBelow, sliderCode, sliderValues } from "../latent_formulas.js";
+import { Explorer } from "../explorer_core.js";
+import { settingsOfEntry } from "../explore_settings.js";
+import { ownDirection, percentileBelow } from "../latent_formulas.js";
 import { mixtureLogDensity } from "../sampler.js";
-import { DECODE_TIMES_KEPT, pictureDataUrl, PREVIEW_DELAY_MS } from "../page_tools.js";
-import { checkView, readShareLink, shareLinkUrl } from "../share_codec.js";
-import { drawStrips } from "../strips.js";
+import { checkView, readShareLink } from "../share_codec.js";
 import { fill, markdown, photoPixels, show } from "./pictures.js";
 
-
-class Explore {
+class Explore extends Explorer {
   constructor(site) {
+    super(document.querySelector("#explore-tab"));
     this.site = site;
-    this.document = document;
-    this.canvas = document.createElement("canvas");
-    this.small = document.createElement("canvas");
-    this.picture = document.querySelector("#picture");
+    this.networks = site.networks;
+    this.picture = this.document.querySelector("#picture");
     this.own = []; // the visitor's own sliders: { name, vector }
-    this.frame = null;
-    this.decodes = 0; // slider frames so far, and the last DECODE_TIMES_KEPT frames' times (bench/static_page.py)
-    this.decodeMs = [];
-    this.previewGeneration = 0;
-    this.previewsOn = true;
-    this.previewsDrawn = this.previewPictures = this.serverPreviews = 0;
   }
 
   get entry() { return this.site.entry(this.settings.model); }
 
-  // the code on screen: the starting code moved by the sliders
-  code() { return sliderCode(this.settings, this.latest.sliders, this.latest.more); }
+  paintFrame(picture) { show(this.picture, picture); }
 
-  // drawStrips's interface: pictures decode here, and an error stops the strips with a line
-  async decodesHere() { return true; }
-
-  enqueue(task) { return this.site.networks.enqueue(task); }
-
-  async pictureUrl(z, size = null) {
-    return pictureDataUrl(await this.site.networks.decode(this.site.url(this.entry.decoder), z), this.canvas, this.small, size);
-  }
+  frame() { return super.frame().catch((error) => this.fallBack(error)); }
 
   fallBack(error) { this.site.say(`A picture could not be painted: ${error.message}`); }
 
-  // a view: model, axes, starting code, slider values and class amounts, own sliders
-  setView({ model, axes, base, sliders = null, more = [], own = [] }) {
-    const entry = this.site.entry(model);
-    const kinds = Object.keys(entry.axes);
-    const kind = kinds.includes(axes) ? axes : kinds[0];
-    const shown = entry.axes[kind];
-    this.own = own;
-    this.settings = {
-      model, axes: kind, base: Array.from(base), origin: shown.origin, vectors: shown.vectors, scale: shown.scale,
-      class_directions: [...entry.class_directions, ...own.map((o) => o.vector)], own_names: own.map((o) => o.name),
-      previews: this.site.layout.previews,
-    };
-    const values = sliders ?? sliderValues(shown, base, this.site.layout.slider_range);
-    const amounts = this.settings.class_directions.map((_, c) => more[c] ?? 0); // a slider per direction, 0 unless given
-    this.latest = copyValues({ sliders: values, more: amounts });
-    this.document.querySelector("#model").value = model;
-    this.document.querySelector("#axes").value = kind;
-    this.buildSliders(shown.labels, [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...own.map((o) => o.name)]);
-    return this.moved(); // resolves once the picture is painted
+  settled() {
+    this.site.showNearest(this.entry, this.code(), this.document.querySelector("#explore-nearest")).catch((error) => this.site.say(error.message));
+  }
+
+  // a view: model, axes, starting code, slider values and class amounts, own sliders; resolves once it is painted
+  setView(view) {
+    const entry = this.site.entry(view.model);
+    this.own = view.own ?? [];
+    this.use(settingsOfEntry(entry, this.site.site, { ...view, own: this.own }));
+    this.document.querySelector("#model").value = entry.name;
+    this.document.querySelector("#axes").value = this.settings.axes;
+    const classNames = [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...this.settings.own_names];
+    this.buildSliders(entry.axes[this.settings.axes].labels, classNames);
+    return this.moved();
   }
 
   buildSliders(labels, classNames) {
@@ -81,51 +61,16 @@ class Explore {
       slider(`class-${c}`, label, low, high, this.latest.more[c] ?? 0, false)));
   }
 
-  // a slider moved: read every slider, paint one frame per animation frame
+  // a slider moved: read every slider
   readSliders() {
     const read = (selector) => Array.from(this.document.querySelectorAll(`${selector} input[type=range]`), (s) => Number(s.value));
     this.latest = { sliders: read("#sliders"), more: read("#class-sliders") };
     this.moved();
   }
 
-  moved() {
-    this.updateLink();
-    this.schedulePreviews();
-    if (!this.frame) this.frame = new Promise((resolve) => requestAnimationFrame(() => { this.frame = null; resolve(this.paintFrame()); }));
-    return this.frame;
-  }
-
-  async paintFrame() {
-    const start = performance.now();
-    const z = this.code();
-    try {
-      show(this.picture, await this.enqueue(() => this.site.networks.decode(this.site.url(this.entry.decoder), z)));
-    } catch (error) {
-      this.fallBack(error);
-      return;
-    }
-    this.decodes += 1;
-    this.decodeMs.push(performance.now() - start);
-    if (this.decodeMs.length > DECODE_TIMES_KEPT) this.decodeMs.shift();
-  }
-
-  schedulePreviews() {
-    this.previewGeneration += 1;
-    clearTimeout(this.previewTimer);
-    const generation = this.previewGeneration;
-    this.previewTimer = setTimeout(() => {
-      this.site.showNearest(this.entry, this.code(), this.document.querySelector("#explore-nearest"));
-      if (this.previewsOn) drawStrips(this, generation);
-    }, PREVIEW_DELAY_MS);
-  }
-
-  updateLink() {
-    this.document.querySelector("#share-link a.share-url").href = shareLinkUrl(this.settings, this.latest, window.location.href);
-  }
-
   // a share link's view, checked against the model it names; null for a page opened without one
   linkedView() {
-    const view = readShareLink(new URLSearchParams(window.location.search));
+    const view = readShareLink(new URLSearchParams(this.document.location.search));
     if (!view) return null;
     const entry = this.site.entry(view.model);
     if (!entry) throw new Error(`it names a model this page does not have ('${view.model.slice(0, 40)}')`);
@@ -139,12 +84,11 @@ class Explore {
   // "How typical is this picture's code?": its fitted log-density's percentile among the real photos' codes
   // (vae.latent.explore.code_typicality), in ui/words.py's words
   async typical() {
-    const { sampler, atlas } = await this.site.modelData(this.entry.name);
+    const { mixture, atlas } = await this.site.modelData(this.entry.name);
     const words = this.site.words;
     let text = words.no_photos;
-    if (sampler && atlas) {
-      const z = this.code();
-      const percentile = percentileBelow(atlas.logDensity, mixtureLogDensity(sampler, z));
+    if (mixture && atlas) {
+      const percentile = percentileBelow(atlas.logDensity, mixtureLogDensity(mixture, this.code()));
       const verdict = words.typicality.find(([ceiling]) => ceiling === null || percentile <= ceiling)[1];
       text = fill(words.typicality_sentence, { verdict, what: "this code", percentile });
     }
@@ -170,9 +114,9 @@ class Explore {
   }
 }
 
+// the Explore tab, on its first view (a share link's, else the first example photo's code); resolves to its Explore
 export async function startExplore(site) {
   const explore = new Explore(site);
-  window.explore = explore;
   const models = [...site.entries.values()];
   const select = document.querySelector("#model");
   select.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
@@ -193,17 +137,14 @@ export async function startExplore(site) {
   };
   document.querySelector("#sliders").addEventListener("input", () => explore.readSliders());
   document.querySelector("#class-sliders").addEventListener("input", () => explore.readSliders());
-  select.addEventListener("change", act(() => explore.setView({ model: select.value, axes: explore.settings.axes, base: average(explore.entry) })));
+  // another model starts from its own average code (issue 39: not from the last model's)
+  select.addEventListener("change", act(() => explore.setView({ model: select.value, axes: explore.settings.axes, base: average(site.entry(select.value)) })));
   document.querySelector("#axes").addEventListener("change", (event) => explore.setView({ ...explore.settings, axes: event.target.value, own: explore.own }));
   document.querySelector("#reset").addEventListener("click", () => explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: average(explore.entry) }));
   document.querySelector("#random").addEventListener("click", act(async () => {
     const seed = checkedSeed(document.querySelector("#seed").value, site.layout.max_seed);
     const [z] = await site.codes(explore.entry, seed, 1, 1, "fitted");
     explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: z, own: explore.own });
-  }));
-  document.querySelector("#share-link .share-copy").addEventListener("click", act(async (event) => {
-    await navigator.clipboard.writeText(document.querySelector("#share-link a.share-url").href);
-    event.target.textContent = "Copied";
   }));
   document.querySelector("#typical").addEventListener("click", act(() => explore.typical()));
   startOwn(site, explore, act);

@@ -1,6 +1,7 @@
 // The static page's pictures: painting decoded pictures, reading a visitor's photo (cropped and scaled in the
 // browser, never sent anywhere), the photo sheet's tiles, and short markdown for the page's words.
 
+import { fetchChecked } from "../loading.js";
 import { paint } from "../page_tools.js";
 
 // a decoded picture ({ pixels, size }) onto a canvas, rounded as vae.latent.explore.to_uint8 rounds
@@ -25,7 +26,7 @@ export function figure(picture, caption = "") {
 // vae.core.data.square_resize does; throws an Error whose message is the page's one line
 export async function photoPixels(source, size, limits) {
   let blob = source;
-  if (typeof source === "string") blob = await (await fetch(source)).blob();
+  if (typeof source === "string") blob = await (await fetchChecked(source)).blob();
   if (blob.size > limits.max_bytes) throw new Error(`That file is too large (${(blob.size / 1e6).toFixed(0)} MB; at most ${limits.max_bytes / 1e6} MB).`);
   let whole;
   try {

@@ -1,8 +1,9 @@
 // The static edition (vae.hub space --static): the explorer running wholly in the visitor's browser. site.json,
 // which vae/publish/static_site.py writes, holds the page's words and layout and each model's networks and data;
 // this module loads them and onnxruntime-web, and starts the views. Every request is a GET of the site's own files
-// or of onnxruntime-web's.
+// or of onnxruntime-web's; a failed one says which file and why, and is tried again when next needed.
 
+import { fetchChecked, remembered } from "../loading.js";
 import { loadRuntime, Networks } from "../onnx_runtime.js";
 import { nearestCodes } from "../latent_formulas.js";
 import { mixtureCodes, priorCodes, standardCodes } from "../sampler.js";
@@ -13,11 +14,11 @@ import { startViews } from "./views.js";
 const LOAD_TIMEOUT_MS = 60000;
 
 const floats = async (url, { file, shape }) => {
-  const data = new Float32Array(await (await fetch(url(file))).arrayBuffer());
+  const data = new Float32Array(await (await fetchChecked(url(file))).arrayBuffer());
   return { data, shape };
 };
 
-// a flat array as nested arrays of `shape` (the sampler's matrices)
+// a flat array as nested arrays of `shape` (the mixture's matrices)
 const nested = ({ data, shape }) => {
   if (shape.length === 1) return Array.from(data);
   const step = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -30,7 +31,7 @@ class Site {
     this.words = site.words;
     this.layout = site.layout;
     this.entries = new Map(site.models.map((m) => [m.name, m]));
-    this.data = new Map(); // model name -> Promise of its sampler, atlas codes and photo sheet
+    this.data = new Map(); // model name -> Promise of its mixture, atlas codes and photo sheet
     this.networks = null;
     this.onTab = null; // what a tab's first opening draws (web/static/views.js)
     this.messageBox = document.querySelector("#message");
@@ -42,24 +43,25 @@ class Site {
 
   entry(name) { return this.entries.get(name); }
 
-  // a model's sampler, atlas codes and photo sheet, fetched once when first needed
+  // a model's Gaussian mixture, atlas codes and photo sheet, fetched when first needed (again if that failed)
   modelData(name) {
-    if (!this.data.has(name)) this.data.set(name, this.fetchData(this.entry(name)));
-    return this.data.get(name);
+    return remembered(this.data, name, () => this.fetchData(this.entry(name)));
   }
 
   async fetchData(entry) {
     const url = (path) => this.url(path);
-    const sampler = entry.sampler && Object.fromEntries(await Promise.all(
-      Object.entries(entry.sampler).map(async ([key, file]) => [key, nested(await floats(url, file))])));
+    const mixture = entry.mixture && Object.fromEntries(await Promise.all(
+      Object.entries(entry.mixture).map(async ([key, file]) => [key, nested(await floats(url, file))])));
     let atlas = null;
     if (entry.atlas) {
       const sheet = new Image();
       sheet.src = url(entry.atlas.sheet);
-      const [codes, logDensity] = await Promise.all([floats(url, entry.atlas.codes), floats(url, entry.atlas.code_log_density), sheet.decode()]);
-      atlas = { codes: codes.data, logDensity: Array.from(logDensity.data), sheet, side: entry.atlas.side, labels: entry.atlas.labels };
+      const typical = entry.atlas.typical_logvar; // null where the model's atlas predates it (nearestCodes: σ = 1)
+      const [codes, logDensity, typicalLogvar] = await Promise.all([floats(url, entry.atlas.codes), floats(url, entry.atlas.code_log_density),
+        typical ? floats(url, typical) : null, sheet.decode()]);
+      atlas = { codes: codes.data, logDensity: Array.from(logDensity.data), typicalLogvar: typicalLogvar?.data ?? null, sheet, side: entry.atlas.side, labels: entry.atlas.labels };
     }
-    return { sampler, atlas };
+    return { mixture, atlas };
   }
 
   decode(entry, z) { return this.networks.enqueue(() => this.networks.decode(this.url(entry.decoder), z)); }
@@ -69,9 +71,9 @@ class Site {
   // codes as the app's /sample draws them (vae.latent.explore.random_latent) from `source`: "fitted" (the model's
   // chosen fitted sampler), "diffusion", "mixture" or "standard"; an Error for a sampler the model does not ship
   async codes(entry, seed, count, temperature, source) {
-    const { sampler } = await this.modelData(entry.name);
-    const chosen = source === "fitted" ? (sampler ? entry.fitted_source : "standard") : source;
-    const shipped = { diffusion: entry.prior, mixture: sampler }[chosen];
+    const { mixture } = await this.modelData(entry.name);
+    const chosen = source === "fitted" ? (mixture ? entry.fitted_source : "standard") : source;
+    const shipped = { diffusion: entry.prior, mixture }[chosen];
     if (chosen !== "standard" && !shipped) {
       throw new Error(`${entry.name} ships no ${chosen} sampler: choose 'fitted' or 'standard'`);
     }
@@ -80,14 +82,14 @@ class Site {
       const velocity = (z, t, label) => this.networks.enqueue(() => this.networks.velocity(url, z, t, label, count));
       return priorCodes(entry.prior, velocity, seed, count, temperature);
     }
-    return chosen === "mixture" ? mixtureCodes(sampler, seed, count, temperature) : standardCodes(seed, count, entry.latent_dim, temperature);
+    return chosen === "mixture" ? mixtureCodes(mixture, seed, count, temperature) : standardCodes(seed, count, entry.latent_dim, temperature);
   }
 
   // the real photos whose codes are nearest z, into `box`
   async showNearest(entry, z, box, count = 3) {
     const { atlas } = await this.modelData(entry.name);
     if (!atlas) { box.textContent = "This model ships no photos to compare with."; return; }
-    const found = nearestCodes(atlas.codes, entry.latent_dim, z, count);
+    const found = nearestCodes(atlas.codes, entry.latent_dim, z, count, atlas.typicalLogvar);
     box.replaceChildren(...found.map((n) => sheetTile(atlas.sheet, n, atlas.side, entry.classes[atlas.labels[n]] ?? "photo")));
   }
 }
@@ -103,9 +105,8 @@ function showTabs(site) {
 }
 
 async function start() {
-  const site = new Site(await (await fetch("site.json")).json());
+  const site = new Site(await (await fetchChecked("site.json")).json());
   showTabs(site);
-  window.staticSite = site; // for the tests and bench/static_page.py
   document.querySelector("#intro").innerHTML = markdown(site.words.intro);
   document.querySelector("#about-tab").innerHTML = markdown(site.words.about);
   document.querySelector("#beta-note").innerHTML = markdown(site.words.beta_note);
@@ -117,14 +118,11 @@ async function start() {
   } catch (error) {
     const reason = typeof WebAssembly !== "object" ? "This browser has no WebAssembly" : `onnxruntime-web could not load (${error.message})`;
     site.say(`${reason}, so no picture can be painted here; the About text and the landscape map still show.`);
-    site.ready = Promise.resolve(false);
-    startViews(site, false);
+    startViews(site, null);
     return;
   }
   site.say("");
-  await startExplore(site);
-  startViews(site, true);
-  site.ready = Promise.resolve(true);
+  startViews(site, await startExplore(site));
 }
 
 start().catch((error) => {

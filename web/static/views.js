@@ -1,8 +1,9 @@
 // The static page's other tabs: Sample, Reconstruct, Compare β, the landscape map, and Traverse & interpolate.
 // Each draws a finished picture when the page opens; a bad photo or number gets one line (#message) and changes
-// nothing else.
+// nothing else. The views hang on the tabs' nav (#tabs) as `.views`: nothing is kept on window.
 
-import { addAlong, dot, klNats, mapCode, mapPointAt, psnr } from "../latent_formulas.js";
+import { FrameBatch, FrameTimes } from "../frames.js";
+import { addAlong, detailKept, dot, klNats, mapCode, mapPointAt, psnr } from "../latent_formulas.js";
 import { checkedSeed } from "./explore_view.js";
 import { figure, fill, markdown, photoPixels, show } from "./pictures.js";
 
@@ -25,8 +26,10 @@ class Views {
     this.photo = null; // the source of the photo being reconstructed and compared (a File or an example's URL)
     this.walkTimer = null;
     this.drawn = new Map(); // tab id -> the promise of its first pictures
-    this.hovers = 0; // map frames painted while hovering (bench/static_page.py)
-    this.hoverPending = false;
+    // the spot under the pointer, one frame at a time, each of the newest point (the pointer outruns the decoder)
+    this.mapBatch = new FrameBatch((point) => this.mapTimes.time(() => this.paintSpot(point)).catch((error) => this.say(error)),
+      { oneAtATime: true });
+    this.mapTimes = new FrameTimes(); // map frames painted while hovering (bench/static_page.py)
   }
 
   get entry() { return this.site.entry($("#model").value); }
@@ -54,10 +57,13 @@ class Views {
     const copy = await this.site.decode(entry, posterior.mean);
     show($("#original"), photo);
     show($("#reconstruction"), copy);
-    const scores = { psnr: psnr(copy.pixels, photo.pixels), kl: klNats(posterior.mean, posterior.logvar) };
-    const closeness = this.site.words.closeness.find(([least]) => least === null || scores.psnr >= least)[1];
-    const sentences = this.site.words.score_sentences;
-    $("#scores").innerHTML = markdown(["closeness", "psnr", "kl"].map((k) => fill(sentences[k], { ...scores, closeness })).join(""));
+    const scores = { psnr: psnr(copy.pixels, photo.pixels), detail: detailKept(copy.pixels, photo.pixels, photo.size),
+      kl: klNats(posterior.mean, posterior.logvar) };
+    const words = this.site.words;
+    const first = (table, value) => table.find(([floor]) => floor === null || value >= floor)[1]; // ui/words.py first_row
+    const values = { ...scores, detail_percent: 100 * scores.detail, closeness: first(words.closeness, scores.psnr),
+      detail_words: first(words.detail, scores.detail) };
+    $("#scores").innerHTML = markdown(["closeness", "psnr", "detail", "kl"].map((k) => fill(words.score_sentences[k], values)).join(""));
     await this.site.showNearest(entry, posterior.mean, $("#recon-nearest"));
     await this.compare();
   }
@@ -104,21 +110,8 @@ class Views {
   }
 
   hover(event) {
-    this.hoverPoint = mapPointAt(event, this.site.site.map_frame);
-    this.paintHover();
-  }
-
-  // one frame at a time, each of the newest point under the pointer
-  paintHover() {
-    if (this.hoverPending || !this.hoverPoint) return;
-    this.hoverPending = true;
-    requestAnimationFrame(async () => {
-      const point = this.hoverPoint;
-      await this.paintSpot(point).catch((error) => this.say(error));
-      this.hovers += 1;
-      this.hoverPending = false;
-      if (this.hoverPoint !== point) this.paintHover(); // the pointer moved on while this one decoded
-    });
+    const point = mapPointAt(event, this.site.site.map_frame);
+    if (point) this.mapBatch.ask(point);
   }
 
   // Traverse: row r moves the Explore tab's code along axis r to each traversal value
@@ -184,12 +177,13 @@ const TAB_DRAWS = {
   "traverse-tab": (views) => Promise.all([views.traverse(), views.walk()]),
 };
 
-export function startViews(site, painting) {
+// the views beside `explore` (the Explore tab's, null where nothing can be painted: the map's picture still shows)
+export function startViews(site, explore) {
   const map = site.entries.values().next().value.map;
   if (map) $("#map").src = site.url(map.picture);
-  if (!painting) return null;
-  const views = new Views(site, window.explore);
-  window.views = views;
+  if (!explore) return null;
+  const views = new Views(site, explore);
+  $("#tabs").views = views;
   const act = (task) => (...args) => { // a visitor's action: a new line replaces the last one
     site.say("");
     return task(...args).catch((error) => views.say(error));

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from vae.latent.density import fit_gaussian
-from vae.latent.flow_prior import FlowPrior, FlowPriorConfig, export_onnx, fit_flow_prior
+from vae.latent.diffusion_prior import DiffusionPrior, DiffusionPriorConfig, fit_diffusion_prior
 from vae.latent.portable_random import picks
+from vae.publish.onnx_export import export_prior
 
 RADII = (1.0, 3.0)  # class 0's ring, class 1's
 
@@ -31,8 +32,8 @@ def off_ring(codes: torch.Tensor, radius: float) -> float:
 @pytest.fixture(scope="module")
 def prior():
     codes, labels = rings()
-    config = FlowPriorConfig(dim=2, classes=2, hidden=64, blocks=2, steps=16)
-    return fit_flow_prior(codes, labels, train_steps=400, batch_size=256, lr=3e-3, config=config)
+    config = DiffusionPriorConfig(dim=2, classes=2, hidden=64, blocks=2, steps=16)
+    return fit_diffusion_prior(codes, labels, train_steps=400, batch_size=256, lr=3e-3, config=config)
 
 
 def test_each_class_follows_its_own_curved_set_that_a_gaussian_fills_in(prior):
@@ -54,8 +55,8 @@ def test_draws_keep_the_classes_shares(prior):
 
 def test_a_saved_prior_draws_the_same_codes_for_the_same_seed(prior, tmp_path):
     prior.save(tmp_path)
-    again = FlowPrior.load(tmp_path)
-    assert FlowPrior.exists(tmp_path) and not FlowPrior.exists(tmp_path / "nothing")
+    again = DiffusionPrior.load(tmp_path)
+    assert DiffusionPrior.exists(tmp_path) and not DiffusionPrior.exists(tmp_path / "nothing")
     assert torch.equal(prior.sample(16, seed=3), again.sample(16, seed=3))  # its weights are fp16 from the start
     assert not torch.equal(prior.sample(16, seed=3), prior.sample(16, seed=4))
     cooler = prior.sample(500, seed=3, temperature=0.5)  # temperature scales the starting noise
@@ -64,15 +65,15 @@ def test_a_saved_prior_draws_the_same_codes_for_the_same_seed(prior, tmp_path):
 
 def test_one_class_without_labels_and_a_mismatched_config_is_refused():
     codes, _ = rings((100, 100))
-    plain = fit_flow_prior(codes, train_steps=5, config=FlowPriorConfig(dim=2, hidden=16, blocks=1, steps=2))
+    plain = fit_diffusion_prior(codes, train_steps=5, config=DiffusionPriorConfig(dim=2, hidden=16, blocks=1, steps=2))
     assert plain.config.classes == 1 and plain.sample(3, seed=0).shape == (3, 2)
     with pytest.raises(ValueError, match="classes"):
-        fit_flow_prior(codes, torch.arange(200) % 3, train_steps=5, config=FlowPriorConfig(dim=2, classes=2))
+        fit_diffusion_prior(codes, torch.arange(200) % 3, train_steps=5, config=DiffusionPriorConfig(dim=2, classes=2))
 
 
 def test_the_exported_velocity_network_matches_pytorch(prior, tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime")
-    session = onnxruntime.InferenceSession(str(export_onnx(prior, tmp_path / "velocity.onnx")))
+    session = onnxruntime.InferenceSession(str(export_prior(prior, tmp_path / "velocity.onnx")))
     z, t = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32), np.linspace(0, 1, 5, dtype=np.float32)
     label = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
     expected = prior.net(torch.from_numpy(z), torch.from_numpy(t), torch.from_numpy(label)).detach().numpy()

@@ -13,8 +13,8 @@ Draws are portable: a seed's class picks and starting noise come from `portable_
 so web/sampler.js draws the same codes with the exported network. Temperature scales the starting noise: below 1
 the paths start nearer the centre and end on more typical codes.
 
-Saved in a model folder as latent_prior.safetensors (fp16 weights, the codes' standardisation and the class
-shares) and latent_prior.json (the network's shape and the sampling steps).
+Saved in a model folder as diffusion_prior.safetensors (fp16 weights, the codes' standardisation and the class
+shares) and diffusion_prior.json (the network's shape and the sampling steps).
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from torch import nn
 from ..core.checkpoint import load_tensors, save_tensors
 from .portable_random import picks, portable_noise
 
-WEIGHTS_FILE, CONFIG_FILE = "latent_prior.safetensors", "latent_prior.json"
+WEIGHTS_FILE, CONFIG_FILE = "diffusion_prior.safetensors", "diffusion_prior.json"
 EMA_RATE = 0.005  # each step moves the kept weights this far towards the trained ones (decay 0.995)
 
 
 @dataclass
-class FlowPriorConfig:
+class DiffusionPriorConfig:
     dim: int
     classes: int = 1  # class labels the field reads (one: photos without class folders)
     hidden: int = 512  # width of the velocity network
@@ -65,7 +65,7 @@ class VelocityNet(nn.Module):
     """v(z_t, t, class): where a point on its way from noise to a code of that class moves at time t. The class
     comes one-hot (B, classes), which a browser passes as plain floats."""
 
-    def __init__(self, config: FlowPriorConfig):
+    def __init__(self, config: DiffusionPriorConfig):
         super().__init__()
         self.time_features = config.time_features
         self.class_features = nn.Linear(config.classes, config.class_features, bias=False)
@@ -79,8 +79,8 @@ class VelocityNet(nn.Module):
 
 
 @dataclass
-class FlowPrior:
-    config: FlowPriorConfig
+class DiffusionPrior:
+    config: DiffusionPriorConfig
     net: VelocityNet
     mean: torch.Tensor  # (D,) the codes' mean and spread: the network works on standardised codes
     std: torch.Tensor
@@ -116,8 +116,8 @@ class FlowPrior:
         (Path(folder) / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: Path) -> FlowPrior:
-        config = FlowPriorConfig(**json.loads((Path(folder) / CONFIG_FILE).read_text()))
+    def load(cls, folder: Path) -> DiffusionPrior:
+        config = DiffusionPriorConfig(**json.loads((Path(folder) / CONFIG_FILE).read_text()))
         tensors = load_tensors(Path(folder) / WEIGHTS_FILE)
         net = VelocityNet(config)
         net.load_state_dict({k[4:]: v.float() for k, v in tensors.items() if k.startswith("net.")})
@@ -128,7 +128,7 @@ class FlowPrior:
         return (Path(folder) / WEIGHTS_FILE).is_file() and (Path(folder) / CONFIG_FILE).is_file()
 
 
-def fit_flow_prior(
+def fit_diffusion_prior(
     codes: torch.Tensor,
     labels: torch.Tensor | None = None,
     *,
@@ -136,8 +136,8 @@ def fit_flow_prior(
     train_steps: int = 2000,
     batch_size: int = 256,
     lr: float = 1e-3,
-    config: FlowPriorConfig | None = None,
-) -> FlowPrior:
+    config: DiffusionPriorConfig | None = None,
+) -> DiffusionPrior:
     """Fit the velocity field to `codes` (N, D) of classes `labels` (N,) (none: one class): for x0 ~ N(0, I), x1
     a standardised code and t, regress v(x_t, t, class) on x1 - x0 along x_t = (1 - t) x0 + t x1. t is drawn
     logit-normal (Esser et al. 2024), which spends the steps on the middle of the paths. AdamW with a cosine
@@ -145,7 +145,7 @@ def fit_flow_prior(
     to fp16 as it is saved."""
     labels = torch.zeros(len(codes), dtype=torch.long) if labels is None else labels.long()
     classes = int(labels.max()) + 1
-    config = config or FlowPriorConfig(dim=codes.shape[1], classes=classes)
+    config = config or DiffusionPriorConfig(dim=codes.shape[1], classes=classes)
     if config.classes != classes:
         raise ValueError(f"the config has {config.classes} classes, the labels {classes}")
     generator = torch.Generator().manual_seed(seed)
@@ -175,21 +175,4 @@ def fit_flow_prior(
         for tensor in average.state_dict().values():
             tensor.copy_(tensor.half().float())
     shares = torch.bincount(labels, minlength=classes).float() / len(labels)
-    return FlowPrior(config, average.eval(), mean, std, shares)
-
-
-def export_onnx(prior: FlowPrior, path: Path) -> Path:
-    """The velocity network as ONNX (inputs z (B, D) standardised, t (B,) and label (B, classes) one-hot; output
-    v (B, D)), so that a browser can sample with the same prior: Heun's steps around it, then `* std + mean`."""
-    z, t = torch.zeros(2, prior.config.dim), torch.zeros(2)
-    label = torch.zeros(2, prior.config.classes)
-    torch.onnx.export(
-        prior.net.eval(),
-        (z, t, label),
-        str(path),
-        input_names=["z", "t", "label"],
-        output_names=["v"],
-        dynamic_axes={"z": {0: "batch"}, "t": {0: "batch"}, "label": {0: "batch"}, "v": {0: "batch"}},
-        dynamo=False,
-    )
-    return Path(path)
+    return DiffusionPrior(config, average.eval(), mean, std, shares)
