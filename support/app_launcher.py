@@ -24,30 +24,28 @@ def model_names() -> list[str]:
     return sorted(p.name for p in MODELS.iterdir() if (p / "config.json").is_file())
 
 
-def install_onnxruntime_web(version: str, folder: Path = ROOT / ".cache" / "npm") -> Path:
-    """The dist/ folder of onnxruntime-web `version`, installed from npm into `folder` (git-ignored) the first time."""
-    dist = folder / "node_modules" / "onnxruntime-web" / "dist"
-    package = dist.parent / "package.json"
+def install_npm_package(name: str, version: str, folder: Path | None = None) -> Path:
+    """The folder of npm package `name` at `version`, installed into `folder` (git-ignored; by default
+    .cache/npm-<name>) the first time. One package to a folder: `npm install --no-save` prunes what else lies there."""
+    folder = folder or ROOT / ".cache" / f"npm-{name}"
+    installed = folder / "node_modules" / name
+    package = installed / "package.json"
     if not (package.is_file() and f'"version": "{version}"' in package.read_text()):
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError("npm is missing: install Node.js 20 (CI has it)")
         subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(folder),
-                f"onnxruntime-web@{version}",
-            ],
+            [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(folder), f"{name}@{version}"],
             check=True,
             capture_output=True,
             timeout=240,
         )
-    return dist
+    return installed
+
+
+def install_onnxruntime_web(version: str, folder: Path = ROOT / ".cache" / "npm") -> Path:
+    """The dist/ folder of onnxruntime-web `version`, installed from npm into `folder` (git-ignored) the first time."""
+    return install_npm_package("onnxruntime-web", version, folder) / "dist"
 
 
 def free_port() -> int:

@@ -71,6 +71,7 @@ def test_one_class_without_labels_and_a_mismatched_config_is_refused():
         fit_diffusion_prior(codes, torch.arange(200) % 3, train_steps=5, config=DiffusionPriorConfig(dim=2, classes=2))
 
 
+@pytest.mark.slow  # an export takes seconds
 def test_the_exported_velocity_network_matches_pytorch(prior, tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime")
     session = onnxruntime.InferenceSession(str(export_prior(prior, tmp_path / "velocity.onnx")))

@@ -64,6 +64,7 @@ def test_the_prior_network_takes_any_batch_and_matches_pytorch():
         assert np.abs(v - expected).max() <= 1e-4
 
 
+@pytest.mark.slow  # an export takes seconds
 def test_fp16_weights_halve_the_files_and_change_no_output_of_fp16_weights(tmp_path):
     torch.manual_seed(0)
     tiny = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
@@ -78,6 +79,7 @@ def test_fp16_weights_halve_the_files_and_change_no_output_of_fp16_weights(tmp_p
     assert onnx_export.half_weight_difference(tiny, lambda m, codes: m.decode(codes), z) == 0.0
 
 
+@pytest.mark.slow  # an export takes seconds
 def test_written_files_replace_a_prior_that_is_gone_and_leave_no_temporary_files(tmp_path):
     torch.manual_seed(0)
     tiny = build_model(VAEConfig(image_size=32, latent_dim=4)).eval()
@@ -88,6 +90,7 @@ def test_written_files_replace_a_prior_that_is_gone_and_leave_no_temporary_files
     assert set(differences) == {"decoder", "encoder"}
 
 
+@pytest.mark.slow  # an export takes seconds
 def test_a_linear_path_decodes_in_onnx_as_in_pytorch(tmp_path, pca_started_model):
     images = torch.rand(60, 3, 32, 32, generator=torch.Generator().manual_seed(3))
     model, _, _ = pca_started_model(images, latent_dim=8, linear_size=8)

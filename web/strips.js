@@ -49,6 +49,8 @@ export class Strips {
       strip.hidden = k >= settings.vectors.length; // a hidden slider's
       if (strip.hidden) continue;
       while (strip.children.length < positions.length) strip.append(document.createElement("img"));
+      // each picture says what it is: "beta-1, Direction 3 at +2" (the static page's slider names its direction)
+      const name = document.querySelector(`#preview-${k} input[data-said]`)?.dataset.said ?? `slider ${k + 1}`;
       for (let j = 0; j < positions.length; j++) {
         await whenIdle(); // a strip picture waits for the page to be idle: the pointer goes first
         const code = () => addAlong(Float32Array.from(z), settings.vectors[k], (positions[j] - values[k]) * settings.scale[k]);
@@ -56,6 +58,7 @@ export class Strips {
           .catch((error) => { explorer.fallBack(error); return null; });
         if (url === null) return; // a newer change draws its own strips
         strip.children[j].src = url;
+        strip.children[j].alt = `${settings.model}, ${name} at ${positions[j] > 0 ? "+" : ""}${positions[j]}`;
         this.pictures += 1;
       }
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,7 @@ EXAMPLES = ROOT / "assets" / "examples"
 DATA = "data"  # the staged folder's content-named files
 ONNXRUNTIME_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ONNXRUNTIME_WEB_FOLDER = "onnxruntime-web/"
+SERVICE_WORKER = PAGE.parent / "service_worker.js"  # staged at the site's root as service-worker.js (stage_offline)
 
 
 def content_file(stage: Path, data: bytes, suffix: str) -> str:
@@ -153,7 +155,12 @@ def stage_static(
     (stage / "web").mkdir(exist_ok=True)
     for module in MODULES.glob("*.js"):
         shutil.copyfile(module, stage / "web" / module.name)
-    shutil.copytree(PAGE.parent, stage / "web" / "static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.html"))
+    shutil.copytree(
+        PAGE.parent,
+        stage / "web" / "static",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.html", SERVICE_WORKER.name),
+    )
     examples = sorted(EXAMPLES.glob("*.jpg"))
     (stage / "examples").mkdir(exist_ok=True)
     for photo in examples:
@@ -173,4 +180,68 @@ def stage_static(
         "models": models,
     }
     (stage / "site.json").write_text(json.dumps(site, separators=(",", ":")))
+    stage_offline(stage)
     return differences
+
+
+# installable and offline: a web app manifest, its icons, and a service worker that keeps the site's files
+
+APP_NAME, APP_SHORT_NAME = "Landscape VAE Explorer", "Landscape VAE"
+THEME_COLOR = "#22aa66"  # the chosen tab's green (page.css)
+ICON_PHOTOS = ("forest-light", "glacier-lake", "mountain-ridge", "sea-cove")  # the icon: one example of each kind
+ICON_SIZES = (192, 512)  # what browsers ask of an installable site's icons
+ICON_COLORS = 128  # a palette: the 512 px icon in 127 kB, not 490 kB
+# not fetched at install: the Space's card, the worker itself, and the files the worker keeps as they are first used
+NOT_SHELL = ("README.md", "service-worker.js", f"{DATA}/", ONNXRUNTIME_WEB_FOLDER)
+
+
+def stage_icons(stage: Path) -> list[str]:
+    """The app's icons: four example photos, two by two, as square PNGs of ICON_SIZES; returns their paths."""
+    photos = [Image.open(EXAMPLES / f"{name}.jpg").convert("RGB") for name in ICON_PHOTOS]
+    side = min(min(photo.size) for photo in photos)
+    mosaic = Image.new("RGB", (2 * side, 2 * side))
+    for i, photo in enumerate(photos):
+        mosaic.paste(photo.resize((side, side), Image.LANCZOS), ((i % 2) * side, (i // 2) * side))
+    (stage / "icons").mkdir(exist_ok=True)
+    paths = []
+    for size in ICON_SIZES:
+        paths.append(f"icons/icon-{size}.png")
+        icon = mosaic.resize((size, size), Image.LANCZOS).quantize(ICON_COLORS, method=Image.Quantize.MEDIANCUT)
+        icon.save(stage / paths[-1], format="PNG", optimize=True)
+    return paths
+
+
+def stage_offline(stage: Path) -> str:
+    """The manifest (manifest.webmanifest), its icons, and service-worker.js (web/static/service_worker.js with the
+    site's version, shell and runtime written in) at the root of a staged site, whose site.json is written; returns
+    the version: a digest of the shell's files and onnxruntime-web's, which changes whenever one of them does, so a
+    new staging's worker replaces the old cache."""
+    icons = stage_icons(stage)
+    manifest = {
+        "name": APP_NAME,
+        "short_name": APP_SHORT_NAME,
+        "description": "A landscape VAE's latent sliders, samples and reconstructions, running in your browser",
+        "start_url": "./",
+        "scope": "./",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": THEME_COLOR,
+        "icons": [
+            {"src": path, "sizes": f"{size}x{size}", "type": "image/png"}
+            for path, size in zip(icons, ICON_SIZES, strict=True)
+        ],
+    }
+    (stage / "manifest.webmanifest").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+    shell = [name for name in files if not name.startswith(NOT_SHELL)]
+    digest = hashlib.sha256()
+    for name in shell + [name for name in files if name.startswith(ONNXRUNTIME_WEB_FOLDER)]:
+        digest.update(name.encode() + b"\0" + (stage / name).read_bytes())  # site.json names data/'s files by content
+    version = digest.hexdigest()[:16]
+    staged = {"version": version, "shell": ["./", *shell], "ort": json.loads((stage / "site.json").read_text())["ort"]}
+    line = f"const STAGED = {json.dumps(staged)};"
+    worker, written = re.subn(r"^const STAGED = .*?;", lambda _: line, SERVICE_WORKER.read_text(), count=1, flags=re.M)
+    if written != 1:
+        raise ValueError(f"{SERVICE_WORKER} has no `const STAGED = …;` line to write the site's version into")
+    (stage / "service-worker.js").write_text(worker)
+    return version

@@ -38,6 +38,7 @@ class Explore extends Explorer {
     this.own = view.own ?? [];
     this.use(settingsOfEntry(entry, this.site.site, { ...view, own: this.own }));
     this.document.querySelector("#model").value = entry.name;
+    this.picture.setAttribute("aria-label", `${entry.name}: the picture the sliders paint`);
     this.document.querySelector("#axes").value = this.settings.axes;
     const classNames = [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...this.settings.own_names];
     this.buildSliders(entry.axes[this.settings.axes].labels, classNames);
@@ -50,9 +51,13 @@ class Explore extends Explorer {
       const row = this.document.createElement("div");
       row.className = "slider";
       row.id = id;
-      row.innerHTML = `<label></label><input type="range" min="${min}" max="${max}" step="0.01">${strip ? '<div class="slider-preview"></div>' : ""}`;
+      row.innerHTML = `<label for="${id}-input"></label><input id="${id}-input" type="range" min="${min}" max="${max}" step="0.01">${strip ? '<div class="slider-preview" role="group"></div>' : ""}`;
       row.querySelector("label").textContent = label;
-      row.querySelector("input").value = value;
+      const input = row.querySelector("input");
+      input.value = value;
+      input.dataset.said = label.split(" · ")[0]; // what its value is announced with: "Direction 3 at +2.0"
+      sayValue(input);
+      if (strip) row.querySelector(".slider-preview").setAttribute("aria-label", `Where ${input.dataset.said.toLowerCase()} leads`);
       return row;
     };
     this.document.querySelector("#sliders").replaceChildren(...labels.map((label, k) =>
@@ -63,7 +68,7 @@ class Explore extends Explorer {
 
   // a slider moved: read every slider
   readSliders() {
-    const read = (selector) => Array.from(this.document.querySelectorAll(`${selector} input[type=range]`), (s) => Number(s.value));
+    const read = (selector) => Array.from(this.document.querySelectorAll(`${selector} input[type=range]`), (s) => Number(sayValue(s).value));
     this.latest = { sliders: read("#sliders"), more: read("#class-sliders") };
     this.moved();
   }
@@ -149,6 +154,13 @@ export async function startExplore(site) {
   document.querySelector("#typical").addEventListener("click", act(() => explore.typical()));
   startOwn(site, explore, act);
   return explore;
+}
+
+// a slider's value in words for a screen reader ("Direction 3 at +2.0"); returns the slider
+function sayValue(input) {
+  const value = Number(input.value);
+  input.setAttribute("aria-valuetext", `${input.dataset.said} at ${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(1)}`);
+  return input;
 }
 
 export function checkedSeed(value, maximum) {

@@ -4,16 +4,25 @@
 import { fetchChecked } from "../loading.js";
 import { paint } from "../page_tools.js";
 
-// a decoded picture ({ pixels, size }) onto a canvas, rounded as vae.latent.explore.to_uint8 rounds
-export function show(canvas, picture) {
+// a decoded picture ({ pixels, size }) onto a canvas, rounded as vae.latent.explore.to_uint8 rounds; `label` says
+// what it is to a screen reader ("beta-1, sample 3 of seed 0")
+export function show(canvas, picture, label = null) {
   paint(canvas, picture.pixels, picture.size);
+  if (label) named(canvas, label);
   return canvas;
 }
 
-// a new canvas holding a picture, with an optional caption under it
-export function figure(picture, caption = "") {
+// a canvas read as a picture with a name
+export function named(canvas, label) {
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", label);
+  return canvas;
+}
+
+// a new canvas holding a picture, with an optional caption under it (also its name, unless `label` is given)
+export function figure(picture, caption = "", label = caption) {
   const box = document.createElement("figure");
-  box.append(show(document.createElement("canvas"), picture));
+  box.append(show(document.createElement("canvas"), picture, label || "A decoded picture"));
   if (caption) {
     const text = document.createElement("figcaption");
     text.textContent = caption;
@@ -58,6 +67,7 @@ export function sheetTile(sheet, index, side, caption) {
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = side;
   canvas.getContext("2d").drawImage(sheet, 0, index * side, side, side, 0, 0, side, side);
+  named(canvas, `A real photo: ${caption}`);
   const box = document.createElement("figure");
   box.append(canvas);
   const text = document.createElement("figcaption");

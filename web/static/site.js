@@ -98,7 +98,7 @@ class Site {
 function showTabs(site) {
   const buttons = document.querySelectorAll("#tabs button");
   buttons.forEach((button) => button.addEventListener("click", () => {
-    buttons.forEach((b) => b.classList.toggle("chosen", b === button));
+    buttons.forEach((b) => { b.classList.toggle("chosen", b === button); b.setAttribute("aria-selected", String(b === button)); });
     document.querySelectorAll(".tab").forEach((tab) => { tab.hidden = tab.id !== button.dataset.tab; });
     site.onTab?.(button.dataset.tab);
   }));

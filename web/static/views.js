@@ -5,9 +5,11 @@
 import { FrameBatch, FrameTimes } from "../frames.js";
 import { addAlong, detailKept, dot, klNats, mapCode, mapPointAt, psnr } from "../latent_formulas.js";
 import { checkedSeed } from "./explore_view.js";
-import { figure, fill, markdown, photoPixels, show } from "./pictures.js";
+import { figure, fill, markdown, named, photoPixels, show } from "./pictures.js";
 
 const WALK_FRAME_MS = 3000; // the walk's loop plays its frames over this long, as the app's GIF does
+const MAP_KEY_STEP = 0.25; // an arrow key moves the map's spot this far (standard deviations)
+const MAP_KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -45,7 +47,8 @@ class Views {
     const entry = this.entry;
     const codes = await this.site.codes(entry, seed, count, temperature, $("#sampler").value);
     const pictures = await Promise.all(codes.map((z) => this.site.decode(entry, z)));
-    $("#samples").replaceChildren(...pictures.map((p) => show(document.createElement("canvas"), p)));
+    $("#samples").replaceChildren(...pictures.map((p, n) => show(document.createElement("canvas"), p,
+      `${entry.name}, sample ${n + 1} of seed ${seed}`)));
   }
 
   // Reconstruct: crop, encode and decode in the browser; the copy's scores in words and the nearest photos
@@ -103,15 +106,32 @@ class Views {
     const z = mapCode(entry.map, point);
     show($("#map-picture"), await this.site.decode(entry, z));
     $("#map-xy").textContent = `x ${point.x.toFixed(2)} · y ${point.y.toFixed(2)}`;
+    $("#map-picture").setAttribute("aria-label", `${entry.name}, the landscape at x ${point.x.toFixed(2)}, y ${point.y.toFixed(2)} on the map`);
     if (pinned) {
       this.pinned = point;
       await this.site.showNearest(entry, z, $("#map-nearest"));
     }
   }
 
+  // the keyboard's map: arrow keys move the spot (painted as the pointer paints it), Enter or Space pins it
+  key(event) {
+    const { extent } = this.site.site.map_frame;
+    const spot = this.spot ?? this.pinned ?? { x: 0, y: 0 };
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      return this.paintSpot(spot, true);
+    }
+    const step = MAP_KEYS[event.key];
+    if (!step) return null;
+    event.preventDefault();
+    const along = (v, d) => Math.round(Math.min(Math.max(v + d * MAP_KEY_STEP, -extent), extent) * 100) / 100;
+    this.spot = { x: along(spot.x, step[0]), y: along(spot.y, step[1]) };
+    return this.mapBatch.ask(this.spot);
+  }
+
   hover(event) {
     const point = mapPointAt(event, this.site.site.map_frame);
-    if (point) this.mapBatch.ask(point);
+    if (point) this.mapBatch.ask((this.spot = point));
   }
 
   // Traverse: row r moves the Explore tab's code along axis r to each traversal value
@@ -134,7 +154,7 @@ class Views {
         canvas.getContext("2d").drawImage(show(tile, await this.site.decode(entry, code)), c * size, r * size);
       }
     }
-    $("#traversal").replaceChildren(canvas);
+    $("#traversal").replaceChildren(named(canvas, `${entry.name}: ${rows} rows, one per slider, each from ${values[0]} to +${values.at(-1)}`));
   }
 
   // the walk between two example photos' codes, as frames and as a loop
@@ -148,12 +168,17 @@ class Views {
       const t = f / (frames - 1);
       pictures.push(await this.site.decode(entry, a.map((x, i) => (1 - t) * x + t * b[i])));
     }
-    $("#frames").replaceChildren(...pictures.map((p) => show(document.createElement("canvas"), p)));
+    const [from, to] = ["#walk-from", "#walk-to"].map((selector) => $(selector).selectedOptions[0]?.textContent ?? "a photo");
+    $("#frames").replaceChildren(...pictures.map((p, f) => show(document.createElement("canvas"), p,
+      `${entry.name}, the walk from ${from} to ${to}, frame ${f + 1} of ${frames}`)));
     clearInterval(this.walkTimer);
     let shown = 0;
     const loop = () => { show($("#walk-loop"), pictures[shown]); shown = (shown + 1) % pictures.length; };
     loop();
-    this.walkTimer = setInterval(loop, WALK_FRAME_MS / frames);
+    // a visitor who asks for less motion sees the first frame, still (the frames above show the rest)
+    const still = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    named($("#walk-loop"), `${entry.name}, the walk from ${from} to ${to}${still ? ", its first frame" : ", looping"}`);
+    if (!still) this.walkTimer = setInterval(loop, WALK_FRAME_MS / frames);
   }
 
   // a tab draws its pictures when it is first opened (Explore draws as the page opens), and again after a new model
@@ -190,12 +215,15 @@ export function startViews(site, explore) {
   };
   const examples = site.site.examples;
   views.photo = site.url(examples[0]);
-  $("#examples").replaceChildren(...examples.map((path) => {
+  $("#examples").replaceChildren(...examples.map((path) => { // buttons, so that a keyboard reaches them
+    const button = document.createElement("button");
+    button.type = "button";
     const image = new Image();
     image.src = site.url(path);
-    image.alt = path.split("/").pop();
-    image.addEventListener("click", act(() => views.reconstruct(site.url(path))));
-    return image;
+    image.alt = `Reconstruct the example photo ${path.split("/").pop().replace(/\.\w+$/, "").replaceAll("-", " ")}`;
+    button.append(image);
+    button.addEventListener("click", act(() => views.reconstruct(site.url(path))));
+    return button;
   }));
   for (const [selector, index] of [["#walk-from", 0], ["#walk-to", Math.min(2, examples.length - 1)]]) {
     $(selector).replaceChildren(...examples.map((path) => new Option(path.split("/").pop().replace(".jpg", ""), site.url(path))));
@@ -211,7 +239,9 @@ export function startViews(site, explore) {
   $("#compare-seed").addEventListener("change", act(() => views.compareSamples()));
   $("#map").addEventListener("pointermove", (event) => views.hover(event));
   $("#map").addEventListener("click", act((event) => views.paintSpot(mapPointAt(event, site.site.map_frame), true)));
-  $("#map").addEventListener("pointerleave", act(() => views.paintSpot(views.pinned)));
+  // a finger lifted leaves its spot on the map; a mouse that leaves brings back the pinned spot
+  $("#map").addEventListener("pointerleave", act(async (event) => { if (event.pointerType === "mouse") await views.paintSpot(views.pinned); }));
+  $("#map").addEventListener("keydown", act(async (event) => { await views.key(event); }));
   $("#model").addEventListener("change", act(() => views.modelChanged()));
   $("#traverse-draw").addEventListener("click", act(() => views.traverse()));
   $("#walk").addEventListener("click", act(() => views.walk()));
