@@ -13,15 +13,29 @@ same onnxruntime-web). For each page:
   call to the last picture (a reconstruction also paints Compare β's copies by every model; the first one loads
   their networks too); for the Gradio app, its /sample and /reconstruct API calls (gradio_client, the server's
   work and the transfer a Gradio page waits on).
+
+And the static page on a phone (390x844, touch) on "Fast 4G" (DevTools' numbers: 1.01 MB/s down, 165 ms latency,
+through CDP's Network.emulateNetworkConditions), served plainly and gzip-compressed as a CDN serves it: seconds until
+the first picture (the one drawn at staging), the bytes received by then (CDP's encoded lengths, partial files
+included), seconds until the sliders are live (a slider move repaints the picture, decoded here), all bytes received
+by then; and a second visit in the same browser context (its HTTP cache kept; service workers blocked, as their
+fetches escape the page's throttling). Then onnxruntime-web's
+wasm builds in the npm package's dist/: bytes, gzip and brotli sizes, and the browser's compile time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
+import gzip
+import http.server
+import io
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +46,12 @@ from support.app_launcher import ROOT, install_onnxruntime_web, running_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, GRADIO_EXPLORER, STATIC_EXPLORER, STATIC_VIEWS
 from support.static_server import served, stage_static_site
 from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
+from vae.publish.static_site import ONNXRUNTIME_WEB_FOLDER
+
+try:
+    import brotli
+except ImportError:  # the table then leaves brotli's column out
+    brotli = None
 
 WAIT_MS = 120_000
 EXAMPLE = ROOT / "assets" / "examples" / "forest-light.jpg"
@@ -146,6 +166,141 @@ async def one_page(browser, url: str, parts: dict) -> dict:
     return result
 
 
+# the phone: DevTools' "Fast 4G" as the issue gives it, at a phone's size
+FAST_4G = {"offline": False, "latency": 165, "downloadThroughput": 1.01e6, "uploadThroughput": 0.1875e6}
+# a service worker's own fetches escape the page's throttling and byte count: blocked here, so the rows measure the
+# network path (the second visit is the HTTP cache's; tests/test_offline.py checks the worker's)
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "service_workers": "block",
+}
+COMPRESSED = (".wasm", ".onnx", ".mjs", ".js", ".json", ".f32", ".html", ".css", ".md", ".webmanifest")
+WASM_BUILDS = (
+    "ort-wasm-simd-threaded.wasm",
+    "ort-wasm-simd-threaded.jspi.wasm",
+    "ort-wasm-simd-threaded.asyncify.wasm",
+)
+EXPLORE_TIMES = f"() => {STATIC_EXPLORER}?.times"
+# a slider move once the sliders are live, until its picture is painted: ms after the page's request
+MOVE_WHEN_LIVE = f"""async () => {{
+  const explore = {STATIC_EXPLORER};
+  const slider = document.querySelector("#preview-0 input[type=range]");
+  slider.value = String(Number(slider.value) > 0 ? -1.5 : 1.5);
+  slider.dispatchEvent(new Event("input", {{ bubbles: true }}));
+  await explore.sliderBatch.pending;
+  return performance.now();
+}}"""
+
+
+class Compressing(http.server.SimpleHTTPRequestHandler):
+    """http.server's files, gzip-compressed where the browser accepts it, as a CDN or Hugging Face's hosts send them."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if not (path.is_file() and path.suffix in COMPRESSED and "gzip" in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzipped(path)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@functools.cache
+def gzipped(path: Path) -> bytes:
+    return gzip.compress(path.read_bytes(), compresslevel=6)
+
+
+@contextlib.contextmanager
+def served_compressed(folder: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Compressing, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def phone_visit(context, url: str) -> dict:
+    """One visit on Fast 4G: first picture, bytes by then, sliders live, bytes by then (CDP's encoded lengths)."""
+    page = await context.new_page()
+    cdp = await context.new_cdp_session(page)
+    received: dict[str, int] = {}
+
+    def on_data(event):
+        received[event["requestId"]] = received.get(event["requestId"], 0) + event.get("encodedDataLength", 0)
+
+    def on_finished(event):
+        received[event["requestId"]] = max(received.get(event["requestId"], 0), event.get("encodedDataLength", 0))
+
+    cdp.on("Network.dataReceived", on_data)
+    cdp.on("Network.loadingFinished", on_finished)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", FAST_4G)
+    await page.goto(url, wait_until="commit")
+    await page.wait_for_function(f"() => {STATIC_EXPLORER}?.times.firstPicture", timeout=WAIT_MS, polling=20)
+    first_bytes = sum(received.values())
+    times = await page.evaluate(EXPLORE_TIMES)
+    await page.wait_for_function(f"() => {STATIC_EXPLORER}.times.live", timeout=WAIT_MS, polling=50)
+    moved = await page.evaluate(MOVE_WHEN_LIVE)
+    result = {
+        "first_s": times["firstPicture"] / 1000,
+        "first_bytes": first_bytes,
+        "live_s": moved / 1000,
+        "live_bytes": sum(received.values()),
+    }
+    await page.close()
+    return result
+
+
+async def phone_rows(browser, urls: dict) -> dict:
+    rows = {}
+    for name, url in urls.items():
+        context = await browser.new_context(**PHONE)
+        rows[f"phone, Fast 4G, {name}"] = await phone_visit(context, url)
+        rows[f"phone, Fast 4G, {name}, second visit"] = await phone_visit(context, url)
+        await context.close()
+    return rows
+
+
+WASM_COMPILE = """async (url) => { const bytes = await (await fetch(url)).arrayBuffer();
+  const t = performance.now(); await WebAssembly.compile(bytes); return performance.now() - t; }"""
+
+
+async def wasm_builds(browser, url: str, dist: Path) -> list[dict]:
+    """Each wasm build in onnxruntime-web's dist/: bytes, gzip -6 and brotli -11 sizes, and compile ms here."""
+    page = await browser.new_page()
+    await page.goto(url)
+    rows = []
+    for name in WASM_BUILDS:
+        data = (dist / name).read_bytes()
+        compile_ms = statistics.median(
+            [await page.evaluate(WASM_COMPILE, f"{url}wasm-builds/{name}") for _ in range(3)]
+        )
+        rows.append(
+            {
+                "name": name,
+                "bytes": len(data),
+                "gzip": len(gzip.compress(data, compresslevel=6)),
+                "brotli": len(brotli.compress(data, quality=11)) if brotli else None,
+                "compile_ms": compile_ms,
+            }
+        )
+    await page.close()
+    return rows
+
+
 def server_calls(url: str) -> dict:
     client = Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="bench-static-"))
     client.predict("beta-1", 0, 16, api_name="/sample")  # the first call pays for connecting
@@ -160,11 +315,14 @@ def server_calls(url: str) -> dict:
     return timings
 
 
-async def measure(urls: dict) -> dict:
+async def measure(urls: dict, phone_urls: dict, dist: Path) -> tuple[dict, dict, list]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            return {name: await one_page(browser, urls[name], PAGES[name]) for name in PAGES}
+            desktop = {name: await one_page(browser, urls[name], PAGES[name]) for name in PAGES}
+            phone = await phone_rows(browser, phone_urls)
+            builds = await wasm_builds(browser, phone_urls["plain"], dist)
+            return desktop, phone, builds
         finally:
             await browser.close()
 
@@ -176,8 +334,21 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="static-site-") as folder:
         stage = Path(folder) / "site"
         stage_static_site(stage, dist)
-        with served(stage) as site_url, running_app(ROOT / "assets" / "models", env={"ONNXRUNTIME_WEB": dist}) as app:
-            results = asyncio.run(measure({"static page": site_url, "Gradio page": app[0]}))
+        (stage / "wasm-builds").mkdir()  # the builds the table compares, served beside the site
+        for name in WASM_BUILDS:
+            (stage / "wasm-builds" / name).symlink_to(Path(dist) / name)
+        with (
+            served(stage) as site_url,
+            served_compressed(stage) as compressed_url,
+            running_app(ROOT / "assets" / "models", env={"ONNXRUNTIME_WEB": dist}) as app,
+        ):
+            results, phone, builds = asyncio.run(
+                measure(
+                    {"static page": site_url, "Gradio page": app[0]},
+                    {"plain": site_url, "gzip": compressed_url},
+                    Path(dist),
+                )
+            )
             results["Gradio page"].update(server_calls(app[0]))
     print(
         "| one page, this machine | first picture (s) | loaded before it (MB) | slider frame p50 (ms) | slider frames/s "
@@ -192,6 +363,24 @@ def main(argv=None) -> int:
             + (f" (first: {r['first_reconstruct_s']:.2f})" if "first_reconstruct_s" in r else "")
             + " |"
         )
+    print()
+    print(
+        "| static page, phone (390x844), Fast 4G (1.01 MB/s, 165 ms) | first picture (s) | received by then (MB) "
+        "| sliders live (s) | received by then (MB) |"
+    )
+    print("|---|---|---|---|---|")
+    for name, r in phone.items():
+        print(
+            f"| {name} | {r['first_s']:.2f} | {r['first_bytes'] / 1e6:.2f} | {r['live_s']:.2f} "
+            f"| {r['live_bytes'] / 1e6:.2f} |"
+        )
+    print()
+    print(f"| onnxruntime-web {ONNXRUNTIME_WEB_VERSION} wasm | MB | gzip MB | brotli MB | compile here (ms) |")
+    print("|---|---|---|---|---|")
+    for b in builds:
+        shrunk = "-" if b["brotli"] is None else f"{b['brotli'] / 1e6:.2f}"
+        print(f"| {b['name']} | {b['bytes'] / 1e6:.2f} | {b['gzip'] / 1e6:.2f} | {shrunk} | {b['compile_ms']:.0f} |")
+    print(f"(the page loads {WASM_BUILDS[0]} from {ONNXRUNTIME_WEB_FOLDER} or the CDN: the smallest)")
     static, gradio = results["static page"], results["Gradio page"]
     print(
         f"static / Gradio: slider frames {static['slider_fps'] / gradio['slider_fps']:.2f}x, map frames "

@@ -16,10 +16,8 @@ START_SECONDS = 20
 
 
 def stage_command(stage: Path, onnxruntime_web: str) -> list[str]:
-    """`python -m vae.hub space someone/landscape-vae --static --diffusion-priors --dry-run --stage STAGE
-    --onnxruntime-web DIR`: with the priors, so that the page samples as the app does."""
-    command = [sys.executable, "-m", "vae.hub", "space", "someone/landscape-vae", "--static", "--diffusion-priors"]
-    command.append("--dry-run")
+    """`python -m vae.hub space someone/landscape-vae --static --dry-run --stage STAGE --onnxruntime-web DIR`."""
+    command = [sys.executable, "-m", "vae.hub", "space", "someone/landscape-vae", "--static", "--dry-run"]
     return command + ["--stage", str(stage), "--onnxruntime-web", onnxruntime_web]
 
 

@@ -6,27 +6,35 @@
 import { remembered } from "./loading.js";
 import { withTimeout } from "./page_tools.js";
 
+export const WASM_FILE = "ort-wasm-simd-threaded.wasm"; // the smallest build in the npm package's dist/
+
 // the runtime's module from a URL prefix (a CDN's, or a folder the page serves), single-threaded: threads need
-// a cross-origin isolated page, which neither a Space nor a plain static host gives
-export async function loadRuntime(prefix, timeoutMs) {
+// a cross-origin isolated page, which neither a Space nor a plain static host gives. `wasmBinary`: the promise of
+// WASM_FILE's bytes where the page fetches them itself (to show its progress); else the runtime fetches it
+export async function loadRuntime(prefix, timeoutMs, { wasmBinary = null } = {}) {
   if (typeof WebAssembly !== "object") throw new Error("this browser has no WebAssembly");
   const ort = await withTimeout(import(`${prefix}ort.wasm.min.mjs`), timeoutMs, "loading onnxruntime-web");
   ort.env.wasm.wasmPaths = prefix;
   ort.env.wasm.numThreads = 1;
+  if (wasmBinary) ort.env.wasm.wasmBinary = await wasmBinary;
   return ort;
 }
 
 // one inference session per ONNX file, created when first needed (again if that failed); a session runs one call at
 // a time, so calls queue
 export class Networks {
-  constructor(ort) {
+  // `load(url)`: the promise of an ONNX file's bytes, where the page fetches them itself (its progress line); else
+  // the runtime fetches the URL
+  constructor(ort, { load = null } = {}) {
     this.ort = ort;
+    this.load = load;
     this.sessions = new Map(); // ONNX file URL -> Promise<InferenceSession>
     this.running = Promise.resolve();
   }
 
   session(url) {
-    return remembered(this.sessions, url, () => this.ort.InferenceSession.create(url, { executionProviders: ["wasm"] }));
+    return remembered(this.sessions, url, async () => this.ort.InferenceSession.create(this.load ? await this.load(url) : url,
+      { executionProviders: ["wasm"] }));
   }
 
   // `task` after every call queued before it; its result (or error) is the caller's

@@ -27,7 +27,6 @@ from .staging import (
     HARDWARE,
     ROOT,
     SPACE_BUDGET_MB,
-    STATIC_BUDGET_MB,
     HubError,
     named_model_folders,
     print_listing,
@@ -117,12 +116,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="with --static: where the page loads onnxruntime-web from, a URL prefix or a folder of the npm "
         "package's dist/ files copied into the site (default: $ONNXRUNTIME_WEB, else the pinned version's CDN)",
     )
-    space.add_argument(
-        "--diffusion-priors",
-        action="store_true",
-        help="with --static: stage the models' diffusion priors too, so that the page samples as the app does "
-        "(3.5 MB each: the bundled set then passes 30 MB); without, the page's fitted samples come from the mixture",
-    )
     for command in (push, space):
         command.add_argument("repo_id", metavar="OWNER/NAME")
         command.add_argument("--private", action="store_true")
@@ -136,7 +129,6 @@ def main(argv=None, *, static_page=None) -> int:
     it, so that this floor never imports the UI)."""
     args = parse_args(argv)
     static = getattr(args, "static", False)  # only `space` has the flag
-    budget = STATIC_BUDGET_MB if static else SPACE_BUDGET_MB
     try:
         with staging_folder(args.stage) as stage:
             models = getattr(args, "models", None) or [ROOT / "assets" / "models"]
@@ -148,12 +140,14 @@ def main(argv=None, *, static_page=None) -> int:
                 folders = named_model_folders(models)
                 page = static_page([read_json(f / FACTS_NAME) for f in folders if (f / FACTS_NAME).is_file()])
                 source = args.onnxruntime_web or os.environ.get("ONNXRUNTIME_WEB") or page["ort_cdn"]
-                stage_static_space(stage, folders, page=page, onnxruntime_web=source, priors=args.diffusion_priors)
+                stage_static_space(stage, folders, page=page, onnxruntime_web=source)
             else:
                 stage_space(stage, models, hardware=args.hardware)
             total = print_listing(stage)
-            if args.command == "space" and total > budget * 1e6:
-                print(f"note: {total / 1e6:.1f} MB is over the {budget} MB this project keeps this Space under")
+            if args.command == "space" and not static and total > SPACE_BUDGET_MB * 1e6:
+                print(
+                    f"note: {total / 1e6:.1f} MB is over the {SPACE_BUDGET_MB} MB this project keeps this Space under"
+                )
             if args.dry_run:
                 print("dry run: nothing was sent")
                 return 0

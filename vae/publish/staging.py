@@ -17,7 +17,6 @@ SKIPPED = ("__pycache__", "*.pyc", "*.pyi")
 SPACE_BUDGET_MB = (
     80  # the bundled models (with their onnx/ files) and photos stay under 80 MB (assets/), and so does their Space
 )
-STATIC_BUDGET_MB = 30  # the static edition, with onnxruntime-web from its CDN
 HARDWARE = ("cpu", "zero")  # Basic CPU, or ZeroGPU
 # What each target's build installs on top of requirements.txt, where its Python needs another release (exact pins
 # still). ZeroGPU's docs: "Python: 3.10.13", and PyTorch from a list of releases (2.1.0 ... 2.8.0): numpy 2.3 and
@@ -135,12 +134,12 @@ def stage_space(stage: Path, model_sources: list[Path], *, hardware: str = "cpu"
     (stage / "requirements.txt").write_text(space_requirements(hardware))
 
 
-def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str, priors: bool) -> None:
+def stage_static_space(stage: Path, folders: list[Path], *, page: dict, onnxruntime_web: str) -> None:
     """The static edition of these model folders (vae.publish.static_site), with the static front matter."""
     from .static_site import stage_static
 
     try:
-        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web, priors=priors)
+        differences = stage_static(stage, folders, page=page, onnxruntime_web=onnxruntime_web)
     except ValueError as error:
         raise HubError(str(error)) from None
     (stage / "README.md").write_text(space_front_matter("static"))

@@ -31,6 +31,7 @@ EXAMPLES = ROOT / "assets" / "examples"
 DATA = "data"  # the staged folder's content-named files
 ONNXRUNTIME_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ONNXRUNTIME_WEB_FOLDER = "onnxruntime-web/"
+STRIP_QUALITY = 85  # the first view's strips as WebP: 48 pictures in ~20 kB until the browser redraws them
 SERVICE_WORKER = PAGE.parent / "service_worker.js"  # staged at the site's root as service-worker.js (stage_offline)
 
 
@@ -56,6 +57,35 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def start_view(stage: Path, em: explore.ExplorerModel, layout: dict, photo: Path | None) -> dict:
+    """The Explore tab's first view, drawn here so that the page shows it before onnxruntime-web and the decoder
+    arrive: the starting code (the first example photo's, as the app opens; the average without one), the sliders'
+    values, its picture and each main slider's strip as one sheet (a row per slider, a column per strip position)."""
+    kind = "main" if "main" in em.axis_kinds() else em.axis_kinds()[0]
+    axes = explore.slider_axes(em, kind, layout["sliders"])
+    base = axes.origin if photo is None else explore.encode(em, explore.photo_tensor(photo, em.image_size))
+    values = explore.slider_values(axes, base, layout["slider_range"])
+    z = axes.with_values(base, values)
+    previews = layout["previews"]
+    strips = explore.slider_previews(em, axes, z, values, previews["positions"], previews["size"])  # (K, P, s, s, 3)
+    rows, columns, side = strips.shape[:3]
+    sheet = strips.transpose(0, 2, 1, 3, 4).reshape(rows * side, columns * side, 3)
+    return {
+        "model": em.name,
+        "axes": kind,
+        "code": base.tolist(),
+        "sliders": values,
+        "picture": content_file(stage, png_bytes(explore.decode(em, z)), ".png"),
+        "strips": {"sheet": content_file(stage, webp_bytes(sheet), ".webp"), "rows": rows, "columns": columns},
+    }
+
+
+def webp_bytes(pixels: np.ndarray, quality: int = STRIP_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="WEBP", quality=quality, method=6)
+    return buffer.getvalue()
+
+
 def prior_entry(stage: Path, prior: DiffusionPrior, network: Path) -> dict:
     """The diffusion prior's part of a model's entry: its velocity network's ONNX file and what sampling needs
     around it."""
@@ -77,7 +107,7 @@ def axes_entry(axes: explore.SliderAxes) -> dict:
     }
 
 
-def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[dict, dict]:
+def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
     """A model's part of site.json, and how much its ONNX files' fp16 weights change its pictures (measured at
     export, vae.publish.onnx_export); a ValueError for a model folder without its ONNX files."""
     em = explore.load_explorer_model(folder)
@@ -99,8 +129,8 @@ def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[
         "classes": em.classes,
         "class_directions": explore.slider_directions(em).tolist(),
         "mixture": None,
-        "prior": prior_entry(stage, em.prior, em.onnx["prior"]) if priors and em.prior is not None else None,
-        "fitted_source": em.fitted_source if priors else "mixture",
+        "prior": prior_entry(stage, em.prior, em.onnx["prior"]) if em.prior is not None else None,
+        "fitted_source": em.fitted_source,
         "atlas": None,
         "map": None,
     }
@@ -128,6 +158,13 @@ def model_entry(stage: Path, folder: Path, sliders: int, priors: bool) -> tuple[
     return entry, measured
 
 
+def file_sizes(stage: Path) -> dict:
+    """Bytes of each data/ file and of onnxruntime-web's wasm when staged here: the page's progress line counts
+    what is left to load with them."""
+    files = [*(stage / DATA).glob("*"), *(stage / ONNXRUNTIME_WEB_FOLDER).glob("*.wasm")]
+    return {path.relative_to(stage).as_posix(): path.stat().st_size for path in sorted(files)}
+
+
 def onnxruntime_web_source(stage: Path, source: str) -> str:
     """Where the page loads onnxruntime-web from: a URL prefix as it is, or a local folder of the npm package's
     dist/ files, whose needed files are copied into the site."""
@@ -144,13 +181,10 @@ def onnxruntime_web_source(stage: Path, source: str) -> str:
     return ONNXRUNTIME_WEB_FOLDER
 
 
-def stage_static(
-    stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str, priors: bool = False
-) -> dict:
+def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str) -> dict:
     """Stage the static site into `stage` for these model folders; `page` holds the page's words and layout
-    (ui.static_page.page_settings). With `priors`, the models' diffusion priors come too (3.5 MB each, which takes
-    the bundled set past its 30 MB), and the page samples as the app does; without, "fitted" draws the mixture.
-    Returns the fp16 differences measured, by model."""
+    (ui.static_page.page_settings). Every model's sampler ships, the diffusion prior included, so that the page
+    samples as the app does; the page loads each only when it draws codes. Returns the fp16 differences measured, by model."""
     shutil.copyfile(PAGE, stage / "index.html")
     (stage / "web").mkdir(exist_ok=True)
     for module in MODULES.glob("*.js"):
@@ -168,16 +202,21 @@ def stage_static(
     shutil.copyfile(EXAMPLES / "CREDITS.md", stage / "examples" / "CREDITS.md")
     models, differences = [], {}
     for folder in model_folders:
-        entry, measured = model_entry(stage, folder, page["layout"]["sliders"], priors)
+        entry, measured = model_entry(stage, folder, page["layout"]["sliders"])
         models.append(entry)
         differences[entry["name"]] = measured
+    names = [entry["name"] for entry in models]
     models.sort(key=lambda m: (m["beta"], m["name"]))
+    first = explore.load_explorer_model(dict(zip(names, model_folders, strict=True))[models[0]["name"]])
+    start = start_view(stage, first, page["layout"], examples[0] if examples else None)
     site = {
         **page,
         "ort": onnxruntime_web_source(stage, onnxruntime_web),
         "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT},
         "examples": [f"examples/{photo.name}" for photo in examples],
         "models": models,
+        "start": start,
+        "sizes": file_sizes(stage),
     }
     (stage / "site.json").write_text(json.dumps(site, separators=(",", ":")))
     stage_offline(stage)
@@ -189,25 +228,29 @@ def stage_static(
 APP_NAME, APP_SHORT_NAME = "Landscape VAE Explorer", "Landscape VAE"
 THEME_COLOR = "#22aa66"  # the chosen tab's green (page.css)
 ICON_PHOTOS = ("forest-light", "glacier-lake", "mountain-ridge", "sea-cove")  # the icon: one example of each kind
-ICON_SIZES = (192, 512)  # what browsers ask of an installable site's icons
-ICON_COLORS = 128  # a palette: the 512 px icon in 127 kB, not 490 kB
+# each size browsers ask of an installable site's icons, and its format: a 128-colour PNG (what iOS's home screen
+# takes) at 192 px, WebP at 512 px (55 kB, where a PNG takes 127 kB even with a palette, 490 kB without)
+ICONS = {192: "png", 512: "webp"}
+ICON_COLORS, ICON_QUALITY = 128, 80
 # not fetched at install: the Space's card, the worker itself, and the files the worker keeps as they are first used
 NOT_SHELL = ("README.md", "service-worker.js", f"{DATA}/", ONNXRUNTIME_WEB_FOLDER)
 
 
-def stage_icons(stage: Path) -> list[str]:
-    """The app's icons: four example photos, two by two, as square PNGs of ICON_SIZES; returns their paths."""
+def stage_icons(stage: Path) -> dict[int, str]:
+    """The app's icons: four example photos, two by two, as squares of each of ICONS' sizes; returns their paths."""
     photos = [Image.open(EXAMPLES / f"{name}.jpg").convert("RGB") for name in ICON_PHOTOS]
     side = min(min(photo.size) for photo in photos)
     mosaic = Image.new("RGB", (2 * side, 2 * side))
     for i, photo in enumerate(photos):
         mosaic.paste(photo.resize((side, side), Image.LANCZOS), ((i % 2) * side, (i // 2) * side))
     (stage / "icons").mkdir(exist_ok=True)
-    paths = []
-    for size in ICON_SIZES:
-        paths.append(f"icons/icon-{size}.png")
-        icon = mosaic.resize((size, size), Image.LANCZOS).quantize(ICON_COLORS, method=Image.Quantize.MEDIANCUT)
-        icon.save(stage / paths[-1], format="PNG", optimize=True)
+    paths = {}
+    for size, kind in ICONS.items():
+        paths[size] = f"icons/icon-{size}.{kind}"
+        icon = mosaic.resize((size, size), Image.LANCZOS)
+        if kind == "png":
+            icon = icon.quantize(ICON_COLORS, method=Image.Quantize.MEDIANCUT)
+        icon.save(stage / paths[size], format=kind.upper(), optimize=True, quality=ICON_QUALITY, method=6)
     return paths
 
 
@@ -227,8 +270,7 @@ def stage_offline(stage: Path) -> str:
         "background_color": "#ffffff",
         "theme_color": THEME_COLOR,
         "icons": [
-            {"src": path, "sizes": f"{size}x{size}", "type": "image/png"}
-            for path, size in zip(icons, ICON_SIZES, strict=True)
+            {"src": path, "sizes": f"{size}x{size}", "type": f"image/{ICONS[size]}"} for size, path in icons.items()
         ],
     }
     (stage / "manifest.webmanifest").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))

@@ -15,20 +15,76 @@ class Explore extends Explorer {
   constructor(site) {
     super(document.querySelector("#explore-tab"));
     this.site = site;
-    this.networks = site.networks;
+    this.networks = null; // site.networks once the runtime and the first decoder are here (goLive)
+    this.live = false; // frames decode here; until then the sliders' values are kept, and the first live frame paints them
+    this.times = { firstPicture: null, live: null }; // ms after the page's request (bench/static_page.py)
     this.picture = this.document.querySelector("#picture");
     this.own = []; // the visitor's own sliders: { name, vector }
+    this.shown = Promise.resolve(); // the first view's pictures drawn at staging, shown
+    this.whenLive = new Promise((resolve) => { this.becameLive = resolve; }); // the first live frame painted
   }
 
   get entry() { return this.site.entry(this.settings.model); }
 
-  paintFrame(picture) { show(this.picture, picture); }
+  paintFrame(picture) {
+    show(this.picture, picture);
+    this.times.firstPicture ??= performance.now();
+  }
 
-  frame() { return super.frame().catch((error) => this.fallBack(error)); }
+  frame() { return this.live ? super.frame().catch((error) => this.fallBack(error)) : Promise.resolve(null); }
+
+  async decodesHere() { return this.live; }
+
+  // the first view's picture and strips as drawn at staging (site.json's start), until the browser decodes them
+  async showStart(start) {
+    const image = async (path) => {
+      const picture = new Image();
+      picture.src = this.site.url(path);
+      await picture.decode();
+      return picture;
+    };
+    const [picture, sheet] = await Promise.all([image(start.picture), image(start.strips.sheet)]);
+    if (this.live) return; // the browser painted first
+    this.picture.width = picture.naturalWidth;
+    this.picture.height = picture.naturalHeight;
+    this.picture.getContext("2d").drawImage(picture, 0, 0);
+    const { rows, columns } = start.strips;
+    const side = sheet.naturalWidth / columns;
+    const tile = this.document.createElement("canvas");
+    tile.width = tile.height = side;
+    const positions = this.settings.previews.positions;
+    for (let k = 0; k < rows; k++) {
+      const strip = this.document.querySelector(`#preview-${k} .slider-preview`);
+      if (!strip) continue;
+      const name = this.document.querySelector(`#preview-${k} input[data-said]`)?.dataset.said ?? `slider ${k + 1}`;
+      while (strip.children.length < columns) strip.append(this.document.createElement("img"));
+      for (let j = 0; j < columns; j++) {
+        tile.getContext("2d").drawImage(sheet, j * side, k * side, side, side, 0, 0, side, side);
+        strip.children[j].src = tile.toDataURL("image/png");
+        strip.children[j].alt = `${start.model}, ${name} at ${positions[j] > 0 ? "+" : ""}${positions[j]}`;
+      }
+    }
+    this.times.firstPicture ??= performance.now();
+  }
+
+  // the runtime and the chosen model's decoder, loaded after the first view shows; then the picture of the latest
+  // slider values (moved before, or not at all) and its strips are decoded here
+  async goLive() {
+    await this.shown.catch(() => undefined);
+    if (typeof WebAssembly === "object") this.site.fileBytes(this.site.url(this.settings.decoder)).catch(() => undefined); // beside the runtime
+    const networks = await this.site.runtime();
+    await networks.session(this.site.url(this.settings.decoder));
+    this.networks = networks;
+    this.live = true;
+    await this.moved();
+    this.times.live = performance.now();
+    this.becameLive();
+  }
 
   fallBack(error) { this.site.say(`A picture could not be painted: ${error.message}`); }
 
   settled() {
+    if (!this.live) return; // the atlas loads once the sliders are live
     this.site.showNearest(this.entry, this.code(), this.document.querySelector("#explore-nearest")).catch((error) => this.site.say(error.message));
   }
 
@@ -119,23 +175,28 @@ class Explore extends Explorer {
   }
 }
 
-// the Explore tab, on its first view (a share link's, else the first example photo's code); resolves to its Explore
-export async function startExplore(site) {
+// the Explore tab, on its first view: a share link's, else the one drawn at staging (the first example photo's code,
+// site.json's start), else the first model's average; returns its Explore at once, showing what it can before the
+// runtime arrives (Explore.goLive)
+export function startExplore(site) {
   const explore = new Explore(site);
   const models = [...site.entries.values()];
   const select = document.querySelector("#model");
   select.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
   const first = models[0];
-  const examples = site.site.examples;
   const average = (entry) => entry.axes[Object.keys(entry.axes)[0]].origin;
-  const photoCode = async (entry) => (await site.encode(entry, await photoPixels(site.url(examples[0]), entry.image_size, site.layout.photo))).mean;
   let view = null;
   try {
     view = explore.linkedView();
   } catch (error) {
     site.say(fill(site.words.broken_link, { problem: error.message }));
   }
-  await explore.setView(view ?? { model: first.name, axes: "main", base: examples.length ? await photoCode(first) : average(first) });
+  const start = site.site.start && site.entry(site.site.start.model) ? site.site.start : null;
+  if (view) explore.setView(view);
+  else if (start) {
+    explore.setView({ model: start.model, axes: start.axes, base: start.code, sliders: start.sliders });
+    explore.shown = explore.showStart(start);
+  } else explore.setView({ model: first.name, axes: "main", base: average(first) });
   const act = (task) => async (...args) => { // a visitor's action: a new line replaces the last one
     site.say("");
     try { await task(...args); } catch (error) { site.say(error.message); }

@@ -46,7 +46,9 @@ async function cacheFirst(request) {
 
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
-  const network = fetch(request).then((response) => keep(cache, request, response));
+  // "no-cache": asked of the server (a 304 costs no body), never a copy the HTTP cache thinks fresh
+  const fresh = request.mode === "navigate" ? new Request(request.url, { cache: "no-cache" }) : new Request(request, { cache: "no-cache" });
+  const network = fetch(fresh).then((response) => keep(cache, request, response));
   const waited = new Promise((resolve) => setTimeout(resolve, NETWORK_WAIT_MS));
   const first = await Promise.race([network, waited]).catch(() => undefined);
   if (first) return first;
@@ -85,5 +87,5 @@ self.addEventListener("message", (event) => {
     if (await cache.match(key(url))) return;
     const request = new Request(url, { mode: "cors" });
     try { await keep(cache, request, await fetch(request)); } catch { /* kept when next used */ }
-  })).then(() => event.source?.postMessage({ kept: used.length }))));
+  }))));
 });

@@ -204,8 +204,6 @@ const TAB_DRAWS = {
 
 // the views beside `explore` (the Explore tab's, null where nothing can be painted: the map's picture still shows)
 export function startViews(site, explore) {
-  const map = site.entries.values().next().value.map;
-  if (map) $("#map").src = site.url(map.picture);
   if (!explore) return null;
   const views = new Views(site, explore);
   $("#tabs").views = views;
@@ -219,6 +217,7 @@ export function startViews(site, explore) {
     const button = document.createElement("button");
     button.type = "button";
     const image = new Image();
+    image.loading = "lazy"; // loaded when the Reconstruct tab first shows
     image.src = site.url(path);
     image.alt = `Reconstruct the example photo ${path.split("/").pop().replace(/\.\w+$/, "").replaceAll("-", " ")}`;
     button.append(image);
@@ -246,6 +245,6 @@ export function startViews(site, explore) {
   $("#traverse-draw").addEventListener("click", act(() => views.traverse()));
   $("#walk").addEventListener("click", act(() => views.walk()));
   site.onTab = (tab) => views.open(tab);
-  views.ready = Promise.resolve(true);
+  views.ready = explore.whenLive.then(() => true); // the Explore picture decoded here
   return views;
 }
