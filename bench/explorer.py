@@ -29,7 +29,7 @@ NON_LANDSCAPE_SUFFIXES = (".png", ".jpg", ".gif", ".tif")
 
 def slider_effect(em: explore.ExplorerModel, kind: str) -> float:
     axes = explore.slider_axes(em, kind, 1)
-    start = em.axes.mean if em.axes is not None else torch.zeros(em.latent_dim)  # the average code
+    start = em.axes.origin if em.axes is not None else torch.zeros(em.latent_dim)  # the average code
     low, high = (explore.decode(em, axes.with_values(start, [v])) for v in (-3.0, 3.0))
     return float(abs(low.astype(float) - high.astype(float)).mean() / 255.0)
 

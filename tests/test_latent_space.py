@@ -56,9 +56,9 @@ def test_main_directions_are_ordered_by_spread_and_class_directions_point_to_eac
     codes = two_clusters(1000, 0)
     labels = [0] * 500 + [1] * 500
     axes = fit_axes(codes, labels, count=3)
-    assert axes.directions[0, 0].abs() > 0.99  # the clusters are split along dimension 0
-    assert axes.spread[0] > 3 * axes.spread[1] and axes.share.sum() <= 1.0
-    assert torch.allclose(axes.directions @ axes.directions.T, torch.eye(3), atol=1e-5)
+    assert axes.vectors[0, 0].abs() > 0.99  # the clusters are split along dimension 0
+    assert axes.scale[0] > 3 * axes.scale[1] and axes.share.sum() <= 1.0
+    assert torch.allclose(axes.vectors @ axes.vectors.T, torch.eye(3), atol=1e-5)
     assert axes.class_directions[0, 0] == pytest.approx(4.0, abs=0.1)
     assert axes.class_directions[1, 0] == pytest.approx(-4.0, abs=0.1)
     coordinates = torch.tensor([1.0, -0.5, 0.0])
@@ -76,19 +76,19 @@ def test_main_directions_follow_the_picture_when_every_code_number_has_the_same_
     metric = picture_metric(decode, torch.zeros(4))
     assert torch.allclose(metric, torch.diag(weights**2).double(), atol=1e-6)
     axes = fit_axes(codes, metric=metric, count=4)
-    assert axes.directions.abs().argmax(1).tolist() == [1, 3, 0, 2]
+    assert axes.vectors.abs().argmax(1).tolist() == [1, 3, 0, 2]
     assert axes.share[0] == pytest.approx(9 / (9 + 1 + 0.25 + 0.01), abs=0.02)
-    assert torch.allclose(axes.spread, torch.ones(4), atol=0.05)  # spread stays in code units
-    assert torch.allclose(axes.directions @ axes.directions.T, torch.eye(4), atol=1e-5)
+    assert torch.allclose(axes.scale, torch.ones(4), atol=0.05)  # spread stays in code units
+    assert torch.allclose(axes.vectors @ axes.vectors.T, torch.eye(4), atol=1e-5)
     assert fit_axes(codes, count=4).share[0] < 0.3  # unweighted, the first direction is an accident of sampling
 
 
 def test_a_direction_keeps_its_sign_when_the_codes_are_mirrored():
     codes = two_clusters(1000, 0) * torch.tensor([1.0, 0.6, 0.4, 0.2])
     first, mirrored = fit_axes(codes, count=4), fit_axes(-codes, count=4)  # the same spread, SVD signs may differ
-    assert torch.allclose(first.directions, mirrored.directions, atol=1e-5)
+    assert torch.allclose(first.vectors, mirrored.vectors, atol=1e-5)
     rows = torch.arange(4)
-    assert (first.directions[rows, first.directions.abs().argmax(1)] > 0).all()
+    assert (first.vectors[rows, first.vectors.abs().argmax(1)] > 0).all()
 
 
 def test_map_clicks_round_trip_to_map_coordinates():

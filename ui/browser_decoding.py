@@ -100,9 +100,9 @@ class BrowserDecoding:
             None
             if em.map_image is None
             else {
-                "origin": em.axes.mean.tolist(),
-                "scale": em.axes.spread[:2].tolist(),
-                "vectors": em.axes.directions[:2].tolist(),
+                "origin": em.axes.origin.tolist(),
+                "scale": em.axes.scale[:2].tolist(),
+                "vectors": em.axes.vectors[:2].tolist(),
             }
         )
         return {

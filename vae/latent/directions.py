@@ -23,27 +23,27 @@ MAIN_DIRECTIONS = 16  # shipped per model; the app shows the first few
 
 @dataclass
 class LatentAxes:
-    mean: torch.Tensor  # (D,) mean code of the training photos
-    directions: torch.Tensor  # (K, D) unit principal directions, largest variance first
-    spread: torch.Tensor  # (K,) standard deviation of the codes along each direction
+    origin: torch.Tensor  # (D,) mean code of the training photos
+    vectors: torch.Tensor  # (K, D) unit principal directions, largest variance first
+    scale: torch.Tensor  # (K,) standard deviation of the codes along each direction
     share: torch.Tensor  # (K,) share of the codes' total variance along each direction
     class_directions: torch.Tensor  # (C, D) class mean minus overall mean; (0, D) without classes
 
     def lift(self, coordinates: torch.Tensor) -> torch.Tensor:
-        """(D,) code at `coordinates` (k,) along the first k main directions, in units of their spread."""
+        """(D,) code at `coordinates` (k,) along the first k main directions, in units of their scale."""
         k = len(coordinates)
-        return self.mean + (coordinates * self.spread[:k]) @ self.directions[:k]
+        return self.origin + (coordinates * self.scale[:k]) @ self.vectors[:k]
 
     def coordinates(self, z: torch.Tensor, count: int) -> torch.Tensor:
-        """(..., count) position of codes along the first `count` main directions, in units of their spread."""
-        return ((z - self.mean) @ self.directions[:count].T) / self.spread[:count]
+        """(..., count) position of codes along the first `count` main directions, in units of their scale."""
+        return ((z - self.origin) @ self.vectors[:count].T) / self.scale[:count]
 
     def save(self, path: Path) -> None:
         save_tensors(
             {
-                "mean": self.mean,
-                "directions": self.directions,
-                "spread": self.spread,
+                "mean": self.origin,  # the file's names, as exports have always written them
+                "directions": self.vectors,
+                "spread": self.scale,
                 "share": self.share,
                 "class_directions": self.class_directions,
             },
@@ -87,7 +87,7 @@ def fit_axes(
 
     With a `metric` (D, D) from `picture_metric`, code differences are weighed by how much they change the
     picture: the directions are the principal directions of metric^(1/2) (codes - mean), still orthonormal
-    in code space, ordered (and `share`d) by the pictures' variation along them; `spread` stays in code units."""
+    in code space, ordered (and `share`d) by the pictures' variation along them; `scale` stays in code units."""
     codes = codes.double()
     mean = codes.mean(0)
     weighted = codes - mean if metric is None else (codes - mean) @ symmetric_sqrt(metric.double())

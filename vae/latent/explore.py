@@ -187,12 +187,12 @@ def slider_axes(em: ExplorerModel, kind: str, count: int) -> SliderAxes:
         raise ValueError(f"axis kind must be one of {em.axis_kinds()} for {em.name}, got {kind!r}")
     if kind == "main":
         axes = em.axes
-        count = min(count, len(axes.spread))
+        count = min(count, len(axes.scale))
         labels = [
             f"Direction {i + 1} · {100 * float(axes.share[i]):.0f}% of the variation between photos"
             for i in range(count)
         ]
-        return SliderAxes(kind, axes.mean, axes.directions[:count], axes.spread[:count], labels)
+        return SliderAxes(kind, axes.origin, axes.vectors[:count], axes.scale[:count], labels)
     dims = em.dims_by_kl[:count]
     kl = em.facts.get("kl_per_dim")
     labels = [

@@ -151,9 +151,9 @@ def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
     if em.map_image is not None:
         entry["map"] = {
             "picture": content_file(stage, png_bytes(em.map_image), ".png"),
-            "origin": em.axes.mean.tolist(),
-            "vectors": em.axes.directions[:2].tolist(),
-            "scale": em.axes.spread[:2].tolist(),
+            "origin": em.axes.origin.tolist(),
+            "vectors": em.axes.vectors[:2].tolist(),
+            "scale": em.axes.scale[:2].tolist(),
         }
     return entry, measured
 
