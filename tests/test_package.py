@@ -6,6 +6,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -28,6 +30,7 @@ def built_wheel(tmp_path) -> zipfile.ZipFile:
     return zipfile.ZipFile(wheel)
 
 
+@pytest.mark.slow  # pip builds the wheel in a subprocess
 def test_the_wheel_holds_the_vae_package_and_nothing_else_of_the_checkout(tmp_path):
     wheel = built_wheel(tmp_path)
     names = wheel.namelist()
