@@ -29,7 +29,7 @@ import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
 from ui import words  # noqa: E402
-from ui.browser_decoding import ONNXRUNTIME_WEB_CDN, BrowserDecoding  # noqa: E402
+from ui.browser_decoding import ONNXRUNTIME_WEB_CDN, BrowserDecoding, served_url  # noqa: E402
 from ui.explore_inputs import MAX_CLASSES, SLIDERS, ExploreInputs, ExploreView  # noqa: E402
 from ui.gradio_compat import CheckedBlocks, PhotoInput, with_named_inputs  # noqa: E402
 from ui.handlers import Handlers  # noqa: E402
@@ -40,24 +40,30 @@ from ui.widgets import (  # noqa: E402
     MAP_HOVER_JS,
     MAX_UPLOAD_MB,
     PAGE_HEAD,
+    PLOTS_MODULE,
     SHARE_HTML,
     SLIDER_MOVED_JS,
     axis_radio,
     browser_decoder_parts,
     class_sliders_panel,
+    curious_part,
     example_photos,
     main_sliders,
     map_coordinates,
     map_image,
+    model_choices,
     model_comparison,
     model_gallery,
     nearest_gallery,
+    no_photo,
     own_slider_controls,
+    photo_and_copy,
     picture,
     sampler_controls,
     seed_box,
     shown_axes,
     start_controls,
+    walk_loop,
 )
 from vae.latent import explore  # noqa: E402
 
@@ -106,35 +112,39 @@ def explore_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> tuple[gr.Fi
     with gr.Tab("Explore"):
         with gr.Row(elem_id="explore-row"):
             with gr.Column(scale=1, elem_id="explore-picture-column"):
-                image = picture("Decoded image", value=start_image, height=320, elem_id="explore-image")
+                shown_photo, image = photo_and_copy(h.photo_beside_copy(h.default, None), start_image)
                 gr.HTML(html_template=SHARE_HTML, elem_id="share-link", container=False)
                 share_note = gr.Markdown(elem_id="share-note")
                 decoder, server_decode, server_previews = browser_decoder_parts(decoding.settings(start))
                 seed, random_button, reset_button, photo = start_controls()
             with gr.Column(scale=1):
+                class_sliders = class_sliders_panel(first)  # first: the sliders anyone understands
                 axis_kind = axis_radio(first, kind)
                 base, own = gr.State(start_code), gr.State(None)  # the code sliders start from; own sliders' directions
                 sliders, strips = main_sliders(start_sliders, h.preview_strips(*start.to_list()))
-                class_sliders = class_sliders_panel(first)
                 photos_with, photos_without, own_name, own_button, own_note = own_slider_controls()
                 typical_button = gr.Button("How typical is this picture's code?", elem_id="typical-code-button")
                 first_typical, first_nearest = h.how_typical_code(*start.to_list())
                 typical_text = gr.Markdown(first_typical, elem_id="typical-code-text")
                 typical_nearest = nearest_gallery(value=first_nearest)
+                curious_part(words.EXPLORE_CURIOUS, "explore-curious")
     outputs = [image, base, *sliders]
     controls = ExploreInputs(model, sliders, axis_kind, class_sliders, base, own)
     code_inputs = controls.to_list()
     slider_events(h, controls, image, strips, server_decode, server_previews)
     typical_button.click(h.how_typical_code, code_inputs, [typical_text, typical_nearest], **PRIVATE)
     # a model chosen by the visitor (input, not change: a share link sets the model without starting afresh)
-    new_codes = [
-        axis_kind.input(h.switch_axes, code_inputs, outputs, **PRIVATE),
-        model.input(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders], **PRIVATE),
-        photo.change(h.start_from_photo, [model, axis_kind, photo], [axis_kind, *outputs, *class_sliders], **PRIVATE),
-        random_button.click(h.randomise, [model, axis_kind, seed], outputs, **PRIVATE),
-        reset_button.click(h.reset, [model, axis_kind], outputs, **PRIVATE),
-    ]
-    view = ExploreView(model, axis_kind, image, base, sliders, class_sliders, own, decoder)
+    from_photo = ([model, axis_kind, photo], [axis_kind, *outputs, *class_sliders])
+    new_codes = [axis_kind.input(h.switch_axes, code_inputs, outputs, **PRIVATE)]
+    for event, beside in [  # each new code, then the photo it is made of beside its picture (none: no photo)
+        (model.input(h.start_from_photo, *from_photo, **PRIVATE), h.photo_beside_copy),
+        (photo.change(h.start_from_photo, *from_photo, **PRIVATE), h.photo_beside_copy),
+        (random_button.click(h.randomise, [model, axis_kind, seed], outputs, **PRIVATE), no_photo),
+        (reset_button.click(h.reset, [model, axis_kind], outputs, **PRIVATE), no_photo),
+    ]:
+        new_codes.append(event)
+        event.success(beside, [model, photo], shown_photo, **PRIVATE, show_progress="hidden")
+    view = ExploreView(model, axis_kind, image, shown_photo, base, sliders, class_sliders, own, decoder)
     demo.load(decoding.open_link, None, [*view.to_list(), share_note], **PRIVATE)
     model.input(h.forget_own_sliders, None, own, **PRIVATE)
     new_codes.append(
@@ -158,6 +168,7 @@ def sample_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
             temperature, source = sampler_controls()
         button = gr.Button("Sample", variant="primary")
         samples = picture("Samples")
+        curious_part(words.SAMPLE_CURIOUS, "sample-curious")
     inputs = [model, seed, count, temperature, source]
     button.click(h.sample, inputs, samples, api_name="sample")
     demo.load(h.sample, inputs, samples, **PRIVATE)
@@ -175,9 +186,9 @@ def reconstruct_tab(h: Handlers, model: gr.Dropdown) -> None:
                 first[3], label="Before / after: drag the handle", height=300, elem_id="recon-wipe", interactive=False
             )
             with gr.Column():
-                text = gr.Markdown(first[2])
                 typical = gr.Markdown(first[4], elem_id="recon-typical")
                 nearest = nearest_gallery(value=first[5])
+                text = curious_part(words.RECONSTRUCT_CURIOUS, "recon-curious", first[2] or "")  # /reconstruct's words
         example_photos(photo)
     photo.change(h.reconstruct, [model, photo], [seen, copy, text], api_name="reconstruct").then(
         h.reconstruct_extras, [model, photo, seen, copy], [wipe, typical, nearest], **PRIVATE
@@ -188,13 +199,10 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
     columns = len(h.models)
     with gr.Tab("Compare β"):
         gr.Markdown(words.BETA_NOTE)
-        with gr.Row():
-            photo = PhotoInput(label="A photo", height=260, value=COMPARE_PHOTO)
-            first = h.compare(COMPARE_PHOTO) if COMPARE_PHOTO else None  # shown before any upload
-            reconstructions = model_gallery(
-                "Reconstructed by each model (PSNR in dB)", columns, "compare-reconstructions", first
-            )
+        photo = PhotoInput(label="A photo", height=260, value=COMPARE_PHOTO)
         example_photos(photo)
+        first = h.compare_with_photo(COMPARE_PHOTO) if COMPARE_PHOTO else None  # shown before any upload
+        reconstructions = model_gallery(words.COMPARE_GALLERY, columns + 1, "compare-reconstructions", first)
         with gr.Row():
             seed = seed_box("Seed")
             button = gr.Button("A new sample from every model")
@@ -202,9 +210,10 @@ def compare_tab(h: Handlers, demo: gr.Blocks) -> None:
         gr.Markdown(words.TRAVERSALS_NOTE)
         with gr.Column(elem_id="compare-traversals"):
             for caption, row in h.compare_traversals():
-                gr.Image(row, label=caption, show_label=True, interactive=False, format="png", container=True)
-        model_comparison(h.models)
-    photo.change(h.compare, photo, reconstructions, api_name="compare")
+                gr.Markdown(caption)  # whole: an image's own label is cut where its buttons sit
+                gr.Image(row, label=caption, show_label=False, interactive=False, format="png", container=True)
+        model_comparison(h.models, served_url(PLOTS_MODULE))
+    photo.change(h.compare_with_photo, photo, reconstructions, **PRIVATE)
     button.click(h.compare_samples, seed, samples, **PRIVATE)
     demo.load(h.compare_samples, seed, samples, **PRIVATE)
 
@@ -216,10 +225,11 @@ def map_tab(h: Handlers, model: gr.Dropdown, own_groups: tuple[gr.File, gr.File]
         with gr.Row():
             landscape_map = map_image(first.map_image)
             with gr.Column():
-                x, y = map_coordinates()
-                centre = h.decode_map(h.default, 0.0, 0.0) if first.map_image is not None else (None, None)
-                painted = picture("The landscape at that spot", height=280, elem_id="map-decoded", value=centre[0])
-                nearest = nearest_gallery(elem_id="map-nearest", value=centre[1])
+                x, y = map_coordinates(first, h.start_code(first))  # the start photo's spot
+                shown = h.decode_map(h.default, x.value, y.value) if first.map_image is not None else (None, None)
+                painted = picture("The landscape at that spot", height=280, elem_id="map-decoded", value=shown[0])
+                nearest = nearest_gallery(elem_id="map-nearest", value=shown[1])
+                gr.Markdown(words.MAP_OWN_NOTE, elem_id="map-own-explained")
                 with gr.Row():
                     own_buttons = [
                         gr.Button("These photos have a quality", size="sm", elem_id="map-own-with"),
@@ -262,15 +272,18 @@ def traverse_tab(h: Handlers, model: gr.Dropdown, demo: gr.Blocks) -> None:
         interpolate_button = gr.Button("Interpolate", variant="primary")
         walk = h.interpolate(h.default, EXAMPLES[0], EXAMPLES[-1], 10) if EXAMPLES else (None, None)
         frame_gallery = gr.Gallery(walk[0], label="The walk, frame by frame", columns=10, height=200)
-        gif = gr.File(walk[1], label="Animated GIF")
+        gif = walk_loop(walk[1])
     inputs = [model, kind, start, seed, photo, rows]
     button.click(on_gpu(h.traverse), inputs, traversal, **PRIVATE)
     demo.load(h.traverse, inputs, traversal, **PRIVATE)
     interpolate_button.click(on_gpu(h.interpolate), [model, photo_a, photo_b, frames], [frame_gallery, gif], **PRIVATE)
 
 
-def direction_endpoint(h: Handlers, model: gr.Dropdown) -> None:
-    """/direction for gradio_client users: photos with a quality and photos without it, to a slider's numbers."""
+def hidden_endpoints(h: Handlers, model: gr.Dropdown) -> None:
+    """For gradio_client users: /compare, a photo to every model's copy, captioned (the tab shows the photo first);
+    /direction, photos with a quality and photos without it, to a slider's numbers."""
+    photo, copies = PhotoInput(label="A photo", visible=False), gr.Gallery(label="Each model's copy", visible=False)
+    gr.Button(visible=False).click(h.compare, photo, copies, api_name="compare")
     photos_with = gr.File(file_count="multiple", file_types=["image"], label="Photos with the quality", visible=False)
     photos_without = gr.File(file_count="multiple", file_types=["image"], label="Photos without it", visible=False)
     numbers = gr.JSON(visible=False)
@@ -282,7 +295,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
     with CheckedBlocks(title="Landscape VAE Explorer", delete_cache=CACHE_CLEANUP) as demo:
         gr.Markdown(words.INTRO)
         model = gr.Dropdown(
-            h.names, value=h.default, label="Model", info="β: how strongly each model's code is squeezed"
+            model_choices(models), value=h.default, label="Model", info="β: how strongly each model's code is squeezed"
         )
         with gr.Tabs():
             own_groups = explore_tab(h, model, demo)
@@ -293,7 +306,7 @@ def build_demo(models: dict[str, explore.ExplorerModel]) -> gr.Blocks:
             traverse_tab(h, model, demo)
             with gr.Tab("About"):
                 gr.Markdown(words.about([em.facts for em in models.values()]))
-        direction_endpoint(h, model)
+        hidden_endpoints(h, model)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo
 

@@ -46,6 +46,7 @@ async def one_page(browser, url: str, moves: int) -> dict:
         await page.close()
         return None
     calls.clear()
+    await page.locator("#more-directions").get_by_text("More directions", exact=True).click()  # sliders 5 to 12
     for i in range(moves):
         await page.locator(f"#slider-{i % 12} input[type=range]").fill(f"{(i % 7 - 3) * 0.8:.2f}")
     await page.evaluate(f"() => {GRADIO_EXPLORER}.running")

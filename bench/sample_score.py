@@ -49,8 +49,11 @@ def landscape_classifier(classes: int) -> nn.Sequential:
     )
 
 
-def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
-    """Train on the training split's class folders; return held-out (test split) accuracy."""
+def train_classifier(
+    data_dir, *, epochs: int = 6, seed: int = 0, build=landscape_classifier, path: Path = CLASSIFIER_PATH
+) -> float:
+    """Train `build(classes)` (an nn.Sequential whose last layer gives the classes) on the training split's class
+    folders, save it to `path`; return held-out (test split) accuracy."""
     torch.manual_seed(seed)
     lists = image_lists(data_dir)
     classes = sorted({p.parent.name for p in lists["train"].items})  # the class folders
@@ -60,7 +63,7 @@ def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
         readable = [p for p in lists[name].items if p not in failed]  # decode_all keeps item order
         splits[name] = (pixels, torch.tensor([classes.index(p.parent.name) for p in readable]))
     pixels, labels = splits["train"]
-    net = landscape_classifier(len(classes))
+    net = build(len(classes))
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     for _ in range(epochs):
         net.train()
@@ -77,20 +80,32 @@ def train_classifier(data_dir, *, epochs: int = 6, seed: int = 0) -> float:
         accuracy = (net(test_pixels.float() / 255.0).argmax(1) == test_labels).float().mean().item()
     save_file(
         {k: v.contiguous() for k, v in net.state_dict().items()},
-        CLASSIFIER_PATH,
+        path,
         metadata={"classes": ",".join(classes), "test_accuracy": f"{accuracy:.4f}"},
     )
     return accuracy
 
 
-def load_feature_net() -> nn.Module:
-    if not CLASSIFIER_PATH.is_file():
-        raise FileNotFoundError(f"{CLASSIFIER_PATH} missing: run python -m bench.sample_score --data DIR first")
-    state = load_file(CLASSIFIER_PATH)
+def load_classifier(build=landscape_classifier, path: Path = CLASSIFIER_PATH, trainer: str = "bench.sample_score"):
+    """The classifier `train_classifier` saved to `path`."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} missing: run python -m {trainer} --data DIR first")
+    state = load_file(path)
     last_layer = max(int(key.split(".")[0]) for key in state)
-    net = landscape_classifier(state[f"{last_layer}.weight"].shape[0])
+    net = build(state[f"{last_layer}.weight"].shape[0])
     net.load_state_dict(state, strict=True)
-    return net[:-1].eval()  # drop the class layer: 128-d features
+    return net.eval()
+
+
+def load_feature_net(build=landscape_classifier, path: Path = CLASSIFIER_PATH, trainer: str = "bench.sample_score"):
+    """The classifier without its class layer: its features."""
+    return load_classifier(build, path, trainer)[:-1]
+
+
+def class_shares(classifier: nn.Module, images: torch.Tensor) -> np.ndarray:
+    """(classes,) the share of `images` (floats in [0, 1]) the classifier puts in each class."""
+    guesses = torch.from_numpy(features(classifier, images)).argmax(1)
+    return np.bincount(guesses.numpy(), minlength=classifier[-1].out_features) / len(images)
 
 
 def as_feature_input(images: torch.Tensor) -> torch.Tensor:
@@ -105,6 +120,16 @@ def as_feature_input(images: torch.Tensor) -> torch.Tensor:
 @torch.inference_mode()
 def features(net: nn.Module, images: torch.Tensor) -> np.ndarray:
     return torch.cat([net(as_feature_input(b)) for b in images.split(128)]).double().numpy()
+
+
+class FeatureDistance:
+    """The Fréchet distance of `net`'s features between images and a fixed set of real ones (lower is better)."""
+
+    def __init__(self, net: nn.Module, real: torch.Tensor):
+        self.net, self.real_features = net, features(net, real)
+
+    def __call__(self, fake: torch.Tensor) -> float:
+        return frechet_distance(features(self.net, fake), self.real_features)
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:

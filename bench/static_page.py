@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import gzip
 import http.server
@@ -35,7 +34,6 @@ import io
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,7 +42,7 @@ from playwright.async_api import async_playwright
 
 from support.app_launcher import ROOT, install_onnxruntime_web, running_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, GRADIO_EXPLORER, STATIC_EXPLORER, STATIC_VIEWS
-from support.static_server import served, stage_static_site
+from support.static_server import served, served_in_thread, stage_static_site
 from ui.browser_decoding import ONNXRUNTIME_WEB_VERSION
 from vae.publish.static_site import ONNXRUNTIME_WEB_FOLDER
 
@@ -220,18 +218,6 @@ def gzipped(path: Path) -> bytes:
     return gzip.compress(path.read_bytes(), compresslevel=6)
 
 
-@contextlib.contextmanager
-def served_compressed(folder: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Compressing, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 async def phone_visit(context, url: str) -> dict:
     """One visit on Fast 4G: first picture, bytes by then, sliders live, bytes by then (CDP's encoded lengths)."""
     page = await context.new_page()
@@ -339,7 +325,7 @@ def main(argv=None) -> int:
             (stage / "wasm-builds" / name).symlink_to(Path(dist) / name)
         with (
             served(stage) as site_url,
-            served_compressed(stage) as compressed_url,
+            served_in_thread(stage, Compressing) as compressed_url,
             running_app(ROOT / "assets" / "models", env={"ONNXRUNTIME_WEB": dist}) as app,
         ):
             results, phone, builds = asyncio.run(

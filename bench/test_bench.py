@@ -246,3 +246,27 @@ def test_closeness_bench_counts_each_words_row_and_how_often_one_score_falls_bel
     assert below_chance(torch.tensor([0.1, 0.2]), torch.tensor([0.3, 0.4])) == 1.0
     assert below_chance(torch.tensor([0.5]), torch.tensor([0.5])) == 0.5
     assert math.isnan(below_chance(torch.tensor([]), torch.tensor([0.5])))
+
+
+def gradients(count: int, seed: int) -> torch.Tensor:
+    """Smooth images: a random colour at the top fading to another at the bottom, (count, 3, 64, 64) in [0, 1]."""
+    g = torch.Generator().manual_seed(seed)
+    top, bottom = torch.rand(count, 3, 1, 1, generator=g), torch.rand(count, 3, 1, 1, generator=g)
+    ramp = torch.linspace(0, 1, 64)[:, None]
+    return (top * (1 - ramp) + bottom * ramp).expand(count, 3, 64, 64)
+
+
+def test_the_second_classifier_trains_apart_and_its_fd_ranks_like_pictures_above_noise(seed_layout, tmp_path):
+    from bench.sample_score import class_shares, load_classifier, train_classifier
+    from bench.second_classifier import SECOND_SEED, second_classifier, second_distance
+
+    path = tmp_path / "second.safetensors"
+    assert 0 <= train_classifier(seed_layout, epochs=2, seed=SECOND_SEED, build=second_classifier, path=path) <= 1
+    classifier = load_classifier(second_classifier, path)
+    assert classifier[-1].out_features == 2 and classifier[:-1](gradients(2, 0)).shape == (2, 256)
+    shares = class_shares(classifier, gradients(50, 1))
+    assert shares.shape == (2,) and abs(shares.sum() - 1) < 1e-9
+    real = gradients(300, 2)
+    distance = second_distance(real, path)
+    same, alike, noise = distance(real), distance(gradients(300, 3)), distance(torch.rand(300, 3, 64, 64))
+    assert abs(same) < 1e-3 < alike < 0.5 * noise

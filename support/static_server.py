@@ -1,14 +1,17 @@
 """The static edition as the tests and `bench.static_page` see it: staged by the command the README gives, and served
-by Python's plain static file server."""
+by Python's plain static file server; and a stand-in for the CDN that serves onnxruntime-web."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +58,34 @@ def served(folder: Path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+class CrossOriginFiles(SimpleHTTPRequestHandler):
+    """Files that pages of any origin may read, as a public CDN serves them."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def served_to_any_origin(folder: Path):
+    """`folder` served as a CDN serves files (to pages of any origin), on a free local port, its files read at each
+    request; yields its URL."""
+    return served_in_thread(folder, CrossOriginFiles)
+
+
+@contextlib.contextmanager
+def served_in_thread(folder: Path, handler: type[SimpleHTTPRequestHandler]):
+    """`folder` served by `handler` (a SimpleHTTPRequestHandler) on a free local port, from a thread of this process;
+    yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()

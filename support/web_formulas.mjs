@@ -6,6 +6,8 @@ import { explorerCore } from "./web_core.mjs";
 import { detailKept, klNats, MIN_MSE, mapCode, nearestCodes, ownDirection, percentileBelow, psnr, sliderCode, sliderValues } from "../web/latent_formulas.js";
 import { mixtureCodes, mixtureLogDensity, normals, standardCodes, uniforms } from "../web/sampler.js";
 import { base64url, checkView, decodeNumbers, readShareLink, shareLinkUrl } from "../web/share_codec.js";
+import { encodeGif, frameDelayMs, pingPong } from "../web/gif.js";
+import { ticks } from "../web/plots.js";
 
 const cases = JSON.parse(readFileSync(0, "utf8"));
 const list = (arrays) => arrays.map((a) => Array.from(a));
@@ -49,4 +51,10 @@ console.log(JSON.stringify({
     flat: detailKept(pictures.copy, pictures.flat, pictures.size),
   }))(cases.likeness.pictures),
   own: ownDirection(codes.with, codes.without, codes.population, codes.z.length),
+  gif: ((walk) => ({
+    bytes: Buffer.from(encodeGif(walk.frames.map((pixels) => ({ pixels, size: walk.size })), walk)).toString("base64"),
+    orders: walk.counts.map(pingPong),
+    delays: walk.counts.map((count) => frameDelayMs(walk.seconds, count)),
+  }))(cases.walk),
+  ticks: cases.ticks.map(([low, high, count]) => ticks(low, high, count)),
 }));

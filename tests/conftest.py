@@ -13,6 +13,21 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def share_the_cores_between_workers() -> None:
+    """Under pytest-xdist, each worker's torch (and the training subprocesses it starts, through OMP_NUM_THREADS) gets
+    its share of the cores: two workers each running torch's default thread per core spin against each other."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+share_the_cores_between_workers()
+
+
 @pytest.fixture
 def pca_started_model():
     """make(images, latent_dim=, linear_size=) -> (a model with a linear path started as the PCA of the

@@ -30,9 +30,9 @@ MOVES = 50
 
 
 def open_explorer(browser, url: str, *, refuse: str | None = None, missing: str | None = None):
-    """(page, server calls seen) with the Explore tab loaded and the decoder's note showing; requests
-    for URLs matching the glob `refuse` fail, as when a network blocks them, and those matching `missing`
-    get a 404, as for a file the server no longer has."""
+    """(page, server calls seen) with the Explore tab loaded, "More directions" unfolded and the decoder's note
+    showing; requests for URLs matching the glob `refuse` fail, as when a network blocks them, and those matching
+    `missing` get a 404, as for a file the server no longer has."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     if refuse:
         page.route(refuse, lambda route: route.abort("connectionrefused"))
@@ -47,6 +47,8 @@ def open_explorer(browser, url: str, *, refuse: str | None = None, missing: str 
     expect(page.locator("#browser-decoder [data-mode=browser], #browser-decoder [data-mode=server]")).to_have_count(
         1, timeout=WAIT_MS
     )
+    page.locator("#more-directions").get_by_text("More directions", exact=True).click()  # every slider on the page
+    expect(page.locator("#slider-11")).to_be_visible(timeout=WAIT_MS)
     return page, calls
 
 
@@ -311,7 +313,7 @@ def wait_until_the_server_drew_the_last_strips(page, quiet_s: float = 0.6) -> No
 def test_without_onnxruntime_web_everything_works_through_the_server(chromium, app_server):
     """The sliders decode through /decode, a settled change has the server draw the strips once, your own slider
     works, hovering over the map does nothing and a click paints the spot."""
-    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.min.mjs")
+    page, calls = open_explorer(chromium, app_server[0], refuse="**/ort.wasm.bundle.min.mjs")
     expect(page.locator("#browser-decoder")).to_contain_text("decode on the server", timeout=WAIT_MS)
     image, strips = page.locator("#explore-image img").get_attribute("src"), strip_sources(page)
     calls.clear()

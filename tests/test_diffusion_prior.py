@@ -1,6 +1,7 @@
 """The diffusion prior on codes: it follows thin curved sets that one Gaussian cannot, each class its own, it keeps
 the classes' shares, it draws the same codes for the same seed after a save and a load (from the portable
-generator), and its exported network computes what PyTorch does."""
+generator), and its exported network computes what PyTorch does; the DDPM kind too, whose DDIM steps carry a
+noised code back to itself when told the true noise."""
 
 import math
 
@@ -9,7 +10,13 @@ import pytest
 import torch
 
 from vae.latent.density import fit_gaussian
-from vae.latent.diffusion_prior import DiffusionPrior, DiffusionPriorConfig, fit_diffusion_prior
+from vae.latent.diffusion_prior import (
+    DiffusionPrior,
+    DiffusionPriorConfig,
+    ddim_updates,
+    fit_diffusion_prior,
+    noise_levels,
+)
 from vae.latent.portable_random import picks
 from vae.publish.onnx_export import export_prior
 
@@ -34,6 +41,33 @@ def prior():
     codes, labels = rings()
     config = DiffusionPriorConfig(dim=2, classes=2, hidden=64, blocks=2, steps=16)
     return fit_diffusion_prior(codes, labels, train_steps=400, batch_size=256, lr=3e-3, config=config)
+
+
+@pytest.fixture(scope="module")
+def ddpm():
+    codes, _ = rings((0, 2000))  # one ring, radius RADII[1]: a Gaussian fitted to it lies 1.07 off it (median)
+    config = DiffusionPriorConfig(dim=2, hidden=64, blocks=2, steps=50, kind="ddpm")
+    return fit_diffusion_prior(codes, train_steps=800, batch_size=256, lr=3e-3, ema=0.98, config=config)
+
+
+def test_ddim_steps_carry_a_noised_code_back_to_itself_given_the_true_noise():
+    config = DiffusionPriorConfig(dim=3, kind="ddpm", steps=20)
+    code, noise = torch.tensor([[0.5, -1.0, 2.0]], dtype=torch.float64), torch.randn(1, 3, dtype=torch.float64)
+    updates = ddim_updates(config)
+    level = noise_levels(config)[round(updates[0][0] * config.noise_steps)]
+    assert updates[0][0] == (config.noise_steps - 1) / config.noise_steps and len(updates) == 20
+    z = level.sqrt() * code + (1 - level).sqrt() * noise  # the last step of the noising process
+    for _, keep, move in updates:
+        z = keep * z + move * noise
+    assert torch.allclose(z, code, atol=1e-9)
+
+
+def test_a_ddpm_follows_the_curved_set_and_tells_the_browser_its_steps(ddpm, tmp_path):
+    assert off_ring(ddpm.sample(1000, seed=1), RADII[1]) < 0.2
+    ddpm.save(tmp_path)
+    assert torch.equal(DiffusionPrior.load(tmp_path).sample(8, seed=2), ddpm.sample(8, seed=2))
+    facts = ddpm.sampling_facts()
+    assert facts["kind"] == "ddpm" and facts["updates"] == ddim_updates(ddpm.config) and len(facts["updates"]) == 50
 
 
 def test_each_class_follows_its_own_curved_set_that_a_gaussian_fills_in(prior):
@@ -69,6 +103,8 @@ def test_one_class_without_labels_and_a_mismatched_config_is_refused():
     assert plain.config.classes == 1 and plain.sample(3, seed=0).shape == (3, 2)
     with pytest.raises(ValueError, match="classes"):
         fit_diffusion_prior(codes, torch.arange(200) % 3, train_steps=5, config=DiffusionPriorConfig(dim=2, classes=2))
+    with pytest.raises(ValueError, match="kind"):
+        fit_diffusion_prior(codes, train_steps=5, config=DiffusionPriorConfig(dim=2, kind="score"))
 
 
 @pytest.mark.slow  # an export takes seconds

@@ -12,13 +12,29 @@ from vae.core.model import VAEConfig
 from vae.core.training import TrainOptions, train
 from vae.latent.density import LatentDensity
 from vae.latent.diffusion_prior import DiffusionPrior
+from vae.publish import export
 from vae.publish.code_samplers import fit_code_density, latent_means, posterior_draws
 from vae.publish.export import export_run, training_seed
 from vae.publish.export import main as export_main
 
 
+@pytest.fixture
+def networks_written(monkeypatch) -> list:
+    """The folders whose onnx/ files each export and refit wrote, in order. What the writing writes is tested in
+    test_onnx_export.py, and end to end by the own-photos commands in test_training.py; here, ten writes with
+    torch's exporter would take most of these tests' time."""
+    folders = []
+
+    def record(model, model_dir):
+        folders.append(model_dir)
+        return {"onnx_fp16_difference": {"decoder": 0.0, "encoder": 0.0, "prior": 0.0}}
+
+    monkeypatch.setattr(export, "write_networks", record)
+    return folders
+
+
 @pytest.mark.slow
-def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
+def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path, networks_written):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=2, crop_scale=0.9, **tiny))
     first = export_run(tmp_path / "run", None, tmp_path / "model", prior_epochs=2)  # the photos the run trained on
@@ -80,10 +96,11 @@ def test_a_fine_tune_ships_the_whole_recipe_and_history(seed_layout, tmp_path):
     assert again["commands"][:3] == tuned["commands"][:3] and not any("--refit" in line for line in again["commands"])
     assert again["commands"][3] == tuned["commands"][3].removesuffix(" --prior-epochs 0 --fitted-sampler mixture")
     assert again["epochs"] == 4
+    assert networks_written == [tmp_path / "model"] * 5  # three exports and two refits, each into the folder
 
 
 @pytest.mark.slow
-def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_layout, tmp_path):
+def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_layout, tmp_path, networks_written):
     tiny = dict(model=VAEConfig(image_size=32, latent_dim=4, linear_size=8), batch_size=8, seed=1, precision="fp32")
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "run"), epochs=1, **tiny))
     donor = export_run(tmp_path / "run", None, tmp_path / "models" / "start", prior_epochs=2)
@@ -114,6 +131,13 @@ def test_a_second_painter_ships_its_donors_codes_tools_and_its_best_epoch(seed_l
     again = dict(painter, init_from=str(tmp_path / "models" / "start-detailed"))  # a painter fine-tuned from a painter
     train(TrainOptions(data=str(seed_layout), out=str(tmp_path / "again"), epochs=1, **again, **tiny))
     assert export_run(tmp_path / "again", None, tmp_path / "models" / "again", prior_epochs=0)["painter_of"] == "start"
+    models = tmp_path / "models"
+    assert networks_written == [
+        models / "start",
+        models / "start-detailed",
+        models / "start-detailed",
+        models / "again",
+    ]
 
 
 def wide_posterior_model(objective: str):

@@ -111,9 +111,10 @@ def older_export(tmp_path_factory):
 
 
 def test_a_folder_without_onnx_files_is_refused_by_the_static_staging_with_what_to_run(older_export, tmp_path):
-    assert load_explorer_model(older_export).onnx == {}
+    em = load_explorer_model(older_export)
+    assert em.onnx == {}
     with pytest.raises(ValueError, match=r"has no ONNX files .* python -m vae.export --onnx"):
-        static_site.model_entry(tmp_path, older_export, 12)
+        static_site.model_entry(tmp_path, em, 12)
 
 
 @pytest.mark.slow

@@ -169,6 +169,39 @@ def test_a_seed_draws_the_apps_sample_codes(opened, models):
     assert "ships no bell sampler" in said
 
 
+def grid_tiles(grid: np.ndarray, count: int, size: int) -> np.ndarray:
+    """The `count` pictures of a make_grid picture (2 px padding, ceil(sqrt(count)) a row), as (count, S, S, 3)."""
+    per_row = int(np.ceil(np.sqrt(count)))
+    at = [(2 + (n // per_row) * (size + 2), 2 + (n % per_row) * (size + 2)) for n in range(count)]
+    return np.stack([grid[y : y + size, x : x + size] for y, x in at])
+
+
+def test_the_sample_grid_is_the_apps_sample_for_every_model_from_its_fitted_source(chromium, site, models, client):
+    """Seed 0, 16 pictures, temperature 1 and the default source ("fitted": what each model ships as its sampler,
+    beta-1's diffusion prior first): the static page's Sample grid is the app's /sample within 1/255 on average."""
+    page, _ = open_site(chromium, site)
+    for name in sorted(models, key=lambda name: name != "beta-1"):
+        page.click("#tabs button[data-tab=explore-tab]")
+        page.select_option("#model", name)  # the model is chosen on the Explore tab
+        page.click("#tabs button[data-tab=sample-tab]")
+        assert page.locator("#sampler").input_value() == "fitted"
+        page.fill("#sample-seed", "0")
+        page.fill("#sample-count", "16")
+        page.fill("#temperature", "1")
+        page.click("#sample")
+        page.wait_for_function(
+            """(name) => { const shown = document.querySelectorAll('#samples canvas');
+              return shown.length === 16 && shown[0].getAttribute('aria-label') === `${name}, sample 1 of seed 0`; }""",
+            arg=name,
+            timeout=WAIT_MS,
+        )
+        shown = np.stack([canvas_pixels(page, f"#samples canvas:nth-child({n + 1})") for n in range(16)])
+        with Image.open(client.predict(name, 0, 16, 1.0, "fitted", api_name="/sample")) as grid:
+            apps = grid_tiles(np.asarray(grid.convert("RGB"), dtype=np.float64) / 255, 16, models[name].image_size)
+        assert np.abs(shown - apps).mean() < LEVEL, name
+    page.close()
+
+
 def test_how_typical_a_code_is_reads_as_the_app_says_it(opened, models):
     page, _ = opened
     page.click("#typical")

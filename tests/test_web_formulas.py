@@ -4,6 +4,8 @@ definition per formula: each JS function names the Python one it mirrors, and th
 The explorer core's pure parts run here too (support/web_core.mjs): one frame per animation frame, failed loads
 tried again, and the Explore settings, whose one shape (web/explore_settings.js) both pages' builders keep."""
 
+import base64
+import io
 import json
 import re
 import shutil
@@ -13,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 import torch
+from PIL import Image, ImageSequence
 
 from vae.core.losses import kl_per_dim
 from vae.core.metrics import MIN_MSE, psnr
@@ -20,7 +23,7 @@ from vae.latent import portable_random, share_link
 from vae.latent.atlas import percentile_below
 from vae.latent.density import LatentDensity
 from vae.latent.directions import LatentAxes
-from vae.latent.explore import ExplorerModel, SliderAxes, map_point
+from vae.latent.explore import GIF_SCALE, GIF_SECONDS, ExplorerModel, SliderAxes, map_point, to_uint8, write_gif
 from vae.latent.likeness import detail_kept, nearest_indices
 from vae.latent.own_direction import own_direction_of_codes
 
@@ -115,6 +118,14 @@ def cases():
             "offset": [0.5 * i - 1 for i in range(D)],
             "own": random(D, seed=13).tolist(),
         },
+        "walk": {  # three frames of 1,024 colours each, where a GIF's palette holds 256
+            "size": 32,
+            "frames": [walk_frame(f / 3).flatten().tolist() for f in range(3)],
+            "seconds": GIF_SECONDS,
+            "scale": GIF_SCALE,
+            "counts": [2, 3, 7, 24],
+        },
+        "ticks": [[-45.9, 503.9, 6], [17.7, 21.96, 5], [0, 96, 6], [0.1, 0.35, 5], [2, 2, 5]],
         "limits": {
             "latent_dim": D,
             "axis_kinds": ["main"],
@@ -125,6 +136,12 @@ def cases():
             "own_room": 2,
         },
     }
+
+
+def walk_frame(shift: float, size: int = 32) -> torch.Tensor:
+    """(3, size, size) in [0, 1]: a smooth picture of a few hundred colours, moved by `shift`."""
+    y, x = torch.meshgrid(torch.linspace(0, 1, size), torch.linspace(0, 1, size), indexing="ij")
+    return torch.stack([x, y, (shift + (x + y) / 2) % 1])
 
 
 @pytest.fixture(scope="module")
@@ -304,3 +321,41 @@ def test_both_pages_build_the_settings_in_the_typedefs_shape(node):
     assert set(decoding.settings(inputs)) == typedef_fields("ExploreSettings") | typedef_fields("GradioExtras")
     decoding.onnx[em.name] = None  # an older export
     assert decoding.settings(inputs)["decoder"] is None
+
+
+# the walk's GIF (web/gif.js) and the plots' ticks (web/plots.js)
+
+
+def gif_frames(image: Image.Image) -> list[np.ndarray]:
+    return [np.asarray(frame.convert("RGB"), dtype=np.int16) for frame in ImageSequence.Iterator(image)]
+
+
+def test_the_walks_gif_plays_as_pythons_and_keeps_its_pictures(cases, node, tmp_path):
+    walk = cases["walk"]
+    frames = [to_uint8(torch.tensor(f).reshape(3, walk["size"], walk["size"])) for f in walk["frames"]]
+    python = Image.open(write_gif(frames, tmp_path / "walk.gif"))
+    js = Image.open(io.BytesIO(base64.b64decode(node["gif"]["bytes"])))
+    assert (js.n_frames, js.size, js.info["duration"], js.info["loop"]) == (
+        python.n_frames,
+        python.size,
+        python.info["duration"],
+        python.info["loop"],
+    )
+    order = list(range(len(frames))) + list(range(len(frames)))[-2:0:-1]  # forward, then back
+    for shown, pillows, f in zip(gif_frames(js), gif_frames(python), order, strict=True):
+        painted = np.kron(frames[f], np.ones((walk["scale"], walk["scale"], 1), dtype=np.uint8))  # (2S, 2S, 3)
+        error, pillows_error = np.abs(shown - painted), np.abs(pillows - painted)
+        assert error.mean() < pillows_error.mean() + 0.5 and error.max() <= 24, (error.mean(), pillows_error.mean())
+    for count, order, delay in zip(walk["counts"], node["gif"]["orders"], node["gif"]["delays"], strict=True):
+        assert order == list(range(count)) + list(range(count))[-2:0:-1]
+        assert delay == 10 * (int(1000 * walk["seconds"] / count) // 10)  # Pillow keeps whole hundredths
+
+
+def test_the_plots_ticks_are_round_numbers_within_the_range(cases, node):
+    assert node["ticks"] == [
+        [0, 100, 200, 300, 400, 500],
+        [18, 19, 20, 21],
+        [0, 20, 40, 60, 80],
+        [0.1, 0.15, 0.2, 0.25, 0.3, 0.35],
+        [2],
+    ]

@@ -25,6 +25,13 @@ WEB = ROOT / "web"  # the browser modules: browser_decoder.js imports its neighb
 BROWSER_DECODER = WEB / "browser_decoder.js"
 ONNXRUNTIME_WEB_VERSION = "1.30.0"  # the npm package's version; the tests install it into .cache/npm
 ONNXRUNTIME_WEB_CDN = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ONNXRUNTIME_WEB_VERSION}/dist/"
+# the files the pages load from it (web/onnx_runtime.js: the runtime with its wasm glue inside, and its wasm), each with
+# the Subresource Integrity hash of the pinned version's bytes, so that the static page runs no other bytes
+# (tests/test_static_trust.py recomputes them from the npm package)
+ONNXRUNTIME_WEB_INTEGRITY = {
+    "ort.wasm.bundle.min.mjs": "sha384-PLWz+nHEVHpjwBsO0YVdvQj6n5814Iv8E3b8FG0Rp/uIAtjFMCKOpP66iPzedrIG",
+    "ort-wasm-simd-threaded.wasm": "sha384-vjBJ1z7qrhkTyYsNqKeF6c7N+nOJSU94czEo+tvZcu8G75JparGq9kB+kTnEUNVM",
+}
 
 
 def served_url(path: Path) -> str:
@@ -39,7 +46,7 @@ def onnxruntime_web_prefix() -> str:
     if "://" in source:
         return source if source.endswith("/") else source + "/"
     folder = Path(source)
-    if not (folder / "ort.wasm.min.mjs").is_file():
+    if not all((folder / name).is_file() for name in ONNXRUNTIME_WEB_INTEGRITY):
         raise ValueError(
             f"ONNXRUNTIME_WEB must be a URL or a folder holding onnxruntime-web's dist/ files, got {source!r}"
         )

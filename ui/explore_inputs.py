@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from ui.gradio_compat import REQUIRED
 
 SLIDERS = 12  # main sliders: main directions or single code numbers
+SHOWN_DIRECTIONS = 4  # the main sliders shown at first; the rest fold under "More directions" (they change less)
 SLIDER_RANGE = 3.0
 MAX_CLASSES = 6  # "more forest"-style sliders; a model shows one per class of its training photos, then own ones
 CLASS_RANGE = (-1.0, 2.0)  # in units of the class direction: 1 moves the code by a class's mean offset
@@ -75,12 +76,13 @@ class ExploreInputs:
 
 @dataclass
 class ExploreView:
-    """What opening a share link sets: the model, the axis choice, the picture, the code, every slider, the own
-    sliders and the browser decoder's settings."""
+    """What opening a share link sets: the model, the axis choice, the picture, the photo beside it, the code, every
+    slider, the own sliders and the browser decoder's settings."""
 
     model: object
     axes: object
     image: object
+    photo: object
     base: object
     sliders: list
     more: list

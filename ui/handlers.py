@@ -20,6 +20,8 @@ from ui.widgets import (
     START_PHOTO,
     axis_choices,
     class_slider_settings,
+    no_photo,
+    photo_update,
     png_data_url,
     slider_settings,
 )
@@ -182,6 +184,10 @@ class Handlers:
             *(gr.update(**c) for c in class_slider_settings(em)),
         ]
 
+    def photo_beside_copy(self, model: str, path) -> dict:
+        """Explore's photo beside its picture: the one its code is made of, as start_from_photo reads it."""
+        return photo_update(self.model_of(model), path or self.start_photo)
+
     def shared_view(self, view: share_link.SharedView) -> tuple[ExploreView, ExploreInputs]:
         """The Explore tab's view of a share link (without the browser decoder's settings, which
         BrowserDecoding adds) and the inputs it is made of; ValueError, naming the problem, for a link this app
@@ -225,6 +231,7 @@ class Handlers:
             model=view.model,
             axes=axis_choices(em, view.axes),
             image=explore.decode(em, z),
+            photo=no_photo(),
             base=view.code,
             sliders=[gr.update(**s) for s in slider_settings(axes, inputs.sliders[: len(axes.scale)])],
             more=[gr.update(**c) for c in class_slider_settings(em, names, inputs.more)],
@@ -250,13 +257,15 @@ class Handlers:
         return original, copy, words.describe_scores(scores)
 
     def reconstruct_extras(self, model: str, path, original, copy):
-        """The before/after wipe, how typical the photo is, and the nearest real photos: when the photo is itself on
-        the map, it says so and shows the next three."""
+        """The before/after wipe, how close the copy comes and how typical the photo is in plain words (the numbers are
+        /reconstruct's), and the nearest real photos: when the photo is itself on the map, it says so and shows the
+        next three."""
         em = self.model_of(model)
         x = self.photo_of(path, em.image_size)
         z = explore.encode(em, x)
         own = explore.photo_on_map(em, z)
-        typical = words.typicality(explore.photo_typicality(em, x), "this photo")
+        verdict = words.closeness_sentence(explore.reconstruct(em, x)[2])
+        typical = verdict + words.typicality(explore.photo_typicality(em, x), "this photo")
         return (
             (original, copy),
             typical if own is None else f"{typical} {words.ON_THE_MAP}",
@@ -282,11 +291,16 @@ class Handlers:
     def compare(self, path):
         with self.upload_of(path):
             compared = explore.compare_reconstructions(self.models, path)
-        return [(copy, words.reconstruction_caption(em.model.config.beta, scores)) for em, copy, scores in compared]
+        return [(copy, words.reconstruction_caption(em.name, em.model.config.beta, s)) for em, copy, s in compared]
+
+    def compare_with_photo(self, path):
+        """Compare β's gallery: the photo as the models see it, then every model's copy (/compare's)."""
+        copies, seen = self.compare(path), self.photo_of(path, self.models[self.default].image_size)
+        return [(explore.to_uint8(seen[0]), words.COMPARE_ORIGINAL), *copies]
 
     def compare_samples(self, seed: float):
         return [
-            (image, words.model_caption(em.model.config.beta, em.facts))
+            (image, words.name_caption(em.name, em.model.config.beta))
             for em, image in explore.own_samples(self.models, checked_seed(seed))
         ]
 

@@ -11,15 +11,15 @@ import pandas as pd
 from PIL import Image
 
 from ui import words
-from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, MAX_OWN_NAME, SLIDER_RANGE, SLIDERS
+from ui.explore_inputs import CLASS_RANGE, MAX_CLASSES, MAX_OWN_NAME, SHOWN_DIRECTIONS, SLIDER_RANGE, SLIDERS
 from ui.gradio_compat import PhotoInput
 from vae.latent import comparison, explore
-from vae.latent.atlas import MAP_EXTENT
+from vae.latent.atlas import MAP_EXTENT, map_spot
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "assets" / "examples"
 EXAMPLES = sorted(str(p) for p in EXAMPLES_DIR.glob("*.jpg"))
-START_PHOTO = EXAMPLES_DIR / "mountain-ridge.jpg"  # what a visitor sees first
+START_PHOTO = EXAMPLES_DIR / "forest-light.jpg"  # what a visitor sees first: a photo whose copy keeps its colours
 COMPARE_PHOTO = next((p for p in EXAMPLES if p.endswith("glacier-lake.jpg")), None)  # Compare β's, before any upload
 # ready-made groups for "make your own slider": (name, photos with the quality, photos without it)
 OWN_EXAMPLES = [
@@ -34,14 +34,28 @@ CSS = """.big-image img { width: 100%; height: 100%; object-fit: contain; }
 .slider-preview { display: flex; gap: 4px; justify-content: space-between; }
 .slider-preview img { width: 48px; height: 48px; border-radius: 3px; }
 #landscape-map img { cursor: crosshair; }
-/* a phone: the picture stays on screen, pinned above the sliders as they scroll past; the picture's column lends its
-   other parts to the row (display: contents), so the picture's sticky box is the whole row, sliders included */
+/* Compare β: each picture's caption whole, on as many lines as it takes; the galleries as tall as their pictures */
+#compare-reconstructions .caption-label, #compare-samples .caption-label { white-space: normal;
+  max-width: calc(100% - 2 * var(--block-label-margin)); }
+#compare-reconstructions .grid-wrap, #compare-samples .grid-wrap { min-height: 0; max-height: none; }
+.plot-box svg { display: block; max-width: 100%; height: auto; }
+@media (max-width: 640px) {  /* a phone: two pictures a row, below the gallery's label (two lines there) */
+  #compare-reconstructions .grid-container, #compare-samples .grid-container {
+    grid-template-columns: repeat(2, minmax(0, 1fr)); grid-template-rows: none; padding-top: 3rem; }
+}
+#explore-pair { flex-wrap: nowrap; }
+/* a phone: the photo and its copy stay on screen, pinned above the sliders as they scroll past; the pictures' column
+   lends its other parts to the row (display: contents), so the pair's sticky box is the whole row, sliders included */
 @media (max-width: 640px) {
   #explore-row { flex-direction: column; }
   #explore-picture-column { display: contents; }
-  #explore-image { position: sticky; top: 0; z-index: 100; order: -1; background: var(--background-fill-primary);
+  #explore-pair { position: sticky; top: 0; z-index: 100; order: -1; background: var(--background-fill-primary);
     box-shadow: 0 6px 8px -6px rgba(0, 0, 0, 0.35); }
-  #explore-picture-column > :not(#explore-image) { order: 2; }
+  .tab-wrapper { z-index: 101; }  /* the tabs' "more" menu opens over the pair */
+  #explore-picture-column > :not(#explore-pair) { order: 2; }
+  #explore-pair > .block { height: auto !important; }  /* two squares side by side, not two 320 px boxes */
+  #explore-pair img { height: auto; aspect-ratio: 1; }
+  #explore-pair .icon-button-wrapper { display: none; }  /* room for the labels */
 }"""
 # Gradio scopes the css above inside its container, whose own `overflow: hidden` defeats `position: sticky`; this
 # rule goes into the page's head as it is (clip hides the same overflow without making a scroll box)
@@ -54,6 +68,11 @@ DECODER_LOAD_JS = (
 )
 GRADIO_EXPLORER = "(document.querySelector('#browser-decoder [data-mode]')?.explorer)"  # (): an assignment's target too
 SLIDER_MOVED_JS = f"(image, ...values) => {GRADIO_EXPLORER}?.move(image, values) ?? image"
+# "More directions" unfolded: Gradio draws its sliders and strips only now, with the strips it was last given, so a page
+# that decodes here redraws them for the code shown (the server's strips are the ones given)
+REDRAW_STRIPS_JS = (
+    f"() => {{ const explorer = {GRADIO_EXPLORER}; if (explorer?.mode === 'browser') explorer.strips.schedule(); }}"
+)
 # the strip under each main slider: the picture with that slider at each of PREVIEW_POSITIONS, PREVIEW_SIZE px
 PREVIEW_POSITIONS = (-2.0, -1.0, 1.0, 2.0)
 PREVIEW_SIZE = 48
@@ -62,9 +81,19 @@ SHARE_HTML = (
     '<a class="share-url" href="" target="_blank" rel="noopener">🔗 A link to this picture</a> '
     '<button class="share-copy" type="button">Copy the link</button>'
 )
+# Compare β's plots: web/plots.js draws each into its gr.HTML from the value's data, as it does on the static page
+PLOTS_MODULE = ROOT / "web" / "plots.js"
+PLOT_HTML = '<div class="plot-box"></div>'
+PLOT_LOAD_JS = (
+    "import(new URL(props.value.module, document.baseURI).href)"
+    ".then((m) => m.drawPlot(element.querySelector('.plot-box'), props.value));"
+)
 # hovering over the map: the browser paints the spot under the mouse (a JS-only event, no request)
 MAP_HOVER_JS = f"(image, x, y) => {GRADIO_EXPLORER}?.hoverFrame(image, x, y) ?? [image, x, y]"
-AXIS_CHOICES = [("Main directions (how photos differ most)", "main"), ("Single code numbers (ranked by KL)", "single")]
+AXIS_CHOICES = [
+    ("Main directions (how photos differ most)", "main"),
+    ("Single code numbers (most informative first)", "single"),
+]
 
 
 def seed_box(label: str = "Seed") -> gr.Number:
@@ -173,49 +202,94 @@ def own_slider_controls() -> tuple:
 
 def main_sliders(start_sliders: list[dict], start_strips: list[list[str]]) -> tuple[list[gr.Slider], list[gr.HTML]]:
     """The main sliders, each with its preview strip below (drawn on the server for the first code, then by the
-    browser)."""
+    browser); those after the first SHOWN_DIRECTIONS fold under "More directions"."""
     sliders, strips = [], []
-    gr.Markdown(words.PREVIEW_NOTE)
-    for i, (settings, strip) in enumerate(zip(start_sliders, start_strips, strict=True)):
-        sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **settings))
+
+    def add(i: int) -> None:
+        sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, step=0.05, elem_id=f"slider-{i}", **start_sliders[i]))
         strips.append(
-            gr.HTML(strip, html_template=PREVIEW_HTML, elem_id=f"preview-{i}", container=False, padding=False)
+            gr.HTML(start_strips[i], html_template=PREVIEW_HTML, elem_id=f"preview-{i}", container=False, padding=False)
         )
+
+    gr.Markdown(words.PREVIEW_NOTE)
+    for i in range(SHOWN_DIRECTIONS):
+        add(i)
+    with gr.Accordion(words.MORE_DIRECTIONS, open=False, elem_id="more-directions") as more:
+        for i in range(SHOWN_DIRECTIONS, len(start_sliders)):
+            add(i)
+    more.expand(None, js=REDRAW_STRIPS_JS, show_progress="hidden")
     return sliders, strips
 
 
-def model_comparison(models: dict[str, explore.ExplorerModel]) -> None:
-    """The Compare β tab's plots (rate against distortion, the training curves) and the models' facts."""
+def curious_fold(**options) -> gr.Accordion:
+    """A tab's folded part "For the curious": the terms and numbers behind its plain words."""
+    return gr.Accordion(words.CURIOUS, open=False, elem_classes="curious", **options)
+
+
+def curious_part(text: str, elem_id: str, numbers: str | None = None) -> gr.Markdown | None:
+    """A curious_fold holding `text`, below `numbers` where given (a Markdown, returned for the tab's events to
+    fill)."""
+    with curious_fold(elem_id=elem_id):
+        shown = None if numbers is None else gr.Markdown(numbers)
+        gr.Markdown(text)
+    return shown
+
+
+def photo_update(em: explore.ExplorerModel | None, path) -> dict:
+    """photo_and_copy's photo: the one at `path` as `em` sees it; hidden without one (a code of no photo)."""
+    if not path:
+        return gr.update(value=None, visible=False)
+    return gr.update(value=explore.to_uint8(explore.photo_tensor(path, em.image_size)[0]), visible=True)
+
+
+def no_photo(*_) -> dict:
+    """photo_and_copy's photo for a code of no photo (a random one, the average, a shared one), whatever the inputs."""
+    return photo_update(None, None)
+
+
+def photo_and_copy(photo: dict, copy) -> tuple[gr.Image, gr.Image]:
+    """Explore's photo (`photo`: photo_update's) beside the picture the sliders paint, at first its copy."""
+    with gr.Row(elem_id="explore-pair"):
+        options = {"value": photo.get("value"), "visible": photo["visible"]}
+        shown = picture("The photo it starts from", height=320, elem_id="explore-photo", **options)
+        image = picture("What the sliders paint", value=copy, height=320, elem_id="explore-image")
+    return shown, image
+
+
+def model_choices(models: dict[str, explore.ExplorerModel]) -> list[tuple[str, str]]:
+    """The model menu: each model's name with what it does (ui.words.model_label), standing for its name."""
+    return [(words.model_label(name, em.model.config.beta, em.facts), name) for name, em in models.items()]
+
+
+def model_comparison(models: dict[str, explore.ExplorerModel], plots_module: str) -> None:
+    """The Compare β tab's plots (web/plots.js draws them from the models' facts and metrics, as on the static page;
+    `plots_module` is its URL), what the training curves' dashed lines mark, and the models' numbers, folded."""
+    gr.set_static_paths([PLOTS_MODULE])
+    data = comparison.plot_data(models)
     with gr.Row():
-        points = pd.DataFrame(comparison.rate_distortion(models), columns=["model", "kl", "psnr"])
-        gr.ScatterPlot(
-            points.rename(columns={"kl": words.KL_LABEL, "psnr": words.PSNR_LABEL}),
-            x=words.KL_LABEL,
-            y=words.PSNR_LABEL,
-            color="model",
-            x_lim=comparison.padded_range(points["kl"]),
-            y_lim=comparison.padded_range(points["psnr"]),
-            title="What β trades: information in the code (KL) against sharpness (PSNR)",
-            elem_id="rate-distortion",
-        )
-        curves = pd.DataFrame(comparison.training_curves(models), columns=["model", "epoch", "val_psnr"])
-        gr.LinePlot(
-            curves.rename(columns={"val_psnr": words.CURVE_LABEL}),
-            x="epoch",
-            y=words.CURVE_LABEL,
-            color="model",
-            title="How each model learned",
-            elem_id="training-curves",
-        )
-    facts = pd.DataFrame(comparison.model_facts(models), columns=list(words.FACT_HEADERS))
-    gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
+        for kind, elem_id in (("rate_distortion", "rate-distortion"), ("curves", "training-curves")):
+            value = {"module": plots_module, "kind": kind, "data": data[kind], "words": words.PLOT_WORDS}
+            gr.HTML(
+                value,
+                html_template=PLOT_HTML,
+                js_on_load=PLOT_LOAD_JS,
+                elem_id=elem_id,
+                elem_classes="plot",
+                min_width=320,  # a phone: one under the other
+            )
+    gr.Markdown(words.goal_change_note(data["curves"]["changes"]), elem_id="goal-changes")
+    with curious_fold(elem_id="compare-facts"):
+        facts = pd.DataFrame(comparison.model_facts(models), columns=list(words.FACT_HEADERS))
+        gr.Dataframe(value=facts.rename(columns=words.FACT_HEADERS), label="The models", interactive=False)
 
 
-def map_coordinates() -> tuple[gr.Number, gr.Number]:
-    """The map's x and y: where on the two main directions the spot is."""
+def map_coordinates(em: explore.ExplorerModel, z) -> tuple[gr.Number, gr.Number]:
+    """The map's x and y: where on the two main directions the spot is, at first code z's (the start photo's: inside
+    its kind's cluster of photos, not the grey centre)."""
+    spot = map_spot(em.axes, z) if em.axes is not None else (0.0, 0.0)
     with gr.Row():
         x = gr.Number(
-            value=0.0,
+            value=spot[0],
             label="x: main direction 1",
             minimum=-MAP_EXTENT,
             maximum=MAP_EXTENT,
@@ -223,7 +297,7 @@ def map_coordinates() -> tuple[gr.Number, gr.Number]:
             info="In standard deviations of the photos' codes",
         )
         y = gr.Number(
-            value=0.0, label="y: main direction 2", minimum=-MAP_EXTENT, maximum=MAP_EXTENT, elem_id="map-tab-y"
+            value=spot[1], label="y: main direction 2", minimum=-MAP_EXTENT, maximum=MAP_EXTENT, elem_id="map-tab-y"
         )
     return x, y
 
@@ -249,7 +323,12 @@ def sampler_controls() -> tuple[gr.Slider, gr.Radio]:
 
 def model_gallery(label: str, columns: int, elem_id: str, value=None) -> gr.Gallery:
     """One picture per model, side by side (Compare β)."""
-    return gr.Gallery(value, label=label, columns=columns, height=300, elem_id=elem_id)
+    return gr.Gallery(value, label=label, columns=columns, rows=1, height="auto", elem_id=elem_id)
+
+
+def walk_loop(gif_path) -> gr.Image:
+    """The walk as its GIF, which plays as a path shows it as written; its ⬇ button downloads it."""
+    return gr.Image(gif_path, label=words.WALK_LOOP, type="filepath", interactive=False, elem_id="walk-gif")
 
 
 def map_image(picture_of_map) -> gr.Image:
@@ -268,7 +347,7 @@ def map_image(picture_of_map) -> gr.Image:
 def class_sliders_panel(em: explore.ExplorerModel) -> list[gr.Slider]:
     """The "more <class>" sliders (one per class of the model's photos, then the visitor's own), folded away for a
     model without classes."""
-    with gr.Accordion("More forest, more sea… (class sliders)", open=True, visible=bool(em.classes)):
+    with gr.Accordion("More forest, more sea…", open=True, visible=bool(em.classes), elem_id="class-sliders"):
         gr.Markdown(
             "Each adds the direction from the average photo to the average photo of one kind, "
             "to whatever code is shown: a random one, a photo's, or the sliders'."

@@ -4,9 +4,23 @@ understands. vae/ returns numbers; these turn them into sentences."""
 from __future__ import annotations
 
 INTRO = """# 🏔️ Landscape VAE Explorer
-A **variational autoencoder** squeezes each landscape photo into a short list of numbers (its *code*)
-and learns to paint a landscape back from any code. Move the sliders, sample new scenes, upload a photo
-and see what the model keeps, or compare models trained with different **β** (how hard the code is squeezed)."""
+This program learned to sum up a landscape photo in a short list of numbers, its *code*, and to paint a landscape
+from any code: move a slider and the picture changes, since nearby codes paint similar landscapes. Draw new scenes,
+see how much of your own photo it keeps, or compare models that squeeze the code harder (a larger **β**)."""
+
+CURIOUS = "For the curious"  # the folded part of each tab that holds the terms and the numbers
+MORE_DIRECTIONS = "More directions"  # the main sliders after the first few, folded
+
+# what a model does, in plain words, beside its name (the model menus of both pages): the first row whose floor its β
+# reaches; a second painter of another model's codes (facts' painter_of) paints texture instead
+MODEL_WORDS = ((256, "keeps the broad strokes"), (4, "keeps the layout"), (None, "keeps the most"))
+PAINTER_WORDS = "paints texture"
+
+
+def model_label(name: str, beta: float, facts: dict) -> str:
+    """A model as the menus name it: its name (the bundled ones say their β), then what it does."""
+    return f"{name} · {PAINTER_WORDS if facts.get('painter_of') else first_row(MODEL_WORDS, beta)}"
+
 
 ABOUT = """## What is a VAE?
 An **encoder** turns a photo into a code: {latent_dim} numbers, each a point on a bell curve. A **decoder** turns
@@ -37,6 +51,8 @@ less about its photo (fewer nats of KL), so the copies keep only the broad layou
 - **Compare β**: one photo through every model; each model's own sample for a seed (the same code would
   mean different things to different models); each model's first main direction from −3 to +3; and
   what each keeps (KL) against how close its copies come (PSNR).
+- **Landscape map**: every held-out photo placed by its code along the two main directions, framed in the
+  colour of its kind; the landscape under the mouse follows it, and a click shows the nearest real photos.
 - **Traverse & interpolate**: each row moves along one slider axis from −3 to +3; and a smooth walk
   between two photos' codes, as frames and as a GIF.
 
@@ -46,7 +62,9 @@ Classification dataset; the example photos come from its test split, never seen 
 
 def about(facts: list[dict]) -> str:
     """ABOUT with the shown models' own figures, read from their facts.json (so they never go stale)."""
-    scored = sorted((f for f in facts if "test_kl" in f and "test_psnr" in f), key=lambda f: f["beta"])
+    scored = sorted(  # a second painter shares its donor's codes: no point of its own on the trade
+        (f for f in facts if "test_kl" in f and "test_psnr" in f and not f.get("painter_of")), key=lambda f: f["beta"]
+    )
     span = ""
     if len(scored) > 1:
         betas = ", ".join(f"{f['beta']:g}" for f in scored[:-1]) + f" and {scored[-1]['beta']:g}"
@@ -128,8 +146,23 @@ def typicality(percentile: float | None, what: str) -> str:
     return TYPICALITY_SENTENCE.format(verdict=verdict, what=what, percentile=percentile)
 
 
-def reconstruction_caption(beta: float, scores: dict) -> str:
-    return f"β = {beta:g} · PSNR {scores['psnr']:.1f} dB"
+# a model's picture in Compare β: which model (two may share a β), and for a copy how close it comes (the static page
+# fills the same templates)
+MODEL_NAME_CAPTION = "{name} (β = {beta})"
+COMPARE_CAPTION = MODEL_NAME_CAPTION + " · PSNR {psnr:.1f} dB"
+
+
+def reconstruction_caption(name: str, beta: float, scores: dict) -> str:
+    return COMPARE_CAPTION.format(name=name, beta=f"{beta:g}", psnr=scores["psnr"])
+
+
+def name_caption(name: str, beta: float) -> str:
+    return MODEL_NAME_CAPTION.format(name=name, beta=f"{beta:g}")
+
+
+COMPARE_ORIGINAL = "The photo, as every model sees it"
+COMPARE_GALLERY = "Reconstructed by each model (PSNR: higher is closer)"
+WALK_LOOP = "The walk, looping (⬇ downloads the GIF)"
 
 
 def model_caption(beta: float, facts: dict) -> str:
@@ -179,6 +212,50 @@ FACT_HEADERS = {
 }
 
 
+# the plots' words (web/plots.js draws both plots on both pages)
+PLOT_WORDS = {
+    "rate_distortion_title": "What β trades: information in the code (KL) against closeness of the copies (PSNR)",
+    "kl_label": KL_LABEL,
+    "psnr_label": PSNR_LABEL,
+    "curves_title": "How each model learned",
+    "epoch_label": "epoch",
+    "curve_label": CURVE_LABEL,
+    "change_label": "epoch {epoch}: new goal",
+}
+# what a dashed line on the training curves marks (vae.latent.comparison.goal_changes), so a fall there reads as meant
+BETA_CHANGE = "{models} went on from β = {beta_from:g} to β = {beta_to}, {squeeze}"
+SQUEEZE = {True: "which squeezes the code harder, so copies keep less", False: "which lets the code keep more"}
+DECODER_CHANGE = "{models} went on training a second decoder alone, to paint texture rather than to copy closely"
+
+
+def joined(items: list[str]) -> str:
+    """a; a and b; a, b and c."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def goal_change_note(changes: list[dict]) -> str:
+    """One line under the training curves: what changed at each dashed line (empty where nothing did)."""
+    said = []
+    for epoch in sorted({change["epoch"] for change in changes}):
+        now = [change for change in changes if change["epoch"] == epoch]
+        painters = [change["model"] for change in now if change.get("decoder_only")]
+        parts = [DECODER_CHANGE.format(models=joined(painters))] if painters else []
+        for beta_from in sorted({change["beta_from"] for change in now if "beta_from" in change}):
+            moved = sorted((c for c in now if c.get("beta_from") == beta_from), key=lambda c: c["beta_to"])
+            parts.append(
+                BETA_CHANGE.format(
+                    models=joined([change["model"] for change in moved]),
+                    beta_from=beta_from,
+                    beta_to=joined([f"{change['beta_to']:g}" for change in moved]),
+                    squeeze=SQUEEZE[all(change["beta_to"] > beta_from for change in moved)],
+                )
+            )
+        said.append(f"at epoch {epoch}, {'; '.join(parts)}")
+    if not said:
+        return ""
+    return f"**A dashed line marks where training changed its goal**, so a curve may fall there by design: {'; '.join(said)}."
+
+
 def broken_link(problem: str) -> str:
     """One line for a share link that cannot be opened; the page shows its default view."""
     return f"⚠️ This link could not be opened ({problem}), so here is the usual starting picture."
@@ -194,6 +271,12 @@ MAP_NOTE = (
 )
 
 
+MAP_OWN_NOTE = (
+    "Add the three nearest photos above to one group of **your own slider** (Explore, Make your own slider): "
+    "the photos that have a quality, or those that do not."
+)
+
+
 def photos_added(count: int) -> str:
     return (
         f"That group now holds {count} photo{'s' if count != 1 else ''}: name the quality and add the slider under "
@@ -203,9 +286,32 @@ def photos_added(count: int) -> str:
 
 # the Sample tab's choice of sampler (vae.latent.explore.SOURCES), in the app and on the static page
 SAMPLER_CHOICES = {
-    "fitted": "Fitted to the photos (this model's best)",
-    "diffusion": "Fitted: diffusion prior",
-    "mixture": "Fitted: mixture of bell curves",
-    "standard": "Standard bell curve N(0, I)",
+    "fitted": "Like real photos (this model's best way)",
+    "diffusion": "Like real photos, drawn step by step",
+    "mixture": "Like real photos, from a blend of bell curves",
+    "standard": "Anywhere at all (often muddled scenes)",
 }
-SAMPLER_INFO = "Fitted: where real photos' codes lie, so samples look more like photos. See About."
+SAMPLER_INFO = "The first three draw codes where real photos' codes lie, so the samples look more like photos."
+
+# each tab's folded part: the terms and the runtime behind the plain words above it
+EXPLORE_CURIOUS = """- A photo's *code* is its point in the model's **latent space**: the numbers its encoder gives it, from
+  which the decoder paints. The sliders move that point; the class sliders add the direction from the mean code of
+  all photos to the mean code of one kind.
+- **Main directions** are the principal directions of the real photos' codes (measured on the pictures they paint);
+  a slider's unit is one standard deviation of the photos along it.
+- **Single code numbers** are ranked by their KL divergence (in nats): how much each holds about a photo.
+- The pictures that follow the sliders and the mouse are painted in your browser by onnxruntime-web, a runtime
+  for neural networks compiled to WebAssembly, with no request to a server."""
+SAMPLE_CURIOUS = """- *Like real photos* draws codes from a density fitted to the real photos' codes: a **diffusion prior**
+  where the model ships one (it picks a landscape class by its share of the photos, then carries noise to a code of
+  that class step by step), else a **mixture of Gaussians**. Samples from where photos lie look more like photos
+  (Ghosh et al. 2020).
+- *Anywhere at all* draws from the standard normal N(0, I), the bell curve that training (its KL term) pulls every
+  code towards; many such codes lie where no photo's code does.
+- Temperature scales the spread of the bell curves, and the diffusion prior's starting noise."""
+RECONSTRUCT_CURIOUS = (
+    "The words weigh two scores: PSNR for the layout and colours, and for the detail the share of the photo's edges "
+    "the copy keeps, which falls for a blurred copy where PSNR and SSIM may not. The example photos are **held-out** "
+    "test photos: the model never saw them in training. The copy is decoded from the mean of the photo's code (its "
+    "*latent* posterior), so it is the same each time."
+)

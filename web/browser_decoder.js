@@ -21,7 +21,7 @@ import { absolute, fileData, withTimeout } from "./page_tools.js";
 const LOAD_TIMEOUT_MS = 60000; // for a network that hangs; moves meanwhile decode on the server
 const NOTES = {
   loading: "Loading the in-browser decoder…",
-  browser: "Sliders, their strips and the map decode in your browser (onnxruntime-web, WebAssembly).",
+  browser: "Sliders, their strips and the map decode in your browser.", // the runtime: under "For the curious"
   failed: "Sliders decode on the server (the in-browser decoder could not load).",
   none: "This model has no in-browser decoder (an older export): the sliders decode on the server.",
 };

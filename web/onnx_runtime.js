@@ -3,20 +3,38 @@
 // logvar (1, D); the diffusion prior's network maps (z, t, label) to a velocity. The Gradio page and the static
 // page load the runtime and their sessions here.
 
-import { remembered } from "./loading.js";
+import { checkedBytes, remembered } from "./loading.js";
 import { withTimeout } from "./page_tools.js";
 
+export const RUNTIME_MODULE = "ort.wasm.bundle.min.mjs"; // the runtime with its wasm glue inside: one module to load
 export const WASM_FILE = "ort-wasm-simd-threaded.wasm"; // the smallest build in the npm package's dist/
+
+// the module at `url`, run only if its bytes match `integrity` (an SRI hash; without one, as it comes). import() takes
+// no integrity: a modulepreload link checks the bytes and puts the module in the page's module map, where import()
+// then finds it (no second request); a failed check leaves a failure there, so nothing else runs those bytes
+async function checkedImport(url, integrity) {
+  if (integrity) {
+    const link = Object.assign(document.createElement("link"), { rel: "modulepreload", href: url, integrity });
+    await new Promise((resolve, reject) => {
+      link.addEventListener("load", resolve);
+      link.addEventListener("error", () => reject(new Error(`${url.split("/").pop()} could not be loaded, or is not the pinned file`)));
+      document.head.append(link);
+    });
+  }
+  return import(url);
+}
 
 // the runtime's module from a URL prefix (a CDN's, or a folder the page serves), single-threaded: threads need
 // a cross-origin isolated page, which neither a Space nor a plain static host gives. `wasmBinary`: the promise of
-// WASM_FILE's bytes where the page fetches them itself (to show its progress); else the runtime fetches it
-export async function loadRuntime(prefix, timeoutMs, { wasmBinary = null } = {}) {
+// WASM_FILE's bytes where the page fetches them itself (to show its progress); else the runtime fetches it.
+// `integrity`: the SRI hash of each file (by name) that the page then checks: the module's, and wasmBinary's
+export async function loadRuntime(prefix, timeoutMs, { wasmBinary = null, integrity = {} } = {}) {
   if (typeof WebAssembly !== "object") throw new Error("this browser has no WebAssembly");
-  const ort = await withTimeout(import(`${prefix}ort.wasm.min.mjs`), timeoutMs, "loading onnxruntime-web");
-  ort.env.wasm.wasmPaths = prefix;
+  const ort = await withTimeout(checkedImport(`${prefix}${RUNTIME_MODULE}`, integrity[RUNTIME_MODULE]), timeoutMs,
+    "loading onnxruntime-web");
+  ort.env.wasm.wasmPaths = { wasm: `${prefix}${WASM_FILE}` }; // the wasm's own URL: the glue inside the module is used
   ort.env.wasm.numThreads = 1;
-  if (wasmBinary) ort.env.wasm.wasmBinary = await wasmBinary;
+  if (wasmBinary) ort.env.wasm.wasmBinary = await checkedBytes(await wasmBinary, integrity[WASM_FILE], WASM_FILE);
   return ort;
 }
 

@@ -1,6 +1,9 @@
 // What the browser decoder needs from the page: painting a decoded picture, Gradio's file value, timeouts and idle time.
 
-// (1, 3, S, S) floats in [0, 1] onto a canvas, rounded like vae.latent.explore.to_uint8
+// a float in [0, 1] as a byte, rounded like vae.latent.explore.to_uint8
+export const level = (value) => Math.round(Math.min(Math.max(value, 0), 1) * 255);
+
+// (1, 3, S, S) floats in [0, 1] onto a canvas
 
 export function paint(canvas, pixels, size) {
   canvas.width = canvas.height = size;
@@ -9,7 +12,7 @@ export function paint(canvas, pixels, size) {
   const plane = size * size;
   for (let p = 0; p < plane; p++) {
     for (let c = 0; c < 3; c++) {
-      image.data[4 * p + c] = Math.round(Math.min(Math.max(pixels[c * plane + p], 0), 1) * 255);
+      image.data[4 * p + c] = level(pixels[c * plane + p]);
     }
     image.data[4 * p + 3] = 255;
   }

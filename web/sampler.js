@@ -68,19 +68,28 @@ export function mixtureCodes({ weights, means, scale_trils: trils }, seed, count
 }
 
 // count codes from the diffusion prior (vae.latent.diffusion_prior.DiffusionPrior.sample): { class_shares, mean, std
-// (arrays), steps } and `velocity(z, t, label)`, its exported network on flat Float32Arrays (count x D, count,
-// count x classes) resolving to v (count x D); Heun's steps from the noise to standardised codes, then * std + mean
-export async function priorCodes({ class_shares: shares, mean, std, steps }, velocity, seed, count, temperature = 1) {
+// (arrays), kind, steps, updates } and `velocity(z, t, label)`, its exported network on flat Float32Arrays (count x
+// D, count, count x classes) resolving to its output (count x D); from the noise to standardised codes, then * std +
+// mean: for kind "ddpm", DDIM's `updates` [t, a, b], each z <- a z + b f(z, t); else Heun's `steps` from t = 0 to 1
+export async function priorCodes({ class_shares: shares, mean, std, kind, steps, updates }, velocity, seed, count, temperature = 1) {
   const dim = mean.length;
   const classes = shares.length;
   const label = new Float32Array(count * classes);
   picks(shares, seed, count).forEach((k, n) => { label[n * classes + k] = 1; });
+  const at = (t) => new Float32Array(count).fill(t);
   let z = Float32Array.from(portableNoise(seed, count, dim), (x) => x * temperature);
-  for (let i = 0; i < steps; i++) {
-    const v0 = await velocity(z, new Float32Array(count).fill(i / steps), label);
-    const guess = z.map((x, j) => x + v0[j] / steps);
-    const v1 = await velocity(guess, new Float32Array(count).fill((i + 1) / steps), label);
-    z = z.map((x, j) => x + 0.5 * (v0[j] + v1[j]) / steps);
+  if (kind === "ddpm") {
+    for (const [t, keep, move] of updates) {
+      const noise = await velocity(z, at(t), label);
+      z = z.map((x, j) => keep * x + move * noise[j]);
+    }
+  } else {
+    for (let i = 0; i < steps; i++) {
+      const v0 = await velocity(z, at(i / steps), label);
+      const guess = z.map((x, j) => x + v0[j] / steps);
+      const v1 = await velocity(guess, at((i + 1) / steps), label);
+      z = z.map((x, j) => x + 0.5 * (v0[j] + v1[j]) / steps);
+    }
   }
   return Array.from({ length: count }, (_, n) => Float32Array.from(z.subarray(n * dim, (n + 1) * dim), (x, i) => x * std[i] + mean[i]));
 }

@@ -38,7 +38,10 @@ SHARED_FOLDER = "shared"  # beside the model folders: photo sheets several model
 MAP_SIZE = 640  # pixels per side of the drawn map
 MAP_EXTENT = 3.0  # the map shows -3..+3 standard deviations along each of the two main directions
 MAP_THUMBNAIL = 22
-CLASS_COLOURS = [(34, 139, 34), (70, 160, 220), (150, 110, 80), (0, 90, 180), (200, 120, 0), (160, 60, 160)]
+# the map's frame colour of each kind, in the classes' order (forest, glacier, mountain, sea for the bundled models):
+# Okabe and Ito's palette, which colour-blind eyes tell apart too, so no two kinds share a hue
+CLASS_COLOURS = [(0, 158, 115), (204, 121, 167), (230, 159, 0), (0, 114, 178), (213, 94, 0), (86, 180, 233)]
+LEGEND_ROW = 18  # px per kind in the map's legend, at its bottom left (a page's label may cover the top left)
 
 
 @dataclass
@@ -146,6 +149,13 @@ def map_coordinates(x_pixel: float, y_pixel: float) -> tuple[float, float]:
     return x_pixel * to_units - MAP_EXTENT, (MAP_SIZE - 1 - y_pixel) * to_units - MAP_EXTENT
 
 
+def map_spot(axes: LatentAxes, z: torch.Tensor) -> tuple[float, float]:
+    """Where code z lies on the map: its coordinates along the two main directions, within the map, to 2 decimals (as
+    explore.map_click rounds a click)."""
+    x, y = axes.coordinates(z[None], 2)[0].clamp(-MAP_EXTENT, MAP_EXTENT).tolist()
+    return round(x, 2), round(y, 2)
+
+
 def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
     """Each photo's thumbnail at its place along the first two main directions, framed in its class colour."""
     canvas = Image.new("RGB", (MAP_SIZE, MAP_SIZE), (250, 250, 248))
@@ -161,10 +171,14 @@ def draw_map(atlas: Atlas, axes: LatentAxes, classes: list[str]) -> np.ndarray:
         canvas.paste(
             Image.fromarray(photo).resize((MAP_THUMBNAIL, MAP_THUMBNAIL), Image.BOX), (int(x) - half, int(y) - half)
         )
-    for i, name in enumerate(classes):  # the legend
-        colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
-        draw.rectangle([8, 8 + 18 * i, 20, 20 + 18 * i], fill=colour)
-        draw.text((26, 8 + 18 * i), name, fill=(30, 30, 30))
+    top = MAP_SIZE - 8 - LEGEND_ROW * len(classes)
+    if classes:  # the legend, on a card of its own so that photos beneath it do not hide it
+        width = 34 + 7 * max(len(name) for name in classes)
+        draw.rectangle([4, top - 4, width, MAP_SIZE - 6], fill=(250, 250, 248), outline=(200, 200, 200))
+    for i, name in enumerate(classes):
+        y = top + LEGEND_ROW * i
+        draw.rectangle([8, y, 20, y + 12], fill=CLASS_COLOURS[i % len(CLASS_COLOURS)])
+        draw.text((26, y), name, fill=(30, 30, 30))
     draw.text((MAP_SIZE - 130, middle + 4), "main direction 1 ->", fill=(90, 90, 90))
     draw.text((middle + 4, 4), "^ main direction 2", fill=(90, 90, 90))
     return np.asarray(canvas)

@@ -25,12 +25,54 @@ def padded_range(values, share: float = 0.15) -> list[float] | None:
 
 
 def training_curves(models: dict[str, ExplorerModel]) -> list[dict]:
-    """Validation PSNR per epoch of every model."""
+    """Validation PSNR by epoch, one series per model that ships its metrics."""
     return [
-        {"model": em.name, "epoch": row["epoch"], "val_psnr": row["val_psnr"]}
+        {
+            "model": em.name,
+            "epochs": [row["epoch"] for row in em.history],
+            "val_psnr": [round(row["val_psnr"], 3) for row in em.history],
+        }
         for em in models.values()
-        for row in em.history
+        if em.history
     ]
+
+
+def goal_changes(facts: dict) -> list[dict]:
+    """The epochs where a model's training began to ask for something else, read from its facts' training stages:
+    a stage that trains with another β than the stage before it ({"beta_from", "beta_to"}), or that trains a
+    second decoder alone ({"decoder_only": True}). A validation curve may fall there by design."""
+    changes, first_epoch, before = [], 1, None
+    for stage in facts.get("stages", []):
+        options = stage["options"]
+        beta = options["model"]["beta"]
+        change = {"model": facts["name"], "epoch": first_epoch}
+        if before is not None and options.get("decoder_only") and not before.get("decoder_only"):
+            changes.append({**change, "decoder_only": True})
+        elif before is not None and beta != before["model"]["beta"]:
+            changes.append({**change, "beta_from": before["model"]["beta"], "beta_to": beta})
+        first_epoch += options["epochs"]  # a shipped stage ran all its epochs (vae.publish.export refuses less)
+        before = options
+    return changes
+
+
+def plot_data(models: dict[str, ExplorerModel]) -> dict:
+    """What the Compare β plots draw (web/plots.js, the same on both pages): each model's rate against its
+    distortion, and its validation curve with the epochs where its training changed its goal."""
+    points = rate_distortion(models)
+    curves = training_curves(models)
+    return {
+        "rate_distortion": {
+            "points": points,
+            "kl_range": padded_range(p["kl"] for p in points),
+            "psnr_range": padded_range(p["psnr"] for p in points),
+        },
+        "curves": {
+            "series": curves,
+            "epoch_range": [0, max((s["epochs"][-1] for s in curves), default=1)],
+            "psnr_range": padded_range(v for s in curves for v in s["val_psnr"]),
+            "changes": [change for em in models.values() for change in goal_changes({**em.facts, "name": em.name})],
+        },
+    }
 
 
 FACT_KEYS = ("val_psnr", "val_ssim", "val_kl", "active_units", "epochs", "training_minutes", "file_mb")

@@ -41,6 +41,7 @@ from .portable_random import standard_codes
 TRAVERSAL_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)
 MAX_SAMPLES = 64
 MAX_FRAMES = 60
+GIF_SECONDS, GIF_SCALE = 3.0, 2  # the walk's GIF: its frames forward in 3 s, then back; pixels doubled (web/gif.js too)
 SOURCES = ("fitted", "diffusion", "mixture", "standard")  # what random codes come from (see random_latent)
 AXIS_KINDS = ("main", "single")  # main directions (the default) or single code numbers ranked by KL
 
@@ -338,7 +339,7 @@ def interpolate(em: ExplorerModel, x_a: torch.Tensor, x_b: torch.Tensor, frames:
     return list(to_uint8(em.model.decode((1 - t) * z_a + t * z_b)))
 
 
-def write_gif(frames: list[np.ndarray], path, *, seconds: float = 3.0, scale: int = 2) -> Path:
+def write_gif(frames: list[np.ndarray], path, *, seconds: float = GIF_SECONDS, scale: int = GIF_SCALE) -> Path:
     """A looping GIF that plays the frames forward then back."""
     images = [Image.fromarray(f).resize((f.shape[1] * scale, f.shape[0] * scale), Image.NEAREST) for f in frames]
     loop = images + images[-2:0:-1]

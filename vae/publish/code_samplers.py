@@ -4,6 +4,7 @@ drawn from the training photos' posteriors, and what facts.json says of them."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -11,11 +12,33 @@ from tqdm import tqdm
 
 from ..latent.density import fit_best_mixture
 from ..latent.diffusion_prior import WEIGHTS_FILE as PRIOR_WEIGHTS_NAME
-from ..latent.diffusion_prior import fit_diffusion_prior
+from ..latent.diffusion_prior import DiffusionPriorConfig, fit_diffusion_prior
 
 DENSITY_DRAWS = 2  # codes drawn from each training photo's posterior for the density fit
-PRIOR_EPOCHS = 24  # passes of the diffusion prior over its codes: 2,000 steps for 5,331 photos (longer narrows them)
 PRIOR_BATCH = 256
+
+
+@dataclass(frozen=True)
+class PriorRecipe:
+    """How a diffusion prior is fitted to a model's codes and drawn from."""
+
+    kind: str  # vae.latent.diffusion_prior's kind: "flow" or "ddpm"
+    classes: bool  # the network reads the class of each code's photo (where the photos come in class folders)
+    mirrored: bool  # fitted to the codes of the photos' mirror images too
+    epochs: int  # passes over the codes, PRIOR_BATCH at a time
+    lr: float  # AdamW's (cosine schedule)
+    ema: float  # decay of the weights' moving average that is kept
+    steps: int  # sampling steps (Heun's for "flow", DDIM's for "ddpm")
+
+
+PRIOR_RECIPES = {
+    # issue 31's prior: 2,000 steps for 5,331 photos and their mirror images (longer narrows the samples)
+    "flow": PriorRecipe("flow", classes=True, mirrored=True, epochs=24, lr=1e-3, ema=0.995, steps=32),
+    # issue 40's plain latent DDPM: 3,999 steps of batch 256 on 5,331 photos' codes
+    "ddpm": PriorRecipe("ddpm", classes=False, mirrored=False, epochs=96, lr=3e-4, ema=0.999, steps=100),
+}
+PRIOR_RECIPE = PRIOR_RECIPES["flow"]  # what vae.export fits
+PRIOR_EPOCHS = PRIOR_RECIPE.epochs
 FITTED_SAMPLERS = ("diffusion", "mixture")  # what the Sample tab's "fitted" draws from
 
 
@@ -64,11 +87,14 @@ def fit_code_density(model, train_pixels: torch.Tensor, val_pixels: torch.Tensor
     )
 
 
-def prior_codes(model, train_pixels: torch.Tensor, labels, *, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """What the diffusion prior is fitted to: posterior draws of the training photos and of their mirror images
-    (training flips photos, so the decoder met both; twice the codes keep the prior from copying them), each with
-    the class of its photo (`labels`, one per photo, or None)."""
-    codes, photo = drawn_codes(model, torch.cat([train_pixels, train_pixels.flip(-1)]), draws=DENSITY_DRAWS, seed=seed)
+def prior_codes(
+    model, train_pixels: torch.Tensor, labels, *, seed: int, mirrored: bool = True
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """What a diffusion prior is fitted to: posterior draws of the training photos, and where `mirrored` of their
+    mirror images too (training flips photos, so the decoder met both), each with the class of its photo
+    (`labels`, one per photo, or None)."""
+    pixels = torch.cat([train_pixels, train_pixels.flip(-1)]) if mirrored else train_pixels
+    codes, photo = drawn_codes(model, pixels, draws=DENSITY_DRAWS, seed=seed)
     return codes, (torch.as_tensor(labels)[photo % len(train_pixels)] if labels is not None else None)
 
 
@@ -77,11 +103,33 @@ def prior_steps(code_count: int, epochs: int = PRIOR_EPOCHS) -> int:
     return math.ceil(epochs * code_count / PRIOR_BATCH)
 
 
-def fit_code_prior(model, train_pixels: torch.Tensor, labels: list[int] | None, *, seed: int, epochs: int):
-    """The diffusion prior, fitted to `prior_codes` for `epochs` passes."""
-    codes, code_labels = prior_codes(model, train_pixels, labels, seed=seed)
-    steps = prior_steps(len(codes), epochs)
-    return fit_diffusion_prior(codes, code_labels, seed=seed, train_steps=steps, batch_size=PRIOR_BATCH)
+def fit_recipe(codes: torch.Tensor, labels, recipe: PriorRecipe, *, seed: int, epochs: int | None = None):
+    """A diffusion prior fitted by `recipe` to `codes` (from `prior_codes` with its `mirrored`) of classes `labels`
+    (read only where the recipe reads classes), for `epochs` passes (default: the recipe's)."""
+    config = DiffusionPriorConfig(
+        dim=codes.shape[1],
+        classes=int(labels.max()) + 1 if recipe.classes and labels is not None else 1,
+        kind=recipe.kind,
+        steps=recipe.steps,
+    )
+    return fit_diffusion_prior(
+        codes,
+        labels if config.classes > 1 else None,
+        seed=seed,
+        train_steps=prior_steps(len(codes), epochs or recipe.epochs),
+        batch_size=PRIOR_BATCH,
+        lr=recipe.lr,
+        ema=recipe.ema,
+        config=config,
+    )
+
+
+def fit_code_prior(
+    model, train_pixels: torch.Tensor, labels: list[int] | None, *, seed: int, epochs: int, recipe=PRIOR_RECIPE
+):
+    """The diffusion prior, fitted by `recipe` to `prior_codes` for `epochs` passes."""
+    codes, code_labels = prior_codes(model, train_pixels, labels, seed=seed, mirrored=recipe.mirrored)
+    return fit_recipe(codes, code_labels, recipe, seed=seed, epochs=epochs)
 
 
 def density_facts(density, held_out: dict, fitted_sampler: str, out_dir: Path) -> dict:

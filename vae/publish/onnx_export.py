@@ -3,8 +3,9 @@ ship them), for onnxruntime-web in a visitor's browser and for the static editio
 
 - `onnx/decoder.onnx`: z (1, D) float32 -> image (1, 3, S, S) in [0, 1], the sigmoid included;
 - `onnx/encoder.onnx`: image (1, 3, S, S) in [0, 1] -> mean and logvar (1, D), the posterior VAE.encode returns;
-- `onnx/prior.onnx` (where the model ships a diffusion prior): its velocity network, z (B, D) standardised, t (B,)
-  and label (B, classes) one-hot -> v (B, D); the browser runs Heun's steps around it, then `* std + mean`.
+- `onnx/prior.onnx` (where the model ships a diffusion prior): its network, z (B, D) standardised, t (B,) and label
+  (B, classes) one-hot -> v (B, D), the velocity (a "flow" prior) or the noise (a "ddpm" prior); the browser runs
+  Heun's or DDIM's steps around it (web/sampler.js), then `* std + mean`.
 
 Exported with torch's current exporter (torch.export-based, `dynamo=True`, translated by onnxscript). Large weights
 are stored as fp16, each widened back to fp32 by a Cast node, where that changes no picture by more than 1/255: half
@@ -92,7 +93,7 @@ def export_encoder(vae: VAE, path) -> Path:
 
 
 def export_prior(prior: DiffusionPrior, path) -> Path:
-    """The diffusion prior's velocity network as ONNX (inputs z, t, label; output v), any batch size."""
+    """The diffusion prior's network as ONNX (inputs z, t, label; output v), any batch size."""
     example = (torch.zeros(2, prior.config.dim), torch.zeros(2), torch.zeros(2, prior.config.classes))
     return export_module(prior.net, example, path, ["z", "t", "label"], ["v"], batch_axis=True)
 

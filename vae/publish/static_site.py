@@ -9,6 +9,7 @@ content, so models that share an encoder, a mixture or the photo sheet (a second
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -19,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..latent import explore
-from ..latent.atlas import MAP_EXTENT, MAP_SIZE, named_sheet_digest, photo_sheet_path
+from ..latent import comparison, explore
+from ..latent.atlas import MAP_EXTENT, MAP_SIZE, map_spot, named_sheet_digest, photo_sheet_path
 from ..latent.diffusion_prior import DiffusionPrior
 from ..latent.onnx_files import missing_onnx_message
 
@@ -29,9 +30,11 @@ PAGE = ROOT / "web" / "static" / "index.html"
 MODULES = ROOT / "web"
 EXAMPLES = ROOT / "assets" / "examples"
 DATA = "data"  # the staged folder's content-named files
-ONNXRUNTIME_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+# what the page loads of onnxruntime-web (web/onnx_runtime.js): the runtime with its wasm glue inside, and its wasm
+ONNXRUNTIME_WEB_FILES = ("ort.wasm.bundle.min.mjs", "ort-wasm-simd-threaded.wasm")
 ONNXRUNTIME_WEB_FOLDER = "onnxruntime-web/"
 STRIP_QUALITY = 85  # the first view's strips as WebP: 48 pictures in ~20 kB until the browser redraws them
+PHOTO_QUALITY = 90  # the start photo beside its copy, as WebP: 128 px in a few kB
 SERVICE_WORKER = PAGE.parent / "service_worker.js"  # staged at the site's root as service-worker.js (stage_offline)
 
 
@@ -59,24 +62,30 @@ def png_bytes(pixels: np.ndarray) -> bytes:
 
 def start_view(stage: Path, em: explore.ExplorerModel, layout: dict, photo: Path | None) -> dict:
     """The Explore tab's first view, drawn here so that the page shows it before onnxruntime-web and the decoder
-    arrive: the starting code (the first example photo's, as the app opens; the average without one), the sliders'
-    values, its picture and each main slider's strip as one sheet (a row per slider, a column per strip position)."""
+    arrive: the starting code (the start photo's, as the app opens; the average without one), the sliders' values,
+    its picture, the photo as the model sees it (shown beside its copy), each main slider's strip as one sheet (a row
+    per slider, a column per strip position), and the map's first spot (the photo's, inside its kind's cluster)."""
     kind = "main" if "main" in em.axis_kinds() else em.axis_kinds()[0]
     axes = explore.slider_axes(em, kind, layout["sliders"])
-    base = axes.origin if photo is None else explore.encode(em, explore.photo_tensor(photo, em.image_size))
+    seen = None if photo is None else explore.photo_tensor(photo, em.image_size)
+    base = axes.origin if seen is None else explore.encode(em, seen)
     values = explore.slider_values(axes, base, layout["slider_range"])
     z = axes.with_values(base, values)
     previews = layout["previews"]
     strips = explore.slider_previews(em, axes, z, values, previews["positions"], previews["size"])  # (K, P, s, s, 3)
     rows, columns, side = strips.shape[:3]
     sheet = strips.transpose(0, 2, 1, 3, 4).reshape(rows * side, columns * side, 3)
+    shown_photo = None if seen is None else webp_bytes(explore.to_uint8(seen[0]), PHOTO_QUALITY)
+    spot = map_spot(em.axes, base) if seen is not None and em.axes is not None else (0.0, 0.0)
     return {
         "model": em.name,
         "axes": kind,
         "code": base.tolist(),
         "sliders": values,
         "picture": content_file(stage, png_bytes(explore.decode(em, z)), ".png"),
+        "photo": None if shown_photo is None else content_file(stage, shown_photo, ".webp"),
         "strips": {"sheet": content_file(stage, webp_bytes(sheet), ".webp"), "rows": rows, "columns": columns},
+        "map": {"x": spot[0], "y": spot[1]},
     }
 
 
@@ -94,7 +103,7 @@ def prior_entry(stage: Path, prior: DiffusionPrior, network: Path) -> dict:
         "mean": prior.mean.tolist(),
         "std": prior.std.tolist(),
         "class_shares": prior.class_shares.tolist(),
-        "steps": prior.config.steps,
+        **prior.sampling_facts(),
     }
 
 
@@ -107,10 +116,10 @@ def axes_entry(axes: explore.SliderAxes) -> dict:
     }
 
 
-def model_entry(stage: Path, folder: Path, sliders: int) -> tuple[dict, dict]:
+def model_entry(stage: Path, em: explore.ExplorerModel, sliders: int) -> tuple[dict, dict]:
     """A model's part of site.json, and how much its ONNX files' fp16 weights change its pictures (measured at
     export, vae.publish.onnx_export); a ValueError for a model folder without its ONNX files."""
-    em = explore.load_explorer_model(folder)
+    folder = em.folder
     if not {"decoder", "encoder"} <= em.onnx.keys() or (em.prior is not None and "prior" not in em.onnx):
         raise ValueError(missing_onnx_message(em.name, folder))
     size = em.image_size
@@ -169,6 +178,8 @@ def onnxruntime_web_source(stage: Path, source: str) -> str:
     """Where the page loads onnxruntime-web from: a URL prefix as it is, or a local folder of the npm package's
     dist/ files, whose needed files are copied into the site."""
     if "://" in source:
+        if re.search(r"[\s;,'\"]", source):  # a policy's separators: the page's policy names the URL as it is
+            raise ValueError(f"onnxruntime-web's URL may hold no space, quote, comma or semicolon, got {source!r}")
         return source if source.endswith("/") else source + "/"
     folder = Path(source)
     missing = [name for name in ONNXRUNTIME_WEB_FILES if not (folder / name).is_file()]
@@ -181,11 +192,59 @@ def onnxruntime_web_source(stage: Path, source: str) -> str:
     return ONNXRUNTIME_WEB_FOLDER
 
 
+def subresource_integrity(data: bytes) -> str:
+    """`data`'s Subresource Integrity hash, as a browser checks it."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def onnxruntime_web_integrity(stage: Path, ort: str, pinned: dict[str, str]) -> dict[str, str]:
+    """The hash of each onnxruntime-web file the page loads, which it checks before running it: of the bytes copied
+    into the site, or, for a URL, the pinned version's (`pinned`: ui.browser_decoding.ONNXRUNTIME_WEB_INTEGRITY)."""
+    if "://" in ort:
+        return {name: pinned[name] for name in ONNXRUNTIME_WEB_FILES}
+    return {name: subresource_integrity((stage / ort / name).read_bytes()) for name in ONNXRUNTIME_WEB_FILES}
+
+
+def content_security_policy(ort: str) -> str:
+    """The page's Content-Security-Policy: scripts and connections from the site itself and from onnxruntime-web's
+    folder only (`ort`: a URL prefix, or a folder of the site), WebAssembly compiled (from bytes the page checked),
+    no inline script, and nothing else loaded from anywhere."""
+    runtime = [ort] if "://" in ort else []
+    sources = {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", *runtime, "'wasm-unsafe-eval'"],
+        "connect-src": ["'self'", *runtime],
+        "img-src": ["'self'", "data:"],  # the strips' pictures are their canvases' data: URLs
+        "style-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],  # the service worker
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+    }
+    return "; ".join(" ".join([name, *values]) for name, values in sources.items())
+
+
+def written_in(template: Path, pattern: str, line: str) -> str:
+    """`template`'s text with its one line that matches `pattern` replaced by `line`: how staging writes the site's
+    facts into its page and its service worker; a ValueError where the template has no such line."""
+    text, written = re.subn(pattern, lambda _: line, template.read_text(), count=1, flags=re.M)
+    if written != 1:
+        raise ValueError(f"{template} has no line matching {pattern!r} to write the staged site's facts into")
+    return text
+
+
+def stage_page(stage: Path, ort: str) -> None:
+    """index.html, with its Content-Security-Policy written in."""
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(ort)}">'
+    (stage / "index.html").write_text(written_in(PAGE, r'^<meta http-equiv="Content-Security-Policy".*>$', policy))
+
+
 def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxruntime_web: str) -> dict:
     """Stage the static site into `stage` for these model folders; `page` holds the page's words and layout
     (ui.static_page.page_settings). Every model's sampler ships, the diffusion prior included, so that the page
     samples as the app does; the page loads each only when it draws codes. Returns the fp16 differences measured, by model."""
-    shutil.copyfile(PAGE, stage / "index.html")
+    ort = onnxruntime_web_source(stage, onnxruntime_web)
+    stage_page(stage, ort)
     (stage / "web").mkdir(exist_ok=True)
     for module in MODULES.glob("*.js"):
         shutil.copyfile(module, stage / "web" / module.name)
@@ -200,21 +259,26 @@ def stage_static(stage: Path, model_folders: list[Path], *, page: dict, onnxrunt
     for photo in examples:
         shutil.copyfile(photo, stage / "examples" / photo.name)
     shutil.copyfile(EXAMPLES / "CREDITS.md", stage / "examples" / "CREDITS.md")
-    models, differences = [], {}
+    models, differences, loaded = [], {}, {}
     for folder in model_folders:
-        entry, measured = model_entry(stage, folder, page["layout"]["sliders"])
+        em = explore.load_explorer_model(folder)
+        entry, measured = model_entry(stage, em, page["layout"]["sliders"])
         models.append(entry)
         differences[entry["name"]] = measured
-    names = [entry["name"] for entry in models]
+        loaded[entry["name"]] = em
     models.sort(key=lambda m: (m["beta"], m["name"]))
-    first = explore.load_explorer_model(dict(zip(names, model_folders, strict=True))[models[0]["name"]])
-    start = start_view(stage, first, page["layout"], examples[0] if examples else None)
+    shown = {entry["name"]: loaded[entry["name"]] for entry in models}  # in the page's order
+    start_photo = EXAMPLES / page["layout"]["start_photo"]  # the app's START_PHOTO
+    start = start_view(stage, shown[models[0]["name"]], page["layout"], start_photo if start_photo.is_file() else None)
     site = {
         **page,
-        "ort": onnxruntime_web_source(stage, onnxruntime_web),
+        "ort": ort,
+        "ort_integrity": onnxruntime_web_integrity(stage, ort, page["ort_cdn_integrity"]),
         "map_frame": {"size": MAP_SIZE, "extent": MAP_EXTENT},
         "examples": [f"examples/{photo.name}" for photo in examples],
         "models": models,
+        # Compare β's plots and the models' numbers (a few kB): what the app's Compare β tab shows
+        "comparison": {**comparison.plot_data(shown), "facts": comparison.model_facts(shown)},
         "start": start,
         "sizes": file_sizes(stage),
     }
@@ -256,9 +320,9 @@ def stage_icons(stage: Path) -> dict[int, str]:
 
 def stage_offline(stage: Path) -> str:
     """The manifest (manifest.webmanifest), its icons, and service-worker.js (web/static/service_worker.js with the
-    site's version, shell and runtime written in) at the root of a staged site, whose site.json is written; returns
-    the version: a digest of the shell's files and onnxruntime-web's, which changes whenever one of them does, so a
-    new staging's worker replaces the old cache."""
+    site's version, shell, runtime and the runtime's hashes written in) at the root of a staged site, whose site.json
+    is written; returns the version: a digest of the shell's files and onnxruntime-web's, which changes whenever one
+    of them does, so a new staging's worker replaces the old cache."""
     icons = stage_icons(stage)
     manifest = {
         "name": APP_NAME,
@@ -280,10 +344,13 @@ def stage_offline(stage: Path) -> str:
     for name in shell + [name for name in files if name.startswith(ONNXRUNTIME_WEB_FOLDER)]:
         digest.update(name.encode() + b"\0" + (stage / name).read_bytes())  # site.json names data/'s files by content
     version = digest.hexdigest()[:16]
-    staged = {"version": version, "shell": ["./", *shell], "ort": json.loads((stage / "site.json").read_text())["ort"]}
+    site = json.loads((stage / "site.json").read_text())
+    staged = {
+        "version": version,
+        "shell": ["./", *shell],
+        "ort": site["ort"],
+        "integrity": site.get("ort_integrity", {}),
+    }
     line = f"const STAGED = {json.dumps(staged)};"
-    worker, written = re.subn(r"^const STAGED = .*?;", lambda _: line, SERVICE_WORKER.read_text(), count=1, flags=re.M)
-    if written != 1:
-        raise ValueError(f"{SERVICE_WORKER} has no `const STAGED = …;` line to write the site's version into")
-    (stage / "service-worker.js").write_text(worker)
+    (stage / "service-worker.js").write_text(written_in(SERVICE_WORKER, r"^const STAGED = .*?;", line))
     return version

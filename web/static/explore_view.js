@@ -1,7 +1,8 @@
-// The static page's Explore tab: the model, main-direction or single-number sliders with their strips, the class and
-// own sliders, a random code or the average, the share link and the nearest photos. The explorer core
-// (../explorer_core.js) paints the frames, draws the strips and keeps the link, as it does on the Gradio page; this
-// module builds the settings from site.json's model entries (../explore_settings.js), lays out the sliders, reads a
+// The static page's Explore tab: the photo beside the picture, the class sliders, then main-direction or single-number
+// sliders with their strips (the first few shown, the rest folded), the own sliders, a random code or the average, the
+// share link and the nearest photos. The explorer core (../explorer_core.js) paints the frames, draws the strips and
+// keeps the link, as it does on the Gradio page; this module builds the settings from site.json's model entries
+// (../explore_settings.js), lays out the sliders, shows the first view drawn at staging (./start_view.js), reads a
 // share link when the page opens, and adds the typicality and the visitor's own sliders.
 
 import { Explorer } from "../explorer_core.js";
@@ -10,6 +11,7 @@ import { ownDirection, percentileBelow } from "../latent_formulas.js";
 import { mixtureLogDensity } from "../sampler.js";
 import { checkView, readShareLink } from "../share_codec.js";
 import { fill, markdown, photoPixels, show } from "./pictures.js";
+import { showStart } from "./start_view.js";
 
 class Explore extends Explorer {
   constructor(site) {
@@ -20,6 +22,7 @@ class Explore extends Explorer {
     this.times = { firstPicture: null, live: null }; // ms after the page's request (bench/static_page.py)
     this.picture = this.document.querySelector("#picture");
     this.own = []; // the visitor's own sliders: { name, vector }
+    this.photo = null; // the URL of the photo the code was made from, shown beside the picture (null: none)
     this.shown = Promise.resolve(); // the first view's pictures drawn at staging, shown
     this.whenLive = new Promise((resolve) => { this.becameLive = resolve; }); // the first live frame painted
   }
@@ -34,38 +37,6 @@ class Explore extends Explorer {
   frame() { return this.live ? super.frame().catch((error) => this.fallBack(error)) : Promise.resolve(null); }
 
   async decodesHere() { return this.live; }
-
-  // the first view's picture and strips as drawn at staging (site.json's start), until the browser decodes them
-  async showStart(start) {
-    const image = async (path) => {
-      const picture = new Image();
-      picture.src = this.site.url(path);
-      await picture.decode();
-      return picture;
-    };
-    const [picture, sheet] = await Promise.all([image(start.picture), image(start.strips.sheet)]);
-    if (this.live) return; // the browser painted first
-    this.picture.width = picture.naturalWidth;
-    this.picture.height = picture.naturalHeight;
-    this.picture.getContext("2d").drawImage(picture, 0, 0);
-    const { rows, columns } = start.strips;
-    const side = sheet.naturalWidth / columns;
-    const tile = this.document.createElement("canvas");
-    tile.width = tile.height = side;
-    const positions = this.settings.previews.positions;
-    for (let k = 0; k < rows; k++) {
-      const strip = this.document.querySelector(`#preview-${k} .slider-preview`);
-      if (!strip) continue;
-      const name = this.document.querySelector(`#preview-${k} input[data-said]`)?.dataset.said ?? `slider ${k + 1}`;
-      while (strip.children.length < columns) strip.append(this.document.createElement("img"));
-      for (let j = 0; j < columns; j++) {
-        tile.getContext("2d").drawImage(sheet, j * side, k * side, side, side, 0, 0, side, side);
-        strip.children[j].src = tile.toDataURL("image/png");
-        strip.children[j].alt = `${start.model}, ${name} at ${positions[j] > 0 ? "+" : ""}${positions[j]}`;
-      }
-    }
-    this.times.firstPicture ??= performance.now();
-  }
 
   // the runtime and the chosen model's decoder, loaded after the first view shows; then the picture of the latest
   // slider values (moved before, or not at all) and its strips are decoded here
@@ -88,17 +59,28 @@ class Explore extends Explorer {
     this.site.showNearest(this.entry, this.code(), this.document.querySelector("#explore-nearest")).catch((error) => this.site.say(error.message));
   }
 
-  // a view: model, axes, starting code, slider values and class amounts, own sliders; resolves once it is painted
+  // a view: model, axes, starting code, slider values and class amounts, own sliders, the photo its code was made from
+  // (null for any other code); resolves once it is painted
   setView(view) {
     const entry = this.site.entry(view.model);
     this.own = view.own ?? [];
     this.use(settingsOfEntry(entry, this.site.site, { ...view, own: this.own }));
     this.document.querySelector("#model").value = entry.name;
     this.picture.setAttribute("aria-label", `${entry.name}: the picture the sliders paint`);
+    this.showPhoto(view.photo ?? null, entry);
     this.document.querySelector("#axes").value = this.settings.axes;
     const classNames = [...entry.classes.map((c) => `more ${c.toLowerCase()}`), ...this.settings.own_names];
     this.buildSliders(entry.axes[this.settings.axes].labels, classNames);
     return this.moved();
+  }
+
+  // the photo a code was made from, beside the picture the sliders paint; hidden for a code of no photo
+  showPhoto(url, entry) {
+    this.photo = url;
+    const photo = this.document.querySelector("#explore-photo");
+    if (url) photo.src = this.site.url(url);
+    photo.alt = url ? `The photo the code was made from, as ${entry.name} sees it` : "";
+    this.document.querySelector("#explore-photo-figure").hidden = !url;
   }
 
   buildSliders(labels, classNames) {
@@ -116,8 +98,16 @@ class Explore extends Explorer {
       if (strip) row.querySelector(".slider-preview").setAttribute("aria-label", `Where ${input.dataset.said.toLowerCase()} leads`);
       return row;
     };
-    this.document.querySelector("#sliders").replaceChildren(...labels.map((label, k) =>
-      slider(`preview-${k}`, label, -range, range, this.latest.sliders[k], true)));
+    // the first few directions, then the rest folded under "More directions" (open as the visitor left it)
+    const rows = labels.map((label, k) => slider(`preview-${k}`, label, -range, range, this.latest.sliders[k], true));
+    const shown = this.site.layout.shown_directions;
+    const fold = this.document.createElement("details");
+    fold.id = "more-directions";
+    fold.open = this.document.querySelector("#more-directions")?.open ?? false;
+    fold.innerHTML = '<summary></summary><div class="sliders"></div>';
+    fold.querySelector("summary").textContent = this.site.words.more_directions;
+    fold.querySelector(".sliders").append(...rows.slice(shown));
+    this.document.querySelector("#sliders").replaceChildren(...rows.slice(0, shown), ...(rows.length > shown ? [fold] : []));
     this.document.querySelector("#class-sliders").replaceChildren(...classNames.map((label, c) =>
       slider(`class-${c}`, label, low, high, this.latest.more[c] ?? 0, false)));
   }
@@ -170,7 +160,8 @@ class Explore extends Explorer {
       : [...codesWith, ...codesWithout];
     const direction = ownDirection(codesWith, codesWithout, population, dim);
     if (!direction) throw new Error("The two groups' photos have the same codes: choose photos that differ in the quality.");
-    this.setView({ ...this.settings, sliders: this.latest.sliders, more: this.latest.more, own: [...this.own, { name, vector: direction.vector }] });
+    this.setView({ ...this.settings, sliders: this.latest.sliders, more: this.latest.more, own: [...this.own, { name, vector: direction.vector }],
+      photo: this.photo });
     return direction;
   }
 }
@@ -182,7 +173,8 @@ export function startExplore(site) {
   const explore = new Explore(site);
   const models = [...site.entries.values()];
   const select = document.querySelector("#model");
-  select.replaceChildren(...models.map((m) => new Option(m.name, m.name)));
+  select.replaceChildren(...models.map((m) => new Option(site.words.model_labels[m.name] ?? m.name, m.name)));
+  showCurious(site, "#explore-curious", site.words.explore_curious);
   const first = models[0];
   const average = (entry) => entry.axes[Object.keys(entry.axes)[0]].origin;
   let view = null;
@@ -194,8 +186,8 @@ export function startExplore(site) {
   const start = site.site.start && site.entry(site.site.start.model) ? site.site.start : null;
   if (view) explore.setView(view);
   else if (start) {
-    explore.setView({ model: start.model, axes: start.axes, base: start.code, sliders: start.sliders });
-    explore.shown = explore.showStart(start);
+    explore.setView({ model: start.model, axes: start.axes, base: start.code, sliders: start.sliders, photo: start.photo });
+    explore.shown = showStart(explore, start);
   } else explore.setView({ model: first.name, axes: "main", base: average(first) });
   const act = (task) => async (...args) => { // a visitor's action: a new line replaces the last one
     site.say("");
@@ -205,7 +197,7 @@ export function startExplore(site) {
   document.querySelector("#class-sliders").addEventListener("input", () => explore.readSliders());
   // another model starts from its own average code (issue 39: not from the last model's)
   select.addEventListener("change", act(() => explore.setView({ model: select.value, axes: explore.settings.axes, base: average(site.entry(select.value)) })));
-  document.querySelector("#axes").addEventListener("change", (event) => explore.setView({ ...explore.settings, axes: event.target.value, own: explore.own }));
+  document.querySelector("#axes").addEventListener("change", (event) => explore.setView({ ...explore.settings, axes: event.target.value, own: explore.own, photo: explore.photo }));
   document.querySelector("#reset").addEventListener("click", () => explore.setView({ model: explore.settings.model, axes: explore.settings.axes, base: average(explore.entry) }));
   document.querySelector("#random").addEventListener("click", act(async () => {
     const seed = checkedSeed(document.querySelector("#seed").value, site.layout.max_seed);
@@ -222,6 +214,13 @@ function sayValue(input) {
   const value = Number(input.value);
   input.setAttribute("aria-valuetext", `${input.dataset.said} at ${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(1)}`);
   return input;
+}
+
+// a tab's folded part "For the curious" (`selector`, a details element): its summary and its markdown text
+export function showCurious(site, selector, text) {
+  const fold = document.querySelector(selector);
+  fold.querySelector("summary").textContent = site.words.curious;
+  fold.querySelector(".curious-text").innerHTML = markdown(text);
 }
 
 export function checkedSeed(value, maximum) {

@@ -62,6 +62,26 @@ export async function photoPixels(source, size, limits) {
   return { pixels, size };
 }
 
+// a grid picture into `box` under its columns' names and beside its rows' names (for the eye: the canvas's own name
+// says what its rows and columns are to a screen reader); the page's style sheet lines them up, and may leave out a
+// name's detail (what follows " · ") on a narrow screen
+export function labelledGrid(box, canvas, columns, rows) {
+  const named = (name) => {
+    const [head, ...detail] = name.split(" · ");
+    const span = Object.assign(document.createElement("span"), { textContent: head });
+    if (detail.length) span.append(Object.assign(document.createElement("span"), { className: "detail", textContent: ` · ${detail.join(" · ")}` }));
+    return span;
+  };
+  const names = (list, kind) => {
+    const line = document.createElement("div");
+    line.className = kind;
+    line.setAttribute("aria-hidden", "true");
+    line.append(...list.map(named));
+    return line;
+  };
+  box.replaceChildren(document.createElement("span"), names(columns, "grid-columns"), names(rows, "grid-rows"), canvas);
+}
+
 // photo i of a model's atlas: the sheet is one tall JPEG of side x side tiles
 export function sheetTile(sheet, index, side, caption) {
   const canvas = document.createElement("canvas");
@@ -81,30 +101,34 @@ export function markdown(text) {
   const inline = (line) => line.replace(/&/g, "&amp;").replace(/</g, "&lt;")
     .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\*(.+?)\*/g, "<em>$1</em>").replace(/`(.+?)`/g, "<code>$1</code>");
   const html = [];
-  let list = false;
+  let items = null; // the list being read: each item's text, its indented lines joined, so that emphasis may span them
   let paragraph = [];
   const flush = () => {
     if (paragraph.length) html.push(`<p>${inline(paragraph.join(" "))}</p>`);
+    if (items) html.push(`<ul>${items.map((item) => `<li>${inline(item)}</li>`).join("")}</ul>`);
     paragraph = [];
+    items = null;
   };
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     const heading = line.match(/^(#+) (.*)$/);
     const item = line.match(/^- (.*)$/);
-    if (item || list) {
-      if (item) {
-        if (!list) { flush(); html.push("<ul>"); list = true; }
-        html.push(`<li>${inline(item[1])}`);
-        continue;
-      }
-      if (line && raw.startsWith("  ")) { html[html.length - 1] += ` ${inline(line)}`; continue; }
-      html.push("</ul>");
-      list = false;
+    if (item) {
+      if (!items) { flush(); items = []; }
+      items.push(item[1]);
+    } else if (items && line && raw.startsWith("  ")) {
+      items[items.length - 1] += ` ${line}`;
+    } else if (heading) {
+      flush();
+      html.push(`<h${heading[1].length + 1}>${inline(heading[2])}</h${heading[1].length + 1}>`);
+    } else if (!line) {
+      flush();
+    } else {
+      if (items) flush();
+      paragraph.push(line);
     }
-    if (heading) { flush(); html.push(`<h${heading[1].length + 1}>${inline(heading[2])}</h${heading[1].length + 1}>`); } else if (!line) flush(); else paragraph.push(line);
   }
   flush();
-  if (list) html.push("</ul>");
   return html.join("\n");
 }
 

@@ -107,9 +107,9 @@ class Site {
   runtime() {
     return remembered(this.loads, "runtime", async () => {
       const prefix = this.url(this.site.ort);
-      const wasm = typeof WebAssembly === "object" ? this.fetchBytes(`${prefix}${WASM_FILE}`, "onnxruntime-web") : null;
+      const wasm = typeof WebAssembly === "object" ? this.fetchBytes(`${prefix}${WASM_FILE}`, "the in-browser painter") : null;
       wasm?.catch(() => undefined); // loadRuntime reports it
-      const ort = await loadRuntime(prefix, LOAD_TIMEOUT_MS, { wasmBinary: wasm });
+      const ort = await loadRuntime(prefix, LOAD_TIMEOUT_MS, { wasmBinary: wasm, integrity: this.site.ort_integrity });
       this.networks = new Networks(ort, { load: (url) => this.fileBytes(url).finally(() => this.files.delete(url)) });
       return this.networks;
     });

@@ -3,11 +3,12 @@
 // nothing else. The views hang on the tabs' nav (#tabs) as `.views`: nothing is kept on window.
 
 import { FrameBatch, FrameTimes } from "../frames.js";
+import { encodeGif, frameDelayMs, pingPong } from "../gif.js";
 import { addAlong, detailKept, dot, klNats, mapCode, mapPointAt, psnr } from "../latent_formulas.js";
-import { checkedSeed } from "./explore_view.js";
-import { figure, fill, markdown, named, photoPixels, show } from "./pictures.js";
+import { compareCopies, compareSamples, showComparison } from "./compare_view.js";
+import { checkedSeed, showCurious } from "./explore_view.js";
+import { fill, labelledGrid, markdown, named, photoPixels, show } from "./pictures.js";
 
-const WALK_FRAME_MS = 3000; // the walk's loop plays its frames over this long, as the app's GIF does
 const MAP_KEY_STEP = 0.25; // an arrow key moves the map's spot this far (standard deviations)
 const MAP_KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
@@ -66,30 +67,11 @@ class Views {
     const first = (table, value) => table.find(([floor]) => floor === null || value >= floor)[1]; // ui/words.py first_row
     const values = { ...scores, detail_percent: 100 * scores.detail, closeness: first(words.closeness, scores.psnr),
       detail_words: first(words.detail, scores.detail) };
-    $("#scores").innerHTML = markdown(["closeness", "psnr", "detail", "kl"].map((k) => fill(words.score_sentences[k], values)).join(""));
+    // the verdict in words; the numbers behind it under "For the curious"
+    $("#scores").innerHTML = markdown(fill(words.score_sentences.closeness, values));
+    $("#score-numbers").innerHTML = markdown(["psnr", "detail", "kl"].map((k) => fill(words.score_sentences[k], values)).join(""));
     await this.site.showNearest(entry, posterior.mean, $("#recon-nearest"));
-    await this.compare();
-  }
-
-  // Compare β: the same photo through every model, and each model's own sample for a seed
-  async compare() {
-    const figures = [];
-    for (const entry of this.site.entries.values()) {
-      const photo = await photoPixels(this.photo, entry.image_size, this.site.layout.photo);
-      const copy = await this.site.decode(entry, (await this.site.encode(entry, photo)).mean);
-      figures.push(figure(copy, `${entry.name} · β = ${entry.beta} · PSNR ${psnr(copy.pixels, photo.pixels).toFixed(1)} dB`));
-    }
-    $("#compare").replaceChildren(...figures);
-  }
-
-  async compareSamples() {
-    const seed = checkedSeed($("#compare-seed").value, this.site.layout.max_seed);
-    const figures = [];
-    for (const entry of this.site.entries.values()) {
-      const [z] = await this.site.codes(entry, seed, 1, 1, "fitted");
-      figures.push(figure(await this.site.decode(entry, z), `${entry.name} · β = ${entry.beta}`));
-    }
-    $("#compare-samples").replaceChildren(...figures);
+    await compareCopies(this.site, source);
   }
 
   // the map: the spot under the mouse, one frame at a time; a click pins it and shows its nearest photos
@@ -97,8 +79,11 @@ class Views {
     const map = this.entry.map;
     $("#map").hidden = !map;
     if (map) $("#map").src = this.site.url(map.picture);
-    return this.paintSpot({ x: 0, y: 0 }, true);
+    return this.paintSpot(this.pinned ?? this.startSpot(), true); // a new model keeps the pinned spot
   }
+
+  // the map's first spot: the start photo's, inside its kind's cluster of photos (site.json's start)
+  startSpot() { return this.site.site.start?.map ?? { x: 0, y: 0 }; }
 
   async paintSpot(point, pinned = false) {
     const entry = this.entry;
@@ -116,7 +101,7 @@ class Views {
   // the keyboard's map: arrow keys move the spot (painted as the pointer paints it), Enter or Space pins it
   key(event) {
     const { extent } = this.site.site.map_frame;
-    const spot = this.spot ?? this.pinned ?? { x: 0, y: 0 };
+    const spot = this.spot ?? this.pinned ?? this.startSpot();
     if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       return this.paintSpot(spot, true);
@@ -134,7 +119,7 @@ class Views {
     if (point) this.mapBatch.ask((this.spot = point));
   }
 
-  // Traverse: row r moves the Explore tab's code along axis r to each traversal value
+  // Traverse: row r moves the Explore tab's code along axis r to each traversal value; rows and columns labelled
   async traverse() {
     const { settings } = this.explore;
     const entry = this.entry;
@@ -154,7 +139,10 @@ class Views {
         canvas.getContext("2d").drawImage(show(tile, await this.site.decode(entry, code)), c * size, r * size);
       }
     }
-    $("#traversal").replaceChildren(named(canvas, `${entry.name}: ${rows} rows, one per slider, each from ${values[0]} to +${values.at(-1)}`));
+    const signed = (v) => (v > 0 ? `+${v}` : String(v).replace("-", "−"));
+    const names = entry.axes[settings.axes].labels.slice(0, rows);
+    const said = `${entry.name}: ${rows} rows, one per slider (${names.join(", ")}), each from ${signed(values[0])} to ${signed(values.at(-1))}`;
+    labelledGrid($("#traversal"), named(canvas, said), values.map(signed), names);
   }
 
   // the walk between two example photos' codes, as frames and as a loop
@@ -172,13 +160,20 @@ class Views {
     $("#frames").replaceChildren(...pictures.map((p, f) => show(document.createElement("canvas"), p,
       `${entry.name}, the walk from ${from} to ${to}, frame ${f + 1} of ${frames}`)));
     clearInterval(this.walkTimer);
+    const { seconds, scale } = this.site.layout.walk_gif;
+    const order = pingPong(frames); // forward, then back, as the GIF plays
     let shown = 0;
-    const loop = () => { show($("#walk-loop"), pictures[shown]); shown = (shown + 1) % pictures.length; };
+    const loop = () => { show($("#walk-loop"), pictures[order[shown]]); shown = (shown + 1) % order.length; };
     loop();
-    // a visitor who asks for less motion sees the first frame, still (the frames above show the rest)
+    // a visitor who asks for less motion sees the first frame, still (the frames beside it show the rest)
     const still = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
     named($("#walk-loop"), `${entry.name}, the walk from ${from} to ${to}${still ? ", its first frame" : ", looping"}`);
-    if (!still) this.walkTimer = setInterval(loop, WALK_FRAME_MS / frames);
+    if (!still) this.walkTimer = setInterval(loop, frameDelayMs(seconds, frames));
+    const link = $("#walk-gif");
+    if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([encodeGif(pictures, { seconds, scale })], { type: "image/gif" }));
+    link.download = `walk-${from}-${to}.gif`;
+    link.hidden = false;
   }
 
   // a tab draws its pictures when it is first opened (Explore draws as the page opens), and again after a new model
@@ -197,7 +192,7 @@ class Views {
 const TAB_DRAWS = {
   "sample-tab": (views) => views.sample(),
   "reconstruct-tab": (views) => views.reconstruct(views.photo), // Compare β's copies too
-  "compare-tab": (views) => Promise.all([views.open("reconstruct-tab"), views.compareSamples()]),
+  "compare-tab": (views) => Promise.all([showComparison(views.site), views.open("reconstruct-tab"), compareSamples(views.site)]),
   "map-tab": (views) => views.showMap(),
   "traverse-tab": (views) => Promise.all([views.traverse(), views.walk()]),
 };
@@ -212,7 +207,9 @@ export function startViews(site, explore) {
     return task(...args).catch((error) => views.say(error));
   };
   const examples = site.site.examples;
-  views.photo = site.url(examples[0]);
+  views.photo = site.url(`examples/${site.layout.start_photo}`); // Reconstruct's first photo, as the app's
+  showCurious(site, "#sample-curious", site.words.sample_curious);
+  showCurious(site, "#recon-curious", site.words.reconstruct_curious);
   $("#examples").replaceChildren(...examples.map((path) => { // buttons, so that a keyboard reaches them
     const button = document.createElement("button");
     button.type = "button";
@@ -235,7 +232,7 @@ export function startViews(site, explore) {
     event.preventDefault();
     if (event.dataTransfer.files[0]) await views.reconstruct(event.dataTransfer.files[0]);
   }));
-  $("#compare-seed").addEventListener("change", act(() => views.compareSamples()));
+  $("#compare-seed").addEventListener("change", act(() => compareSamples(site)));
   $("#map").addEventListener("pointermove", (event) => views.hover(event));
   $("#map").addEventListener("click", act((event) => views.paintSpot(mapPointAt(event, site.site.map_frame), true)));
   // a finger lifted leaves its spot on the map; a mouse that leaves brings back the pinned spot
