@@ -56,6 +56,7 @@ CSS = """.big-image img { width: 100%; height: 100%; object-fit: contain; }
   #explore-pair > .block { height: auto !important; }  /* two squares side by side, not two 320 px boxes */
   #explore-pair img { height: auto; aspect-ratio: 1; }
   #explore-pair .icon-button-wrapper { display: none; }  /* room for the labels */
+  #explore-pair label { position: static; }  /* above the pictures, not floating over half of each */
 }"""
 # Gradio scopes the css above inside its container, whose own `overflow: hidden` defeats `position: sticky`; this
 # rule goes into the page's head as it is (clip hides the same overflow without making a scroll box)
